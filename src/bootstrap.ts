@@ -1,0 +1,29 @@
+// Builds the dependencies of a running service from its config.
+import path from "node:path";
+import type { Config } from "./config.js";
+import type { Deps } from "./deps.js";
+import { openDatabase } from "./db/database.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createAppPubSub } from "./pubsub.js";
+
+export interface Runtime {
+  deps: Deps;
+  /** Closes pub/sub and database, in that order. */
+  close(): Promise<void>;
+}
+
+export async function createRuntime(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Runtime> {
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: path.join(config.dataDir, "pgdata"),
+  });
+  const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
+  const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger };
+  return {
+    deps,
+    close: async () => {
+      await closePubSub();
+      await db.close();
+    },
+  };
+}

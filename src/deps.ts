@@ -1,0 +1,13 @@
+// Everything the domain and the adapters need, built once and passed explicitly.
+import type { Config } from "./config.js";
+import type { Database, Prisma } from "./db/database.js";
+import type { Logger } from "./logger.js";
+import type { PubSub } from "./pubsub.js";
+
+export interface Deps {
+  config: Config;
+  db: Database;
+  prisma: Prisma;
+  pubsub: PubSub;
+  logger: Logger;
+}

@@ -1,0 +1,12 @@
+// Imports only: each domain file registers its own types and fields.
+import { lexicographicSortSchema, printSchema } from "graphql";
+import { builder } from "./builder.js";
+import "./errors.js";
+import "./system.js";
+
+export const schema = builder.toSchema();
+
+/** Deterministic SDL, written to schema.graphql by `npm run schema:print`. */
+export function printSortedSchema(): string {
+  return printSchema(lexicographicSortSchema(schema)) + "\n";
+}

@@ -1,0 +1,49 @@
+// The one JSON error shape of /v1: {"error": {"code", "message", "request_id", ...details}}.
+import type { Context, Middleware } from "koa";
+import { AppError } from "../domain/errors.js";
+import type { Logger } from "../logger.js";
+
+export interface ErrorBody {
+  error: { code: string; message: string; request_id: string; [detail: string]: unknown };
+}
+
+export function errorBody(ctx: Context, code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: { code, message, request_id: ctx.state.requestId, ...details } };
+}
+
+/** Maps errors thrown by the body parser and the router onto our codes. */
+function fromHttpError(error: { status?: number; statusCode?: number; type?: string; message?: string }) {
+  const status = error.status ?? error.statusCode;
+  if (status === 413) return new AppError("payload_too_large", "request body is larger than the allowed limit", 413);
+  if (status === 415) return new AppError("unsupported_media_type", "send the body as application/json", 415);
+  if (status === 400 && error.type === "entity.parse.failed") {
+    return new AppError("invalid_json", "request body is not valid JSON", 400);
+  }
+  if (status === 400 && /json/i.test(error.message ?? "")) {
+    return new AppError("invalid_json", "request body is not valid JSON", 400);
+  }
+  return undefined;
+}
+
+export function restErrors(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        ctx.status = 404;
+        ctx.body = errorBody(ctx, "not_found", `no route for ${ctx.method} ${ctx.path}`);
+      }
+    } catch (thrown) {
+      const error = thrown instanceof AppError ? thrown : fromHttpError(thrown as object);
+      if (error) {
+        ctx.status = error.status;
+        ctx.body = errorBody(ctx, error.code, error.message, error.details);
+        if (error.status === 401) ctx.set("WWW-Authenticate", 'Bearer realm="asg-refinery"');
+        return;
+      }
+      logger.error({ err: thrown, requestId: ctx.state.requestId, path: ctx.path }, "unhandled error");
+      ctx.status = 500;
+      ctx.body = errorBody(ctx, "internal_error", "something went wrong on our side; quote the request_id if you contact us");
+    }
+  };
+}

@@ -1,0 +1,36 @@
+// The /v1 REST adapter: parse → call domain → serialize the documented JSON.
+import Router from "@koa/router";
+import { bodyParser } from "@koa/bodyparser";
+import Koa from "koa";
+import type { Deps } from "../deps.js";
+import { AppError } from "../domain/errors.js";
+import { restErrors } from "./errors.js";
+import { healthRoutes } from "./health.js";
+
+export function restApp(deps: Deps): Koa {
+  const router = new Router();
+  healthRoutes(router, deps);
+
+  const app = new Koa();
+  app.use(restErrors(deps.logger));
+  app.use(requireJsonBody);
+  app.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimit, encoding: "utf-8" }));
+  app.use(router.routes());
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new AppError("method_not_allowed", "this method is not allowed on this path", 405),
+      notImplemented: () => new AppError("not_implemented", "this method is not implemented", 501),
+    }),
+  );
+  return app;
+}
+
+/** A body that is not JSON is refused rather than silently ignored. */
+const requireJsonBody: Koa.Middleware = async (ctx, next) => {
+  const hasBody = Number(ctx.get("content-length") || 0) > 0 || ctx.get("transfer-encoding") !== "";
+  if (hasBody && ["POST", "PUT", "PATCH"].includes(ctx.method) && !ctx.is("application/json", "+json")) {
+    throw new AppError("unsupported_media_type", "send the body as application/json", 415);
+  }
+  await next();
+};
