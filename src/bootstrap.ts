@@ -2,7 +2,7 @@
 import path from "node:path";
 import type { Config } from "./config.js";
 import type { Deps } from "./deps.js";
-import { openDatabase } from "./db/database.js";
+import { openDatabase, type Database } from "./db/database.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createAppPubSub } from "./pubsub.js";
 
@@ -12,11 +12,20 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function createRuntime(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Runtime> {
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    pgliteDir: path.join(config.dataDir, "pgdata"),
-  });
+export interface RuntimeOptions {
+  logger?: Logger;
+  /** An already open database (tests give each file its own). */
+  db?: Database;
+}
+
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db =
+    options.db ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      pgliteDir: path.join(config.dataDir, "pgdata"),
+    }));
   const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
   const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger };
   return {

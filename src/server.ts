@@ -52,7 +52,7 @@ async function main() {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const runtime = await createRuntime(config, logger);
+  const runtime = await createRuntime(config, { logger });
   const running = await startServer(config, runtime);
   logger.info(
     { url: running.url.replace("127.0.0.1", config.host), database: runtime.deps.db.kind, redis: Boolean(config.redisUrl) },

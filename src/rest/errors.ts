@@ -11,6 +11,12 @@ export function errorBody(ctx: Context, code: string, message: string, details?:
   return { error: { code, message, request_id: ctx.state.requestId, ...details } };
 }
 
+const BODYLESS_STATUS: Record<number, [string, string]> = {
+  404: ["not_found", "no route for $route"],
+  405: ["method_not_allowed", "this method is not allowed on this path; see the Allow header"],
+  501: ["not_implemented", "this method is not implemented"],
+};
+
 /** Maps errors thrown by the body parser and the router onto our codes. */
 function fromHttpError(error: { status?: number; statusCode?: number; type?: string; message?: string }) {
   const status = error.status ?? error.statusCode;
@@ -29,9 +35,12 @@ export function restErrors(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        ctx.status = 404;
-        ctx.body = errorBody(ctx, "not_found", `no route for ${ctx.method} ${ctx.path}`);
+      // Statuses set without a body (router's 404/405/501) still get the JSON shape.
+      if (ctx.body === undefined && ctx.status >= 400) {
+        const status = ctx.status;
+        const [code, message] = BODYLESS_STATUS[status] ?? ["error", ctx.message];
+        ctx.status = status;
+        ctx.body = errorBody(ctx, code, message.replace("$route", `${ctx.method} ${ctx.path}`));
       }
     } catch (thrown) {
       const error = thrown instanceof AppError ? thrown : fromHttpError(thrown as object);

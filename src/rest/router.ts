@@ -16,13 +16,9 @@ export function restApp(deps: Deps): Koa {
   app.use(requireJsonBody);
   app.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimit, encoding: "utf-8" }));
   app.use(router.routes());
-  app.use(
-    router.allowedMethods({
-      throw: true,
-      methodNotAllowed: () => new AppError("method_not_allowed", "this method is not allowed on this path", 405),
-      notImplemented: () => new AppError("not_implemented", "this method is not implemented", 501),
-    }),
-  );
+  app.use(router.allowedMethods());
+  // /v1 ends here: unmatched paths are answered by restErrors, not by the parent app.
+  app.use(async () => {});
   return app;
 }
 

@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# Build: generated Prisma client + Pothos types need the dev dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY prisma ./prisma
+RUN npm ci
+COPY . .
+RUN npm run generate && npm run typecheck
+
+# Runtime: production dependencies only, non-root, data on a volume.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production PORT=8081 DATA_DIR=/data
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# Scripts are skipped: the generated client comes from the build stage.
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/src ./src
+COPY --from=build /app/prisma/migrations ./prisma/migrations
+COPY --from=build /app/schema.graphql ./schema.graphql
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8081
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8081)+'/v1/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+STOPSIGNAL SIGTERM
+CMD ["node", "--import", "tsx", "src/server.ts"]

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createRuntime } from "../../src/bootstrap.js";
+import { startServer } from "../../src/server.js";
+import { createLogger } from "../../src/logger.js";
+import { openDatabase } from "../../src/db/database.js";
+import { createThrowawayPostgresDatabase, serverDatabaseUrl } from "../support/database.js";
+import { restClient } from "../support/harness.js";
+
+describe("health when the database is unreachable", () => {
+  it("answers 503 with ok:false", async () => {
+    // PostgreSQL: the database disappears under the server. PGlite: the embedded database is closed.
+    const throwaway = serverDatabaseUrl ? await createThrowawayPostgresDatabase() : undefined;
+    const db = await openDatabase({ databaseUrl: throwaway?.url });
+    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", SERVER_SECRET: "x".repeat(40), DATA_DIR: "/tmp/refinery-health" });
+    const runtime = await createRuntime(config, { db, logger: createLogger("silent") });
+    const server = await startServer(config, runtime);
+    const rest = restClient(server.url);
+    try {
+      expect((await rest.get("/v1/health")).status).toBe(200);
+      if (throwaway) await throwaway.drop();
+      else await db.close();
+      const res = await rest.get("/v1/health");
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ ok: false, service: "asg-gateway" });
+    } finally {
+      await server.stop();
+    }
+  });
+});

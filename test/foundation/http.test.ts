@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestService, type TestService } from "../support/harness.js";
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService({ env: { BODY_LIMIT: "2kb" } });
+});
+afterAll(() => service.close());
+
+describe("GET /v1/health", () => {
+  it("answers exactly the documented body without auth", async () => {
+    const res = await service.rest.get("/v1/health");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true, service: "asg-gateway" });
+    expect(res.headers.get("content-type")).toMatch(/application\/json/);
+  });
+});
+
+describe("the /v1 error shape", () => {
+  it("gives unknown routes a JSON 404 with a request id", async () => {
+    const res = await service.rest.get("/v1/definitely-not-here");
+    expect(res.status).toBe(404);
+    expect(res.body.error).toMatchObject({ code: "not_found" });
+    expect(res.body.error.request_id).toBe(res.headers.get("x-request-id"));
+  });
+
+  it("echoes a well-formed client request id", async () => {
+    const res = await service.rest.get("/v1/nope", { headers: { "x-request-id": "trace-abc.123" } });
+    expect(res.headers.get("x-request-id")).toBe("trace-abc.123");
+    expect(res.body.error.request_id).toBe("trace-abc.123");
+  });
+
+  it("answers a wrong method with 405 and the allowed methods", async () => {
+    const res = await service.rest.request("DELETE", "/v1/health");
+    expect(res.status).toBe(405);
+    expect(res.body.error.code).toBe("method_not_allowed");
+    expect(res.headers.get("allow")).toContain("GET");
+  });
+
+  it("answers malformed JSON with 400 invalid_json", async () => {
+    const res = await service.rest.post("/v1/customers", '{"name": "Acme",');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("invalid_json");
+  });
+
+  it("answers a body over the configured limit with 413", async () => {
+    const res = await service.rest.post("/v1/customers", { name: "x".repeat(4096), email: "big@example.com" });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe("payload_too_large");
+  });
+
+  it("refuses a non-JSON body with 415", async () => {
+    const res = await service.rest.post("/v1/customers", "name=Acme", {
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe("unsupported_media_type");
+  });
+
+  it("answers a path outside /v1 and /graphql with a JSON 404", async () => {
+    const res = await service.rest.get("/nothing");
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("not_found");
+  });
+});
+
+describe("/graphql", () => {
+  it("answers POST and GET queries", async () => {
+    const post = await service.graphql(`{ health { ok service } }`);
+    expect(post).toEqual({ data: { health: { ok: true, service: "asg-gateway" } } });
+    const get = await fetch(`${service.url}/graphql?query=${encodeURIComponent("{ health { ok } }")}`, {
+      headers: { accept: "application/json" },
+    });
+    expect(await get.json()).toEqual({ data: { health: { ok: true } } });
+  });
+
+  it("serves GraphiQL to browsers", async () => {
+    const res = await fetch(`${service.url}/graphql`, { headers: { accept: "text/html" } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("GraphiQL");
+  });
+
+  it("reports validation errors with a code", async () => {
+    const result = await service.graphql(`{ nope }`);
+    expect(result.errors?.[0].extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+  });
+});

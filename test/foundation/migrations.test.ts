@@ -1,0 +1,110 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { migrate, readMigrations, MigrationError, type SqlSession } from "../../src/db/migrator.js";
+import { pgliteSession, pgSession } from "../../src/db/database.js";
+import { diffMigrationsAgainstSchema } from "../../prisma/migrate-tool.js";
+import { createThrowawayPostgresDatabase, serverDatabaseUrl } from "../support/database.js";
+
+function migrationsDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "refinery-migrations-"));
+  for (const [name, sql] of Object.entries(files)) {
+    mkdirSync(path.join(dir, name));
+    writeFileSync(path.join(dir, name, "migration.sql"), sql);
+  }
+  return dir;
+}
+
+/** Runs the same checks on PGlite, and on PostgreSQL when DATABASE_URL is set. */
+async function withSession(work: (session: SqlSession, open: () => Promise<{ session: SqlSession; close(): Promise<void> }>) => Promise<void>) {
+  if (!serverDatabaseUrl) {
+    const pglite = new PGlite("memory://");
+    try {
+      await work(pgliteSession(pglite), async () => ({ session: pgliteSession(pglite), close: async () => {} }));
+    } finally {
+      await pglite.close();
+    }
+    return;
+  }
+  const throwaway = await createThrowawayPostgresDatabase();
+  const clients: pg.Client[] = [];
+  const open = async () => {
+    const client = new pg.Client({ connectionString: throwaway.url });
+    await client.connect();
+    clients.push(client);
+    return { session: pgSession(client), close: () => client.end() };
+  };
+  try {
+    await work((await open()).session, open);
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+    await throwaway.drop();
+  }
+}
+
+describe("migrator", () => {
+  it("applies migrations in order, once, each recorded with a checksum", async () => {
+    await withSession(async (session) => {
+      const dir = migrationsDir({
+        "002_second": `ALTER TABLE widgets ADD COLUMN colour TEXT;`,
+        "001_first": `CREATE TABLE widgets (id TEXT PRIMARY KEY); INSERT INTO widgets VALUES ('w1');`,
+      });
+      expect(await migrate(session, readMigrations(dir))).toEqual(["001_first", "002_second"]);
+      expect(await migrate(session, readMigrations(dir))).toEqual([]);
+      const recorded = await session.query<{ name: string; checksum: string }>(
+        `SELECT name, checksum FROM refinery_meta.schema_migrations ORDER BY name`,
+      );
+      expect(recorded.map((r) => r.name)).toEqual(["001_first", "002_second"]);
+      expect(recorded[0].checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(await session.query(`SELECT id, colour FROM widgets`)).toEqual([{ id: "w1", colour: null }]);
+    });
+  });
+
+  it("refuses a migration that was changed after it was applied", async () => {
+    await withSession(async (session) => {
+      await migrate(session, readMigrations(migrationsDir({ "001_first": `CREATE TABLE a (id INT);` })));
+      const changed = readMigrations(migrationsDir({ "001_first": `CREATE TABLE a (id BIGINT);` }));
+      await expect(migrate(session, changed)).rejects.toThrow(/"001_first" was changed after it was applied/);
+    });
+  });
+
+  it("refuses to run against a database with migrations it does not know", async () => {
+    await withSession(async (session) => {
+      await migrate(session, readMigrations(migrationsDir({ "001_a": `SELECT 1;`, "002_b": `SELECT 1;` })));
+      await expect(migrate(session, readMigrations(migrationsDir({ "001_a": `SELECT 1;` })))).rejects.toBeInstanceOf(
+        MigrationError,
+      );
+    });
+  });
+
+  it("rolls back a failing migration completely", async () => {
+    await withSession(async (session) => {
+      const dir = migrationsDir({ "001_bad": `CREATE TABLE half (id INT); SELECT * FROM missing_table;` });
+      await expect(migrate(session, readMigrations(dir))).rejects.toThrow(/"001_bad" failed/);
+      expect(await session.query(`SELECT to_regclass('public.half') AS t`)).toEqual([{ t: null }]);
+      expect(await session.query(`SELECT name FROM refinery_meta.schema_migrations`)).toEqual([]);
+    });
+  });
+
+  it.skipIf(!serverDatabaseUrl)("lets only one of two concurrent start-ups apply (PostgreSQL advisory lock)", async () => {
+    await withSession(async (_session, open) => {
+      const dir = migrationsDir({
+        "001_slow": `CREATE TABLE once_only (id INT); SELECT pg_sleep(0.5);`,
+        "002_next": `INSERT INTO once_only VALUES (1);`,
+      });
+      const [a, b] = await Promise.all([open(), open()]);
+      const results = await Promise.all([migrate(a.session, readMigrations(dir)), migrate(b.session, readMigrations(dir))]);
+      expect(results.map((r) => r.length).sort()).toEqual([0, 2]);
+      expect(await a.session.query(`SELECT count(*)::int AS n FROM once_only`)).toEqual([{ n: 1 }]);
+    });
+  });
+});
+
+describe("prisma/migrations", () => {
+  it("produce exactly the schema in prisma/schema.prisma", () => {
+    expect(diffMigrationsAgainstSchema()).toBe("");
+  });
+});
