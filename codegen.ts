@@ -5,6 +5,7 @@ const config: CodegenConfig = {
   schema: "schema.graphql",
   documents: ["test/**/*.graphql"],
   ignoreNoDocuments: true,
+  emitLegacyCommonJSImports: false,
   generates: {
     "test/generated/": {
       preset: "client",

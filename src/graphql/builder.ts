@@ -19,6 +19,11 @@ export interface GraphQLContext {
   actor: Actor | null;
 }
 
+const TYPENAME_BY_PREFIX: Record<string, string> = { tsk: "Task", bat: "Batch" };
+function typenameOfId(id: string): string {
+  return TYPENAME_BY_PREFIX[id.split("_")[0]] ?? "Unknown";
+}
+
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   PrismaTypes: PrismaTypes;
@@ -32,9 +37,10 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({ customer: context.actor?.kind === "customer" }),
     // Unauthenticated callers get the same code as REST.
-    unauthorizedError: () => new UnauthorizedError(),
+    unauthorizedError: () => new UnauthorizedError("send your API key as 'Authorization: Bearer <api_key>' (or in connectionParams for WebSocket)"),
   },
   prisma: {
     client: (context) => context.deps.prisma,
@@ -43,7 +49,13 @@ export const builder = new SchemaBuilder<{
     filterConnectionTotalCount: true,
     onUnusedQuery: null,
   },
-  relay: { clientMutationId: "omit", cursorType: "String" },
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    // Global IDs are our public IDs (tsk_…, bat_…): the same in REST and GraphQL.
+    encodeGlobalID: (_typename, id) => String(id),
+    decodeGlobalID: (globalID) => ({ typename: typenameOfId(globalID), id: globalID }),
+  },
   errors: { defaultTypes: [] },
   complexity: {
     defaultComplexity: 1,
@@ -56,3 +68,5 @@ builder.addScalarType("DateTime", DateTimeResolver);
 builder.addScalarType("JSON", JSONResolver);
 
 builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

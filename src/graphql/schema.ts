@@ -3,6 +3,8 @@ import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "./builder.js";
 import "./errors.js";
 import "./system.js";
+import "./customers.js";
+import "./tasks.js";
 
 export const schema = builder.toSchema();
 

@@ -6,10 +6,14 @@ import type { Deps } from "../deps.js";
 import { AppError } from "../domain/errors.js";
 import { restErrors } from "./errors.js";
 import { healthRoutes } from "./health.js";
+import { customerRoutes } from "./customers.js";
+import { taskRoutes } from "./tasks.js";
 
 export function restApp(deps: Deps): Koa {
   const router = new Router();
   healthRoutes(router, deps);
+  customerRoutes(router, deps);
+  taskRoutes(router, deps);
 
   const app = new Koa();
   app.use(restErrors(deps.logger));

@@ -91,16 +91,19 @@ CREATE UNIQUE INDEX "api_keys_hash_key" ON "api_keys"("hash");
 CREATE INDEX "api_keys_customer_id_idx" ON "api_keys"("customer_id");
 
 -- CreateIndex
-CREATE INDEX "batches_customer_id_created_at_id_idx" ON "batches"("customer_id", "created_at" DESC, "id");
+CREATE INDEX "batches_customer_id_id_idx" ON "batches"("customer_id", "id");
 
 -- CreateIndex
-CREATE INDEX "tasks_customer_id_created_at_id_idx" ON "tasks"("customer_id", "created_at" DESC, "id");
+CREATE INDEX "tasks_customer_id_id_idx" ON "tasks"("customer_id", "id");
 
 -- CreateIndex
-CREATE INDEX "tasks_customer_id_status_created_at_idx" ON "tasks"("customer_id", "status", "created_at" DESC);
+CREATE INDEX "tasks_customer_id_status_id_idx" ON "tasks"("customer_id", "status", "id");
 
 -- CreateIndex
-CREATE INDEX "tasks_batch_id_created_at_idx" ON "tasks"("batch_id", "created_at");
+CREATE INDEX "tasks_customer_id_type_id_idx" ON "tasks"("customer_id", "type", "id");
+
+-- CreateIndex
+CREATE INDEX "tasks_batch_id_id_idx" ON "tasks"("batch_id", "id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "tasks_customer_id_external_id_key" ON "tasks"("customer_id", "external_id");
