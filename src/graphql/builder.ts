@@ -24,6 +24,17 @@ function typenameOfId(id: string): string {
   return TYPENAME_BY_PREFIX[id.split("_")[0]] ?? "Unknown";
 }
 
+/** Prisma's "record not found" (P2025) and unknown types become null. */
+async function nullWhenMissing<T>(lookup: T | Promise<T>): Promise<T | null> {
+  try {
+    return (await lookup) ?? null;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "P2025" || /not found|unknown|no type/i.test((error as Error).message)) return null;
+    throw error;
+  }
+}
+
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   PrismaTypes: PrismaTypes;
@@ -51,6 +62,14 @@ export const builder = new SchemaBuilder<{
   },
   relay: {
     clientMutationId: "omit",
+    // Another customer's (or an unknown) id resolves to null, exactly like a missing one.
+    nodeQueryOptions: {
+      resolve: (_root, { id }, _context, _info, resolveNode) => nullWhenMissing(resolveNode(id)),
+    },
+    nodesQueryOptions: {
+      resolve: (_root, { ids }, _context, _info, resolveNodes) =>
+        ids.map((id) => nullWhenMissing(resolveNodes([id]).then((nodes) => nodes[0]))),
+    },
     cursorType: "String",
     // Global IDs are our public IDs (tsk_…, bat_…): the same in REST and GraphQL.
     encodeGlobalID: (_typename, id) => String(id),

@@ -13,6 +13,7 @@ import {
 } from "../domain/tasks.js";
 import { batchStatusCounts, getBatch } from "../domain/batches.js";
 import { subscribeToTaskEvents } from "../domain/task-events.js";
+import { cappedPageSize, DEFAULT_PAGE_SIZE } from "./pagination.js";
 
 const enumValues = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<T>, { value: T }>;
@@ -71,7 +72,12 @@ export const BatchRef = builder.prismaNode("Batch", {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     completedAt: t.expose("completedAt", { type: "DateTime", nullable: true }),
     counts: t.field({ type: BatchCounts, resolve: (batch, _args, { deps }) => batchStatusCounts(deps, batch.id) }),
-    tasks: t.relatedConnection("tasks", { cursor: "id", query: { orderBy: { id: "asc" } }, defaultSize: 25, maxSize: 100 }),
+    tasks: t.relatedConnection("tasks", {
+      cursor: "id",
+      query: { orderBy: { id: "asc" } },
+      defaultSize: DEFAULT_PAGE_SIZE,
+      maxSize: cappedPageSize,
+    }),
   }),
 });
 
@@ -191,8 +197,8 @@ builder.queryField("tasks", (t) =>
   t.prismaConnection({
     type: "Task",
     cursor: "id",
-    defaultSize: 25,
-    maxSize: 100,
+    defaultSize: DEFAULT_PAGE_SIZE,
+    maxSize: cappedPageSize,
     authScopes: { customer: true },
     args: {
       status: t.arg({ type: TaskStatus }),

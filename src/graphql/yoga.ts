@@ -1,5 +1,6 @@
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { GraphQLError } from "graphql";
+import { PothosValidationError } from "@pothos/core";
 import { schema } from "./schema.js";
 import type { GraphQLContext } from "./builder.js";
 import type { Deps } from "../deps.js";
@@ -41,6 +42,15 @@ export function createGraphQLServer(deps: Deps): Yoga {
             nodes: (error as GraphQLError).nodes,
             path: (error as GraphQLError).path,
             extensions: { code: original.code, ...original.details },
+          });
+        }
+        if (original instanceof PothosValidationError) {
+          // Client mistakes caught by Pothos: bad cursors, or depth/cost limits.
+          const tooComplex = /exceeds maximum/.test(original.message);
+          return new GraphQLError(original.message, {
+            nodes: (error as GraphQLError).nodes,
+            path: (error as GraphQLError).path,
+            extensions: { code: tooComplex ? "query_too_complex" : "invalid_request" },
           });
         }
         if (error instanceof GraphQLError && !error.originalError) return error;
