@@ -7,8 +7,8 @@ import { openDatabase } from "../../src/db/database.js";
 import { createThrowawayPostgresDatabase, serverDatabaseUrl } from "../support/database.js";
 import { restClient } from "../support/harness.js";
 
-describe("health when the database is unreachable", () => {
-  it("answers 503 with ok:false", async () => {
+describe("when the database is unreachable", () => {
+  it("health answers 503 with ok:false, other endpoints 500 internal_error without internals", async () => {
     // PostgreSQL: the database disappears under the server. PGlite: the embedded database is closed.
     const throwaway = serverDatabaseUrl ? await createThrowawayPostgresDatabase() : undefined;
     const db = await openDatabase({ databaseUrl: throwaway?.url });
@@ -23,6 +23,14 @@ describe("health when the database is unreachable", () => {
       const res = await rest.get("/v1/health");
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ ok: false, service: "asg-gateway" });
+
+      // An unexpected failure: 500 internal_error, a request id, no internals.
+      const failed = await rest.get("/v1/customers/me", { apiKey: "sk_sandbox_" + "A".repeat(32) });
+      expect(failed.status).toBe(500);
+      expect(failed.body).toEqual({
+        error: { code: "internal_error", message: expect.any(String), request_id: failed.headers.get("x-request-id") },
+      });
+      expect(failed.text).not.toMatch(/at .*\.ts:\d+|prisma|pglite|Error:/i);
     } finally {
       await server.stop();
     }

@@ -1,0 +1,88 @@
+// The server as `npm start` runs it: a real process on the embedded database.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import WebSocket from "ws";
+import { describe, expect, it } from "vitest";
+import { restClient } from "../support/harness.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  logs: string[];
+  exited: Promise<number | null>;
+}
+
+async function startProcess(dataDir: string): Promise<ServerProcess> {
+  const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info" };
+  delete env.DATABASE_URL; // the embedded default, whatever the suite runs on
+  delete env.REDIS_URL;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join("")}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      logs.push(chunk.toString());
+      const match = chunk.toString().match(/"url":"(http:\/\/[^"]+)".*ASG Refinery listening/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (chunk: Buffer) => logs.push(chunk.toString()));
+    exited.then((code) => reject(new Error(`server exited with ${code}:\n${logs.join("")}`)));
+  });
+  return { child, url, logs, exited };
+}
+
+describe("the server process", () => {
+  it("keeps its data across a restart and shuts down gracefully on SIGTERM", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "refinery-process-"));
+    const first = await startProcess(dataDir);
+    const rest = restClient(first.url);
+    expect((await rest.get("/v1/health")).body).toEqual({ ok: true, service: "asg-gateway" });
+    const registered = await rest.post("/v1/customers", { name: "Durable", email: "durable@example.com" });
+    expect(registered.status).toBe(201);
+
+    // An open WebSocket is closed with 1001 (going away), and the process exits 0.
+    const socket = new WebSocket(first.url.replace("http", "ws") + "/graphql", "graphql-transport-ws");
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const closeCode = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    first.child.kill("SIGTERM");
+    expect(await closeCode).toBe(1001);
+    expect(await first.exited).toBe(0);
+    const logLines = first.logs.join("").split("\n").filter(Boolean);
+    // One structured line per request, never the key.
+    expect(logLines.some((line) => /"method":"POST","path":"\/v1\/customers","status":201/.test(line))).toBe(true);
+    expect(first.logs.join("")).not.toContain(registered.body.api_key);
+
+    const second = await startProcess(dataDir);
+    try {
+      const me = await restClient(second.url).get("/v1/customers/me", { apiKey: registered.body.api_key });
+      expect(me.status).toBe(200);
+      expect(me.body.customer_id).toBe(registered.body.customer_id);
+    } finally {
+      second.child.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+    }
+  });
+
+  it("exits with a one-line explanation on invalid configuration", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+      cwd: root,
+      env: { ...process.env, PORT: "not-a-port", DATA_DIR: mkdtempSync(path.join(tmpdir(), "refinery-badconfig-")) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).not.toBe(0);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/invalid configuration: PORT/);
+  });
+});
