@@ -17,7 +17,7 @@ interface ServerProcess {
 }
 
 async function startProcess(dataDir: string): Promise<ServerProcess> {
-  const env = { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info" };
   delete env.DATABASE_URL; // the embedded default, whatever the suite runs on
   delete env.REDIS_URL;
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });

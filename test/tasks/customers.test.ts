@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../support/harness.js";
 import { registerCustomer } from "../support/fixtures.js";
-import { hashApiKey } from "../../src/domain/api-keys.js";
+import { forgetCachedKeys, hashApiKey } from "../../src/domain/api-keys.js";
 
 let service: TestService;
 beforeAll(async () => {
@@ -82,7 +82,10 @@ describe("GET /v1/customers/me", () => {
 
   it("refuses a revoked key", async () => {
     const customer = await registerCustomer(service.rest);
+    expect((await service.rest.get("/v1/customers/me", { apiKey: customer.apiKey })).status).toBe(200);
+    // What an operator's revocation does: mark the key, drop this process's cached lookups.
     await service.deps.prisma.apiKey.updateMany({ where: { customerId: customer.customerId }, data: { revokedAt: new Date() } });
+    forgetCachedKeys(service.deps);
     const res = await service.rest.get("/v1/customers/me", { apiKey: customer.apiKey });
     expect(res.status).toBe(401);
   });
