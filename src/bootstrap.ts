@@ -5,10 +5,12 @@ import type { Deps } from "./deps.js";
 import { openDatabase, type Database } from "./db/database.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createAppPubSub } from "./pubsub.js";
+import { startSandboxLabeler } from "./workers/sandbox-labeler.js";
+import type { Worker } from "./workers/worker.js";
 
 export interface Runtime {
   deps: Deps;
-  /** Closes pub/sub and database, in that order. */
+  /** Stops the workers, then closes pub/sub and the database. */
   close(): Promise<void>;
 }
 
@@ -28,9 +30,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     }));
   const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
   const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger };
+  const workers: Worker[] = config.workers ? [startSandboxLabeler(deps, { seed: config.sandboxSeed })] : [];
   return {
     deps,
     close: async () => {
+      await Promise.all(workers.map((worker) => worker.stop()));
       await closePubSub();
       await db.close();
     },

@@ -6,4 +6,16 @@ export interface CustomerActor {
   tier: "sandbox" | "live";
 }
 
-export type Actor = CustomerActor;
+export interface AnnotatorActor {
+  kind: "annotator";
+  annotatorId: string;
+  /** Which queue this annotator works: sandbox tasks go to the simulated crowd. */
+  workforce: "human" | "simulated";
+}
+
+/** An operator, authenticated by the configured ADMIN_TOKEN. */
+export interface AdminActor {
+  kind: "admin";
+}
+
+export type Actor = CustomerActor | AnnotatorActor | AdminActor;

@@ -1,8 +1,9 @@
 // API keys: high entropy, shown once, stored only as a SHA-256 hash plus a display prefix.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Deps } from "../deps.js";
 import { LRUCache } from "lru-cache";
 import type { Actor } from "./actors.js";
+import { ANNOTATOR_TOKEN_FORMAT } from "./annotators.js";
 
 export type Tier = "sandbox" | "live";
 
@@ -30,11 +31,16 @@ function displayPrefix(key: string): string {
 export const AUTH_CACHE_TTL_MS = 30_000;
 const authCaches = new WeakMap<object, LRUCache<string, { actor: Actor | null }>>();
 
-/** Accepts "Bearer sk_…" or a bare key (graphql-ws connectionParams). Null when absent or not valid. */
-export async function authenticateBearer(deps: Pick<Deps, "prisma">, credentials: string | undefined): Promise<Actor | null> {
+/**
+ * Accepts "Bearer <credential>" or a bare one (graphql-ws connectionParams):
+ * a customer API key (sk_…), an annotator token (at_…) or the operator's
+ * ADMIN_TOKEN. Null when absent or not valid.
+ */
+export async function authenticateBearer(deps: Pick<Deps, "prisma" | "config">, credentials: string | undefined): Promise<Actor | null> {
   if (!credentials) return null;
   const key = credentials.replace(/^Bearer\s+/i, "").trim();
-  if (!KEY_FORMAT.test(key)) return null;
+  if (isAdminToken(deps.config.adminToken, key)) return { kind: "admin" };
+  if (!KEY_FORMAT.test(key) && !ANNOTATOR_TOKEN_FORMAT.test(key)) return null;
   const hash = hashApiKey(key);
   let cache = authCaches.get(deps.prisma);
   if (!cache) authCaches.set(deps.prisma, (cache = new LRUCache({ max: 10_000, ttl: AUTH_CACHE_TTL_MS })));
@@ -50,7 +56,19 @@ export function forgetCachedKeys(deps: Pick<Deps, "prisma">) {
   authCaches.get(deps.prisma)?.clear();
 }
 
+function isAdminToken(adminToken: string | undefined, presented: string): boolean {
+  if (!adminToken) return false;
+  const a = createHash("sha256").update(adminToken).digest();
+  const b = createHash("sha256").update(presented).digest();
+  return timingSafeEqual(a, b);
+}
+
 async function lookUpKey(deps: Pick<Deps, "prisma">, hash: string): Promise<Actor | null> {
+  const annotator = await deps.prisma.annotator.findUnique({ where: { tokenHash: hash }, select: { id: true, kind: true, disabledAt: true } });
+  if (annotator) {
+    if (annotator.disabledAt) return null;
+    return { kind: "annotator", annotatorId: annotator.id, workforce: annotator.kind === "simulated" ? "simulated" : "human" };
+  }
   const apiKey = await deps.prisma.apiKey.findUnique({
     where: { hash },
     select: { revokedAt: true, customer: { select: { id: true, tier: true } } },

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { Prisma } from "../generated/prisma/client.js";
-import type { CustomerActor } from "./actors.js";
-import { generateApiKey, type Tier } from "./api-keys.js";
+import type { AdminActor, CustomerActor } from "./actors.js";
+import { forgetCachedKeys, generateApiKey, type Tier } from "./api-keys.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { newId } from "./ids.js";
 import { parseInput } from "./validation.js";
@@ -87,4 +87,20 @@ export async function getProfile(deps: Pick<Deps, "prisma">, actor: CustomerActo
     apiKeyPrefix: customer.apiKeys[0]?.prefix ?? null,
     createdAt: customer.createdAt,
   };
+}
+
+const tierSchema = z
+  .object({
+    customerId: z.string().min(1),
+    tier: z.enum(["sandbox", "live"]),
+    labelQuota: z.number().int().min(0).max(100_000_000),
+  })
+  .strict();
+
+/** Operators upgrade a customer to live (humans label its new tasks) or back to sandbox. */
+export async function setCustomerTier(deps: Pick<Deps, "prisma">, _admin: AdminActor, input: unknown): Promise<void> {
+  const { customerId, tier, labelQuota } = parseInput(tierSchema, input);
+  const updated = await deps.prisma.customer.updateMany({ where: { id: customerId }, data: { tier, labelQuota } });
+  if (updated.count === 0) throw new NotFoundError(`customer ${customerId}`);
+  forgetCachedKeys(deps);
 }

@@ -215,6 +215,8 @@ async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], b
         externalId: t.externalId,
         goldAnswer: t.goldAnswer === null ? Prisma.DbNull : (t.goldAnswer as Prisma.InputJsonValue),
         billable: t.goldAnswer === null,
+        workforce: actor.tier === "sandbox" ? "simulated" : "human",
+        targetJudgments: t.replication,
       }));
       if (rows.length === 1 && batchId === null) {
         const created = await tx.task.create({ data: rows[0] as Prisma.TaskUncheckedCreateInput });
@@ -328,6 +330,8 @@ export function taskResultView(task: Task): { status: 200 | 202; body: Record<st
       confidence: task.confidence,
       judgments: task.judgmentCount,
       completed_at: iso(task.completedAt),
+      // How the result was reached: the method, each vote and how reliable its annotator was.
+      aggregation: task.aggregation ?? null,
     },
   };
 }

@@ -43,13 +43,17 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
   };
-  AuthScopes: { customer: boolean };
+  AuthScopes: { customer: boolean; annotator: boolean; admin: boolean };
 }>({
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authorizeOnSubscribe: true,
-    authScopes: (context) => ({ customer: context.actor?.kind === "customer" }),
+    authScopes: (context) => ({
+      customer: context.actor?.kind === "customer",
+      annotator: context.actor?.kind === "annotator",
+      admin: context.actor?.kind === "admin",
+    }),
     // Unauthenticated callers get the same code as REST.
     unauthorizedError: () => new UnauthorizedError("send your API key as 'Authorization: Bearer <api_key>' (or in connectionParams for WebSocket)"),
   },

@@ -5,6 +5,7 @@ import "./errors.js";
 import "./system.js";
 import "./customers.js";
 import "./tasks.js";
+import "./labeling.js";
 
 export const schema = builder.toSchema();
 

@@ -27,7 +27,7 @@ const TaskOrder = builder.enumType("TaskOrder", {
 export const TaskRef = builder.prismaNode("Task", {
   id: { field: "id" },
   // node(id) and refetches only ever find the caller's own tasks.
-  findUnique: (id, context) => ({ id, customerId: context.actor?.customerId ?? "" }),
+  findUnique: (id, context) => ({ id, customerId: context.actor?.kind === "customer" ? context.actor.customerId : "" }),
   fields: (t) => ({
     status: t.field({ type: TaskStatus, resolve: (task) => task.status as (typeof TASK_STATUSES)[number] }),
     type: t.field({ type: TaskType, resolve: (task) => task.type as (typeof TASK_TYPES)[number] }),
@@ -65,7 +65,7 @@ const BatchCounts = builder
 
 export const BatchRef = builder.prismaNode("Batch", {
   id: { field: "id" },
-  findUnique: (id, context) => ({ id, customerId: context.actor?.customerId ?? "" }),
+  findUnique: (id, context) => ({ id, customerId: context.actor?.kind === "customer" ? context.actor.customerId : "" }),
   fields: (t) => ({
     status: t.exposeString("status"),
     taskCount: t.exposeInt("taskCount"),

@@ -9,6 +9,6 @@ export async function requireCustomer(ctx: Context, deps: Deps): Promise<Custome
   const header = ctx.get("authorization");
   if (!header) throw new UnauthorizedError("send your API key as 'Authorization: Bearer <api_key>'");
   const actor = await authenticateBearer(deps, header);
-  if (!actor) throw new UnauthorizedError("the API key is invalid or has been revoked");
+  if (actor?.kind !== "customer") throw new UnauthorizedError("the API key is invalid or has been revoked");
   return actor;
 }

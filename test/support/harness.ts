@@ -10,6 +10,8 @@ import { createLogger } from "../../src/logger.js";
 import type { Deps } from "../../src/deps.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
+
 export interface TestService {
   url: string;
   deps: Deps;
@@ -34,6 +36,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     REDIS_URL: process.env.REDIS_URL ?? "",
     LOG_LEVEL: (process.env.TEST_LOG_LEVEL as string) ?? "silent",
     ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
+    // Background workers off unless a test asks for them: tasks stay where the test puts them.
+    WORKERS: "off",
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...options.env,
   });
   const runtime = await createRuntime(config, { db: database.db, logger: createLogger(config.logLevel) });

@@ -135,6 +135,7 @@ describe("GET /v1/tasks/{id} and /result", () => {
       confidence: 0.93,
       judgments: 3,
       completed_at: "2026-04-09T12:00:00.000Z",
+      aggregation: null,
     });
   });
 

@@ -1,0 +1,86 @@
+// Annotators: workforce accounts (not customers), created by an operator,
+// each with a token shown once. Simulated annotators are the sandbox crowd.
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { Deps } from "../deps.js";
+import type { Annotator } from "../generated/prisma/client.js";
+import { newId } from "./ids.js";
+import { parseInput } from "./validation.js";
+import { workerQuality } from "./aggregation.js";
+import type { AdminActor } from "./actors.js";
+
+export const ANNOTATOR_TOKEN_FORMAT = /^at_[A-Za-z0-9_-]{32}$/;
+
+export function hashAnnotatorToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+const createSchema = z
+  .object({
+    name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  })
+  .strict();
+
+/** createAnnotator (admin mutation and CLI). The token is returned this once. */
+export async function createAnnotator(deps: Pick<Deps, "prisma">, _admin: AdminActor, input: unknown): Promise<{ annotator: Annotator; token: string }> {
+  const { name } = parseInput(createSchema, input);
+  return createAnnotatorAccount(deps, name, "human", null);
+}
+
+export async function createAnnotatorAccount(
+  deps: Pick<Deps, "prisma">,
+  name: string,
+  kind: "human" | "simulated",
+  simulatedAccuracy: number | null,
+): Promise<{ annotator: Annotator; token: string }> {
+  const token = `at_${randomBytes(24).toString("base64url")}`;
+  const annotator = await deps.prisma.annotator.create({
+    data: { id: newId("ann"), name, kind, simulatedAccuracy, tokenHash: hashAnnotatorToken(token), tokenPrefix: token.slice(0, 7) },
+  });
+  return { annotator, token };
+}
+
+export interface Reliability {
+  goldTotal: number;
+  goldCorrect: number;
+  goldAccuracy: number | null;
+  judgments: number;
+  agreement: number | null;
+  /** Smoothed quality used to weigh this annotator's votes. */
+  quality: number;
+}
+
+export function reliabilityOf(annotator: Pick<Annotator, "goldTotal" | "goldCorrect" | "judgmentCount" | "agreedCount">): Reliability {
+  return {
+    goldTotal: annotator.goldTotal,
+    goldCorrect: annotator.goldCorrect,
+    goldAccuracy: annotator.goldTotal ? annotator.goldCorrect / annotator.goldTotal : null,
+    judgments: annotator.judgmentCount,
+    agreement: annotator.judgmentCount ? annotator.agreedCount / annotator.judgmentCount : null,
+    quality: workerQuality(annotator.goldCorrect, annotator.goldTotal),
+  };
+}
+
+/** Operators see every annotator with their reliability. */
+export function listAnnotators(deps: Pick<Deps, "prisma">, _admin: AdminActor): Promise<Annotator[]> {
+  return deps.prisma.annotator.findMany({ orderBy: { id: "asc" } });
+}
+
+/** Creates (once, under fixed ids, safe for concurrent processes) the simulated annotators. */
+export async function ensureSandboxCrowd(
+  deps: Pick<Deps, "prisma">,
+  crowd: { name: string; accuracy: number }[],
+): Promise<(Annotator & { name: string; accuracy: number })[]> {
+  const members = [];
+  for (const [index, member] of crowd.entries()) {
+    const id = `ann_sandbox_${index + 1}`;
+    const annotator = await deps.prisma.annotator.upsert({
+      where: { id },
+      update: { name: member.name, simulatedAccuracy: member.accuracy },
+      // No usable token: the simulated crowd never signs in.
+      create: { id, name: member.name, kind: "simulated", simulatedAccuracy: member.accuracy, tokenHash: `none:${id}`, tokenPrefix: "" },
+    });
+    members.push({ ...annotator, name: member.name, accuracy: member.accuracy });
+  }
+  return members;
+}

@@ -1,0 +1,142 @@
+// The annotator API (claim, judge, release) and the operator's workforce view.
+import { builder } from "./builder.js";
+import { AppError } from "./errors.js";
+import { requireAdmin, requireAnnotator } from "./actor.js";
+import { claimNextAssignment, releaseAssignment, submitJudgment, type AssignmentWithTask } from "../domain/labeling.js";
+import { createAnnotator, listAnnotators, reliabilityOf } from "../domain/annotators.js";
+import { setCustomerTier } from "../domain/customers.js";
+import { TASK_TYPES } from "../domain/task-types.js";
+import type { Annotator, Assignment, Task } from "../generated/prisma/client.js";
+
+const WorkTaskType = builder.enumType("WorkTaskType", {
+  values: Object.fromEntries(TASK_TYPES.map((t) => [t.toUpperCase(), { value: t }])) as Record<string, { value: (typeof TASK_TYPES)[number] }>,
+});
+
+/** What an annotator sees of a task: the data and the question, nothing about the customer or gold. */
+const WorkItem = builder.objectRef<Task>("WorkItem").implement({
+  fields: (t) => ({
+    taskId: t.exposeID("id"),
+    type: t.exposeString("type"),
+    dataUrl: t.exposeString("dataUrl", { nullable: true }),
+    data: t.exposeString("data", { nullable: true }),
+    labelSpec: t.expose("labelSpec", { type: "JSON" }),
+  }),
+});
+
+const AssignmentRef = builder.objectRef<AssignmentWithTask | Assignment>("Assignment").implement({
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    status: t.exposeString("status"),
+    leasedUntil: t.expose("leasedUntil", { type: "DateTime" }),
+    task: t.field({ type: WorkItem, nullable: true, resolve: (a) => ("task" in a ? a.task : null) }),
+  }),
+});
+
+const Reliability = builder.objectRef<ReturnType<typeof reliabilityOf>>("Reliability").implement({
+  fields: (t) => ({
+    goldTotal: t.exposeInt("goldTotal"),
+    goldCorrect: t.exposeInt("goldCorrect"),
+    goldAccuracy: t.exposeFloat("goldAccuracy", { nullable: true }),
+    judgments: t.exposeInt("judgments"),
+    agreement: t.exposeFloat("agreement", { nullable: true }),
+    quality: t.exposeFloat("quality"),
+  }),
+});
+
+const AnnotatorRef = builder.objectRef<Annotator>("Annotator").implement({
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    kind: t.exposeString("kind"),
+    tokenPrefix: t.exposeString("tokenPrefix"),
+    reliability: t.field({ type: Reliability, resolve: (a) => reliabilityOf(a) }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+const JudgmentResult = builder.objectRef<{ judgmentId: string; taskStatus: string }>("JudgmentResult").implement({
+  fields: (t) => ({
+    judgmentId: t.exposeID("judgmentId"),
+    taskStatus: t.exposeString("taskStatus"),
+  }),
+});
+
+builder.mutationField("nextAssignment", (t) =>
+  t.field({
+    type: AssignmentRef,
+    nullable: true,
+    description: "Claims the next task under a 10-minute lease; null when the queue is empty.",
+    authScopes: { annotator: true },
+    args: { types: t.arg({ type: [WorkTaskType] }) },
+    resolve: (_root, { types }, context) => claimNextAssignment(context.deps, requireAnnotator(context), types ?? undefined),
+  }),
+);
+
+builder.mutationField("submitJudgment", (t) =>
+  t.field({
+    type: JudgmentResult,
+    authScopes: { annotator: true },
+    errors: { types: [AppError] },
+    args: { assignmentId: t.arg.id({ required: true }), answer: t.arg({ type: "JSON", required: true }) },
+    resolve: async (_root, { assignmentId, answer }, context) => {
+      const outcome = await submitJudgment(context.deps, requireAnnotator(context), String(assignmentId), answer);
+      return { judgmentId: outcome.judgment.id, taskStatus: outcome.task.status };
+    },
+  }),
+);
+
+builder.mutationField("releaseAssignment", (t) =>
+  t.field({
+    type: AssignmentRef,
+    authScopes: { annotator: true },
+    errors: { types: [AppError] },
+    args: { assignmentId: t.arg.id({ required: true }) },
+    resolve: (_root, { assignmentId }, context) => releaseAssignment(context.deps, requireAnnotator(context), String(assignmentId)),
+  }),
+);
+
+const AnnotatorCreated = builder.objectRef<{ annotator: Annotator; token: string }>("AnnotatorCreated").implement({
+  fields: (t) => ({
+    annotator: t.field({ type: AnnotatorRef, resolve: (c) => c.annotator }),
+    token: t.exposeString("token", { description: "Shown once: give it to the annotator." }),
+  }),
+});
+
+builder.mutationField("createAnnotator", (t) =>
+  t.field({
+    type: AnnotatorCreated,
+    authScopes: { admin: true },
+    errors: { types: [AppError] },
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_root, { name }, context) => createAnnotator(context.deps, requireAdmin(context), { name }),
+  }),
+);
+
+builder.queryField("annotators", (t) =>
+  t.field({
+    type: [AnnotatorRef],
+    description: "Every annotator with their reliability (operators only).",
+    authScopes: { admin: true },
+    resolve: (_root, _args, context) => listAnnotators(context.deps, requireAdmin(context)),
+  }),
+);
+
+const CustomerTier = builder.enumType("CustomerTier", { values: { SANDBOX: { value: "sandbox" }, LIVE: { value: "live" } } as const });
+
+builder.mutationField("setCustomerTier", (t) =>
+  t.field({
+    type: "Boolean",
+    description: "Operators move a customer between sandbox and live (and set its label quota).",
+    authScopes: { admin: true },
+    errors: { types: [AppError] },
+    args: {
+      customerId: t.arg.id({ required: true }),
+      tier: t.arg({ type: CustomerTier, required: true }),
+      labelQuota: t.arg.int({ required: true }),
+    },
+    resolve: async (_root, args, context) => {
+      await setCustomerTier(context.deps, requireAdmin(context), { customerId: String(args.customerId), tier: args.tier, labelQuota: args.labelQuota });
+      return true;
+    },
+  }),
+);

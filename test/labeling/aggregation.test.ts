@@ -1,0 +1,137 @@
+// Aggregation on synthetic crowds with known annotator accuracies.
+import { describe, expect, it } from "vitest";
+import {
+  aggregateBoxes,
+  aggregateEntities,
+  aggregateMultiLabel,
+  argmax,
+  dawidSkene,
+  dawidSkeneAccuracy,
+  weightedVote,
+  workerQuality,
+  type CategoricalVote,
+} from "../../src/domain/aggregation.js";
+import { seededRandom } from "../../src/domain/random.js";
+
+/** items with a true class, each labeled by `perItem` distinct workers of the given accuracies. */
+function syntheticCrowd(seed: number, accuracies: number[], items: number, classes: number, perItem: number) {
+  const random = seededRandom(seed);
+  const truth: number[] = [];
+  const votes: CategoricalVote[][] = [];
+  for (let i = 0; i < items; i++) {
+    const label = Math.floor(random() * classes);
+    truth.push(label);
+    const workers = [...accuracies.keys()].sort(() => random() - 0.5).slice(0, perItem);
+    votes.push(
+      workers.map((w) => {
+        if (random() < accuracies[w]) return { worker: `w${w}`, label };
+        const wrong = (label + 1 + Math.floor(random() * (classes - 1))) % classes;
+        return { worker: `w${w}`, label: wrong };
+      }),
+    );
+  }
+  return { truth, votes };
+}
+
+function majorityAccuracy(votes: CategoricalVote[][], truth: number[], classes: number) {
+  let correct = 0;
+  votes.forEach((v, i) => {
+    const counts = new Array(classes).fill(0);
+    for (const vote of v) counts[vote.label]++;
+    if (argmax(counts) === truth[i]) correct++;
+  });
+  return correct / truth.length;
+}
+
+describe("Dawid–Skene", () => {
+  // 6 good annotators (0.85) and 3 bad ones (0.4) on 3 classes; 5 judgments per item.
+  const accuracies = [0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.4, 0.4, 0.4];
+  const { truth, votes } = syntheticCrowd(7, accuracies, 600, 3, 5);
+  const fit = dawidSkene(votes, 3);
+  const dsAccuracy = fit.posterior.filter((p, i) => argmax(p) === truth[i]).length / truth.length;
+  const mvAccuracy = majorityAccuracy(votes, truth, 3);
+
+  it(`is at least as accurate as majority vote with a few bad annotators`, () => {
+    console.log(`synthetic crowd (600 items, 3 classes, 5 votes each, 6×0.85 + 3×0.40): Dawid–Skene ${dsAccuracy.toFixed(3)}, majority vote ${mvAccuracy.toFixed(3)}`);
+    expect(dsAccuracy).toBeGreaterThanOrEqual(mvAccuracy);
+    expect(dsAccuracy).toBeGreaterThan(0.9);
+  });
+
+  it("recovers each annotator's accuracy", () => {
+    accuracies.forEach((accuracy, w) => {
+      expect(Math.abs(dawidSkeneAccuracy(fit, `w${w}`)! - accuracy)).toBeLessThan(0.08);
+    });
+  });
+
+  it("gives calibrated confidences (expected calibration error < 0.05)", () => {
+    const bins = Array.from({ length: 10 }, () => ({ confidence: 0, correct: 0, count: 0 }));
+    fit.posterior.forEach((p, i) => {
+      const chosen = argmax(p);
+      const bin = bins[Math.min(9, Math.floor(p[chosen] * 10))];
+      bin.confidence += p[chosen];
+      bin.correct += chosen === truth[i] ? 1 : 0;
+      bin.count++;
+    });
+    const ece = bins.reduce((sum, b) => sum + (b.count ? Math.abs(b.confidence - b.correct) : 0), 0) / truth.length;
+    console.log(`expected calibration error: ${ece.toFixed(4)}`);
+    expect(ece).toBeLessThan(0.05);
+  });
+});
+
+describe("skill-weighted vote", () => {
+  it("trusts a proven annotator over two unproven ones", () => {
+    const quality = (w: string) => (w === "expert" ? workerQuality(50, 50) : workerQuality(0, 0));
+    const votes = [
+      { worker: "expert", label: 0 },
+      { worker: "new1", label: 1 },
+      { worker: "new2", label: 1 },
+    ];
+    const { posterior } = weightedVote(votes, 3, quality);
+    expect(argmax(posterior)).toBe(0);
+  });
+
+  it("uses the smoothed gold formula", () => {
+    expect(workerQuality(0, 0)).toBe(0.75);
+    expect(workerQuality(9, 10)).toBeCloseTo(10.5 / 12);
+  });
+});
+
+describe("other task types", () => {
+  it("multi-label: keeps options chosen by a weighted majority", () => {
+    const result = aggregateMultiLabel(
+      [
+        { worker: "a", labels: ["x", "y"] },
+        { worker: "b", labels: ["x"] },
+        { worker: "c", labels: ["x", "z"] },
+      ],
+      ["x", "y", "z"],
+      () => 1,
+    );
+    expect(result.answer.labels).toEqual(["x"]);
+    expect(result.confidence).toBeCloseTo((1 + 2 / 3 + 2 / 3) / 3);
+  });
+
+  it("boxes: clusters overlapping boxes and returns the consensus box", () => {
+    const result = aggregateBoxes([
+      { boxes: [{ x: 10, y: 10, w: 100, h: 50, label: "car" }] },
+      { boxes: [{ x: 12, y: 8, w: 98, h: 52, label: "car" }, { x: 500, y: 500, w: 10, h: 10, label: "car" }] },
+      { boxes: [{ x: 8, y: 12, w: 102, h: 48, label: "car" }] },
+    ]);
+    expect(result.answer.boxes).toEqual([{ x: 10, y: 10, w: 100, h: 50, label: "car" }]);
+    expect(result.confidence).toBeGreaterThan(0.75);
+    expect(result.confidence).toBeLessThan(1);
+  });
+
+  it("entities: keeps spans marked by a majority", () => {
+    const result = aggregateEntities([
+      { entities: [{ start: 0, end: 3, label: "PER" }, { start: 13, end: 19, label: "LOC" }] },
+      { entities: [{ start: 0, end: 3, label: "PER" }] },
+      { entities: [{ start: 0, end: 3, label: "PER" }, { start: 13, end: 19, label: "LOC" }] },
+    ]);
+    expect(result.answer.entities).toEqual([
+      { start: 0, end: 3, label: "PER" },
+      { start: 13, end: 19, label: "LOC" },
+    ]);
+    expect(result.confidence).toBeCloseTo((1 + 2 / 3) / 2, 5);
+  });
+});
