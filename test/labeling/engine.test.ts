@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestService, TEST_ADMIN_TOKEN, type TestService } from "../support/harness.js";
+import { imageTask, registerCustomer, type Customer } from "../support/fixtures.js";
+import { createAnnotator, makeLive, NEXT, RELEASE, SUBMIT } from "../support/annotators.js";
+
+let service: TestService;
+let live: Customer;
+beforeAll(async () => {
+  service = await startTestService();
+  live = await registerCustomer(service.rest, "Live Co");
+  await makeLive(service.graphql, live.customerId);
+});
+afterAll(() => service.close());
+
+async function submit(body: Record<string, unknown>, customer = live) {
+  const res = await service.rest.post("/v1/tasks", body, { apiKey: customer.apiKey });
+  expect(res.status).toBe(202);
+  return res.body.task_id as string;
+}
+
+/** Claims and answers the next task for each annotator in turn. */
+async function judge(token: string, answer: (task: any) => unknown) {
+  const next = await service.graphql(NEXT, {}, { apiKey: token });
+  const assignment = next.data.nextAssignment;
+  if (!assignment) return null;
+  const result = await service.graphql(SUBMIT, { id: assignment.id, answer: answer(assignment.task) }, { apiKey: token });
+  return { assignment, result: result.data.submitJudgment };
+}
+
+/** Drains the human queue so each test starts from its own tasks. */
+async function drainQueue() {
+  await service.deps.prisma.task.updateMany({ where: { status: { in: ["pending", "in_progress"] } }, data: { status: "canceled" } });
+}
+
+describe("the annotator API", () => {
+  it("requires an annotator token, and only an operator creates annotators", async () => {
+    expect((await service.graphql(NEXT, {}, { apiKey: live.apiKey })).errors?.[0].extensions?.code).toBe("unauthorized");
+    const byCustomer = await service.graphql(`mutation { createAnnotator(name: "x") { __typename } }`, {}, { apiKey: live.apiKey });
+    expect(byCustomer.errors?.[0].extensions?.code ?? byCustomer.data?.createAnnotator?.code).toBe("unauthorized");
+  });
+
+  it("completes a task after `replication` judgments, aggregated, with an event in the outbox", async () => {
+    await drainQueue();
+    const taskId = await submit(imageTask({ replication: 3, priority: 10 }));
+    const annotators = await Promise.all(["a1", "a2", "a3"].map((n) => createAnnotator(service.graphql, n)));
+    const answers = ["a", "a", "b"];
+    const outcomes = [];
+    for (const [i, annotator] of annotators.entries()) outcomes.push(await judge(annotator.token, () => ({ label: answers[i] })));
+    expect(outcomes.map((o) => o!.assignment.task.taskId)).toEqual([taskId, taskId, taskId]);
+    expect(outcomes.map((o) => o!.result.data.taskStatus)).toEqual(["in_progress", "in_progress", "completed"]);
+
+    const result = await service.rest.get(`/v1/tasks/${taskId}/result`, { apiKey: live.apiKey });
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ task_id: taskId, status: "completed", result: { label: "a" }, judgments: 3 });
+    expect(result.body.confidence).toBeGreaterThan(0.5);
+    expect(result.body.confidence).toBeLessThan(1);
+    expect(result.body.aggregation.method).toBe("weighted_vote");
+    expect(result.body.aggregation.votes).toHaveLength(3);
+    const events = await service.deps.prisma.event.findMany({ where: { customerId: live.customerId, type: "task.completed" } });
+    expect(events.map((e) => (e.payload as any).data.task_id)).toContain(taskId);
+  });
+
+  it("never gives one annotator the same task twice, and refuses a second judgment", async () => {
+    await drainQueue();
+    const taskId = await submit(imageTask({ replication: 2 }));
+    const annotator = await createAnnotator(service.graphql, "solo");
+    const first = await judge(annotator.token, () => ({ label: "a" }));
+    expect(first!.assignment.task.taskId).toBe(taskId);
+    expect((await service.graphql(NEXT, {}, { apiKey: annotator.token })).data.nextAssignment).toBeNull();
+    const again = await service.graphql(SUBMIT, { id: first!.assignment.id, answer: { label: "b" } }, { apiKey: annotator.token });
+    expect(again.data.submitJudgment.code).toBe("assignment_closed");
+  });
+
+  it("validates answers against the task's label_spec", async () => {
+    await drainQueue();
+    await submit(imageTask({ replication: 1 }));
+    const annotator = await createAnnotator(service.graphql, "careless");
+    const next = (await service.graphql(NEXT, {}, { apiKey: annotator.token })).data.nextAssignment;
+    const bad = await service.graphql(SUBMIT, { id: next.id, answer: { label: "zebra" } }, { apiKey: annotator.token });
+    expect(bad.data.submitJudgment).toMatchObject({ code: "invalid_request" });
+    expect(bad.data.submitJudgment.details.errors[0].path).toBe("answer.label");
+    const good = await service.graphql(SUBMIT, { id: next.id, answer: { label: "b" } }, { apiKey: annotator.token });
+    expect(good.data.submitJudgment.data.taskStatus).toBe("completed");
+  });
+
+  it("orders claims by priority, then age, and filters by type", async () => {
+    await drainQueue();
+    const low = await submit(imageTask({ priority: 1, replication: 1 }));
+    const high = await submit(imageTask({ priority: 9, replication: 1 }));
+    const text = await submit({ type: "text_classification", data: "t", label_spec: { question: "Q", options: ["x", "y"] }, priority: 10, replication: 1 });
+    const annotator = await createAnnotator(service.graphql, "picky");
+    const byType = (await service.graphql(NEXT, { types: ["IMAGE_CLASSIFICATION"] }, { apiKey: annotator.token })).data.nextAssignment;
+    expect(byType.task.taskId).toBe(high);
+    const other = await createAnnotator(service.graphql, "any");
+    expect((await service.graphql(NEXT, {}, { apiKey: other.token })).data.nextAssignment.task.taskId).toBe(text);
+    expect((await service.graphql(NEXT, {}, { apiKey: other.token })).data.nextAssignment.task.taskId).toBe(low);
+  });
+
+  it("returns a released or expired lease's slot to the queue", async () => {
+    await drainQueue();
+    const taskId = await submit(imageTask({ replication: 1 }));
+    const [first, second, third] = await Promise.all(["r1", "r2", "r3"].map((n) => createAnnotator(service.graphql, n)));
+    const claimed = (await service.graphql(NEXT, {}, { apiKey: first.token })).data.nextAssignment;
+    expect(claimed.task.taskId).toBe(taskId);
+    expect((await service.graphql(NEXT, {}, { apiKey: second.token })).data.nextAssignment).toBeNull();
+    expect((await service.graphql(RELEASE, { id: claimed.id }, { apiKey: first.token })).data.releaseAssignment.__typename).not.toBe("AppError");
+    const reclaimed = (await service.graphql(NEXT, {}, { apiKey: second.token })).data.nextAssignment;
+    expect(reclaimed.task.taskId).toBe(taskId);
+
+    // The lease runs out (as if 10 minutes passed): the slot is free again and the late judgment is refused.
+    await service.deps.prisma.assignment.update({ where: { id: reclaimed.id }, data: { leasedUntil: new Date(Date.now() - 1000) } });
+    expect((await service.graphql(NEXT, {}, { apiKey: third.token })).data.nextAssignment.task.taskId).toBe(taskId);
+    const late = await service.graphql(SUBMIT, { id: reclaimed.id, answer: { label: "a" } }, { apiKey: second.token });
+    expect(late.data.submitJudgment.code).toBe("lease_expired");
+  });
+
+  it("lets parallel annotators claim without double-claiming a slot or losing a judgment", async () => {
+    await drainQueue();
+    const taskIds = [];
+    for (let i = 0; i < 12; i++) taskIds.push(await submit(imageTask({ replication: 2 })));
+    const annotators = await Promise.all(Array.from({ length: 6 }, (_, i) => createAnnotator(service.graphql, `p${i}`)));
+    // Every annotator works until the queue is empty, all at once.
+    const work = annotators.map(async (annotator) => {
+      let done = 0;
+      for (;;) {
+        const outcome = await judge(annotator.token, () => ({ label: "a" }));
+        if (!outcome) return done;
+        expect(outcome.result.__typename).toBe("MutationSubmitJudgmentSuccess");
+        done++;
+      }
+    });
+    const counts = await Promise.all(work);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(24);
+    const tasks = await service.deps.prisma.task.findMany({ where: { id: { in: taskIds } }, include: { judgments: true } });
+    for (const task of tasks) {
+      expect(task.status).toBe("completed");
+      expect(task.judgments).toHaveLength(2);
+      expect(new Set(task.judgments.map((j) => j.annotatorId)).size).toBe(2);
+    }
+  });
+
+  it("scores annotators on gold tasks and shows operators their reliability", async () => {
+    await drainQueue();
+    const gold = [];
+    for (let i = 0; i < 3; i++) gold.push(await submit(imageTask({ replication: 2, gold_answer: { label: "a" } })));
+    const [good, bad] = await Promise.all(["gold-good", "gold-bad"].map((n) => createAnnotator(service.graphql, n)));
+    for (let i = 0; i < 3; i++) {
+      await judge(good.token, () => ({ label: "a" }));
+      await judge(bad.token, () => ({ label: "b" }));
+    }
+    const view = await service.graphql(`{ annotators { id reliability { goldTotal goldCorrect goldAccuracy quality } } }`, {}, { apiKey: TEST_ADMIN_TOKEN });
+    const byId = new Map(view.data.annotators.map((a: any) => [a.id, a.reliability]));
+    expect(byId.get(good.id)).toMatchObject({ goldTotal: 3, goldCorrect: 3, goldAccuracy: 1 });
+    expect(byId.get(bad.id)).toMatchObject({ goldTotal: 3, goldCorrect: 0, goldAccuracy: 0 });
+    expect((byId.get(good.id) as any).quality).toBeGreaterThan((byId.get(bad.id) as any).quality);
+    // Gold tasks are never billed.
+    expect((await service.rest.get("/v1/customers/me", { apiKey: live.apiKey })).body.labels_used).toBeGreaterThan(0);
+    const goldTasks = await service.deps.prisma.task.findMany({ where: { id: { in: gold } } });
+    expect(goldTasks.every((t) => !t.billable)).toBe(true);
+  });
+
+  it("asks for extra judgments while confidence is below min_confidence", async () => {
+    await drainQueue();
+    const taskId = await submit(imageTask({ replication: 2, min_confidence: 0.95 }));
+    const annotators = await Promise.all(["m1", "m2", "m3", "m4", "m5", "m6", "m7"].map((n) => createAnnotator(service.graphql, n)));
+    const answers = ["a", "b", "a", "a", "a", "a", "a"];
+    let judged = 0;
+    for (const [i, annotator] of annotators.entries()) {
+      const outcome = await judge(annotator.token, () => ({ label: answers[i] }));
+      if (!outcome) break;
+      judged++;
+      if (outcome.result.data.taskStatus === "completed") break;
+    }
+    const result = await service.rest.get(`/v1/tasks/${taskId}/result`, { apiKey: live.apiKey });
+    expect(result.status).toBe(200);
+    expect(judged).toBeGreaterThan(2);
+    expect(result.body.judgments).toBe(judged);
+    expect(result.body.result).toEqual({ label: "a" });
+  });
+
+  it("completes a batch when its last task completes", async () => {
+    await drainQueue();
+    const batch = await service.rest.post("/v1/tasks/batch", { tasks: [imageTask({ replication: 1 }), imageTask({ replication: 1 })] }, { apiKey: live.apiKey });
+    const annotator = await createAnnotator(service.graphql, "batcher");
+    await judge(annotator.token, () => ({ label: "a" }));
+    expect((await service.rest.get(`/v1/batches/${batch.body.batch_id}`, { apiKey: live.apiKey })).body.status).toBe("pending");
+    await judge(annotator.token, () => ({ label: "b" }));
+    const done = await service.rest.get(`/v1/batches/${batch.body.batch_id}`, { apiKey: live.apiKey });
+    expect(done.body).toMatchObject({ status: "completed", counts: { completed: 2 } });
+    const events = await service.deps.prisma.event.findMany({ where: { customerId: live.customerId, type: "batch.completed" } });
+    expect(events.some((e) => (e.payload as any).data.batch_id === batch.body.batch_id)).toBe(true);
+  });
+
+  it("keeps sandbox tasks away from human annotators", async () => {
+    await drainQueue();
+    const sandbox = await registerCustomer(service.rest, "Sandbox Co");
+    await submit(imageTask(), sandbox);
+    const annotator = await createAnnotator(service.graphql, "human");
+    expect((await service.graphql(NEXT, {}, { apiKey: annotator.token })).data.nextAssignment).toBeNull();
+  });
+});

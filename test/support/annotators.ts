@@ -1,0 +1,28 @@
+// Annotator helpers: accounts created by the operator through GraphQL, work done through the annotator API.
+import { expect } from "vitest";
+import { TEST_ADMIN_TOKEN, type GraphQLClient } from "./harness.js";
+
+export async function createAnnotator(graphql: GraphQLClient, name: string): Promise<{ id: string; token: string }> {
+  const result = await graphql(
+    `mutation($name: String!) { createAnnotator(name: $name) { ... on MutationCreateAnnotatorSuccess { data { token annotator { id } } } } }`,
+    { name },
+    { apiKey: TEST_ADMIN_TOKEN },
+  );
+  const data = result.data?.createAnnotator?.data;
+  expect(data, JSON.stringify(result)).toBeTruthy();
+  return { id: data.annotator.id, token: data.token };
+}
+
+export async function makeLive(graphql: GraphQLClient, customerId: string, labelQuota = 100_000) {
+  const result = await graphql(
+    `mutation($id: ID!, $quota: Int!) { setCustomerTier(customerId: $id, tier: LIVE, labelQuota: $quota) { ... on MutationSetCustomerTierSuccess { data } } }`,
+    { id: customerId, quota: labelQuota },
+    { apiKey: TEST_ADMIN_TOKEN },
+  );
+  expect(result.data?.setCustomerTier?.data, JSON.stringify(result)).toBe(true);
+}
+
+export const NEXT = `mutation($types: [WorkTaskType!]) { nextAssignment(types: $types) { id leasedUntil task { taskId type data dataUrl labelSpec } } }`;
+export const SUBMIT = `mutation($id: ID!, $answer: JSON!) { submitJudgment(assignmentId: $id, answer: $answer) {
+  __typename ... on MutationSubmitJudgmentSuccess { data { judgmentId taskStatus } } ... on AppError { code message details } } }`;
+export const RELEASE = `mutation($id: ID!) { releaseAssignment(assignmentId: $id) { __typename ... on AppError { code } } }`;
