@@ -7,7 +7,8 @@ import { startTestService, type TestService } from "./support/harness.js";
 
 let service: TestService;
 beforeAll(async () => {
-  service = await startTestService();
+  // As `npm start` runs: the sandbox labeler works while the examples run.
+  service = await startTestService({ env: { WORKERS: "on" } });
 });
 afterAll(() => service.close());
 

@@ -7,7 +7,7 @@ import type { Annotator } from "../generated/prisma/client.js";
 import { newId } from "./ids.js";
 import { parseInput } from "./validation.js";
 import { workerQuality } from "./aggregation.js";
-import type { AdminActor } from "./actors.js";
+import type { AdminActor, AnnotatorActor } from "./actors.js";
 
 export const ANNOTATOR_TOKEN_FORMAT = /^at_[A-Za-z0-9_-]{32}$/;
 
@@ -83,4 +83,8 @@ export async function ensureSandboxCrowd(
     members.push({ ...annotator, name: member.name, accuracy: member.accuracy });
   }
   return members;
+}
+
+export function getAnnotator(deps: Pick<Deps, "prisma">, actor: AnnotatorActor): Promise<Annotator> {
+  return deps.prisma.annotator.findUniqueOrThrow({ where: { id: actor.annotatorId } });
 }

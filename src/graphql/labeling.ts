@@ -3,7 +3,7 @@ import { builder } from "./builder.js";
 import { AppError } from "./errors.js";
 import { requireAdmin, requireAnnotator } from "./actor.js";
 import { claimNextAssignment, releaseAssignment, submitJudgment, type AssignmentWithTask } from "../domain/labeling.js";
-import { createAnnotator, listAnnotators, reliabilityOf } from "../domain/annotators.js";
+import { createAnnotator, getAnnotator, listAnnotators, reliabilityOf } from "../domain/annotators.js";
 import { setCustomerTier } from "../domain/customers.js";
 import { TASK_TYPES } from "../domain/task-types.js";
 import type { Annotator, Assignment, Task } from "../generated/prisma/client.js";
@@ -60,6 +60,15 @@ const JudgmentResult = builder.objectRef<{ judgmentId: string; taskStatus: strin
     taskStatus: t.exposeString("taskStatus"),
   }),
 });
+
+builder.queryField("currentAnnotator", (t) =>
+  t.field({
+    type: AnnotatorRef,
+    description: "The signed-in annotator.",
+    authScopes: { annotator: true },
+    resolve: (_root, _args, context) => getAnnotator(context.deps, requireAnnotator(context)),
+  }),
+);
 
 builder.mutationField("nextAssignment", (t) =>
   t.field({

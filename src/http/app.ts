@@ -5,6 +5,7 @@ import type { Deps } from "../deps.js";
 import { restApp } from "../rest/router.js";
 import { createGraphQLServer, type Yoga } from "../graphql/yoga.js";
 import { requestContext } from "./request-context.js";
+import { annotatePage } from "./annotate-page.js";
 
 export interface App {
   koa: Koa;
@@ -18,6 +19,7 @@ export function buildApp(deps: Deps): App {
   koa.proxy = false;
   koa.use(requestContext(deps.logger));
   koa.use(mount("/v1", restApp(deps)));
+  koa.use(annotatePage);
   koa.use(async (ctx, next) => {
     if (ctx.path !== yoga.graphqlEndpoint) return next();
     const response = await yoga.handleNodeRequestAndResponse(ctx.req, ctx.res, {});

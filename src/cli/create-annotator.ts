@@ -1,0 +1,21 @@
+// npm run annotator:create -- "Name": creates an annotator and prints its token once.
+import { loadConfig } from "../config.js";
+import { openDatabase } from "../db/database.js";
+import { createAnnotator } from "../domain/annotators.js";
+import path from "node:path";
+
+const name = process.argv.slice(2).join(" ").trim();
+if (!name) {
+  console.error('usage: npm run annotator:create -- "Annotator Name"');
+  process.exit(2);
+}
+const config = loadConfig();
+const db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pgdata") });
+try {
+  const { annotator, token } = await createAnnotator(db, { kind: "admin" }, { name });
+  console.log(`annotator ${annotator.id} (${annotator.name})`);
+  console.log(`token: ${token}`);
+  console.log("Give this token to the annotator; it cannot be shown again.");
+} finally {
+  await db.close();
+}

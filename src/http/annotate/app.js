@@ -1,0 +1,252 @@
+// The annotator page: sign in with a token, claim a task, answer with keys or
+// clicks, move on. Plain JS against the GraphQL annotator API.
+(() => {
+  const $ = (id) => document.getElementById(id);
+  let token = sessionStorage.getItem("annotatorToken");
+  let assignment = null;
+  let answer = null;
+  let dragStart = null;
+
+  async function gql(query, variables) {
+    const res = await fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await res.json();
+    if (body.errors?.length) throw Object.assign(new Error(body.errors[0].message), { code: body.errors[0].extensions?.code });
+    return body.data;
+  }
+
+  const NEXT = `mutation { nextAssignment { id leasedUntil task { taskId type data dataUrl labelSpec } } }`;
+  const SUBMIT = `mutation($id: ID!, $answer: JSON!) { submitJudgment(assignmentId: $id, answer: $answer) {
+    __typename ... on MutationSubmitJudgmentSuccess { data { taskStatus } } ... on AppError { code message } } }`;
+  const RELEASE = `mutation($id: ID!) { releaseAssignment(assignmentId: $id) { __typename } }`;
+
+  function status(text) {
+    $("status").textContent = text;
+  }
+
+  async function signIn(candidate) {
+    token = candidate;
+    try {
+      const me = await gql(`{ currentAnnotator { name } }`).catch((error) => {
+        throw new Error(error.code === "unauthorized" ? "That token was not accepted." : error.message);
+      });
+      $("who").textContent = `· ${me.currentAnnotator.name}`;
+      sessionStorage.setItem("annotatorToken", token);
+      $("sign-in").hidden = true;
+      $("work").hidden = false;
+      $("sign-out").hidden = false;
+      await next();
+    } catch (error) {
+      token = null;
+      $("sign-in-error").textContent = error.message;
+    }
+  }
+
+  async function next() {
+    assignment = null;
+    $("item").hidden = true;
+    status("Looking for a task…");
+    const data = await gql(NEXT);
+    assignment = data.nextAssignment;
+    if (!assignment) {
+      status("No tasks right now. Checking again in a few seconds…");
+      setTimeout(() => !assignment && next().catch(showError), 5000);
+      return;
+    }
+    render(assignment.task);
+  }
+
+  function labelsOf(task) {
+    const spec = task.labelSpec;
+    return spec.options ?? spec.classes ?? spec.entity_types ?? [];
+  }
+
+  function render(task) {
+    const spec = task.labelSpec;
+    $("question").textContent = spec.question;
+    const data = $("data");
+    data.replaceChildren();
+    answer = task.type === "multi_label_classification" ? { labels: [] } : task.type === "bounding_box" ? { boxes: [] } : task.type === "named_entity" ? { entities: [] } : null;
+    if (task.type === "image_classification" || task.type === "bounding_box") {
+      const stage = document.createElement("div");
+      stage.className = "stage";
+      const img = document.createElement("img");
+      img.alt = "item to label";
+      img.src = task.dataUrl;
+      img.draggable = false;
+      stage.append(img);
+      data.append(stage);
+      if (task.type === "bounding_box") enableDrawing(stage);
+    } else if (task.data) {
+      const pre = document.createElement("pre");
+      pre.id = "text";
+      pre.textContent = task.data;
+      data.append(pre);
+    } else {
+      const link = document.createElement("a");
+      link.href = task.dataUrl;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = task.dataUrl;
+      data.append(link);
+    }
+    const choices = $("choices");
+    choices.replaceChildren(
+      ...labelsOf(task).map((label, i) => {
+        const li = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.dataset.index = String(i);
+        button.textContent = `${i + 1}. ${label}`;
+        button.addEventListener("click", () => choose(i));
+        li.append(button);
+        return li;
+      }),
+    );
+    $("hint").textContent = {
+      image_classification: "Press the option's number to answer.",
+      text_classification: "Press the option's number to answer.",
+      multi_label_classification: "Numbers toggle options; Enter submits.",
+      bounding_box: "Press a class number, drag on the image to draw a box; Enter submits.",
+      named_entity: "Select text, press an entity type's number; Enter submits.",
+    }[task.type];
+    status(`Task ${task.taskId}`);
+    $("item").hidden = false;
+  }
+
+  let currentClass = 0;
+  function choose(index) {
+    if (!assignment) return;
+    const task = assignment.task;
+    const labels = labelsOf(task);
+    if (index >= labels.length) return;
+    const label = labels[index];
+    if (task.type === "image_classification" || task.type === "text_classification") {
+      submit({ label });
+    } else if (task.type === "multi_label_classification") {
+      const set = new Set(answer.labels);
+      set.has(label) ? set.delete(label) : set.add(label);
+      answer.labels = labels.filter((l) => set.has(l));
+      document.querySelectorAll("#choices button").forEach((b, i) => b.classList.toggle("on", set.has(labels[i])));
+    } else if (task.type === "bounding_box") {
+      currentClass = index;
+      document.querySelectorAll("#choices button").forEach((b, i) => b.classList.toggle("on", i === index));
+    } else if (task.type === "named_entity") {
+      const selection = window.getSelection();
+      const text = $("text");
+      if (!selection || selection.isCollapsed || !text || !text.contains(selection.anchorNode)) return;
+      const range = selection.getRangeAt(0);
+      const before = document.createRange();
+      before.setStart(text, 0);
+      before.setEnd(range.startContainer, range.startOffset);
+      const start = before.toString().length;
+      const end = start + range.toString().length;
+      answer.entities.push({ start, end, label });
+      selection.removeAllRanges();
+      highlight(text, task.data, answer.entities);
+    }
+  }
+
+  function highlight(element, text, entities) {
+    element.replaceChildren();
+    let at = 0;
+    for (const e of [...entities].sort((a, b) => a.start - b.start)) {
+      if (e.start < at) continue;
+      element.append(text.slice(at, e.start));
+      const mark = document.createElement("mark");
+      mark.textContent = text.slice(e.start, e.end);
+      mark.title = e.label;
+      element.append(mark);
+      at = e.end;
+    }
+    element.append(text.slice(at));
+  }
+
+  function enableDrawing(stage) {
+    const img = stage.querySelector("img");
+    const scale = () => (img.naturalWidth ? img.naturalWidth / img.clientWidth : 1);
+    const point = (event) => {
+      const rect = img.getBoundingClientRect();
+      return { x: Math.max(0, event.clientX - rect.left), y: Math.max(0, event.clientY - rect.top) };
+    };
+    stage.addEventListener("mousedown", (event) => {
+      dragStart = point(event);
+      event.preventDefault();
+    });
+    window.addEventListener("mouseup", (event) => {
+      if (!dragStart || !assignment) return;
+      const end = point(event);
+      const x = Math.min(dragStart.x, end.x);
+      const y = Math.min(dragStart.y, end.y);
+      const w = Math.abs(end.x - dragStart.x);
+      const h = Math.abs(end.y - dragStart.y);
+      dragStart = null;
+      if (w < 3 || h < 3) return;
+      const label = labelsOf(assignment.task)[currentClass];
+      const s = scale();
+      answer.boxes.push({ x: Math.round(x * s), y: Math.round(y * s), w: Math.round(w * s), h: Math.round(h * s), label });
+      const box = document.createElement("div");
+      box.className = "box";
+      Object.assign(box.style, { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` });
+      box.textContent = label;
+      stage.append(box);
+    });
+  }
+
+  async function submit(value) {
+    if (!assignment) return;
+    const current = assignment;
+    assignment = null;
+    const data = await gql(SUBMIT, { id: current.id, answer: value });
+    const outcome = data.submitJudgment;
+    if (outcome.__typename === "AppError") {
+      status(`Not accepted: ${outcome.message}`);
+      assignment = outcome.code === "invalid_request" ? current : null;
+      if (!assignment) setTimeout(() => next().catch(showError), 1000);
+      return;
+    }
+    await next();
+  }
+
+  async function skip() {
+    if (!assignment) return;
+    const current = assignment;
+    assignment = null;
+    await gql(RELEASE, { id: current.id });
+    await next();
+  }
+
+  function showError(error) {
+    status(`Something went wrong: ${error.message}`);
+    if (error.code === "unauthorized") signOut();
+  }
+
+  function signOut() {
+    sessionStorage.removeItem("annotatorToken");
+    location.reload();
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (!assignment || event.target instanceof HTMLInputElement) return;
+    if (/^[1-9]$/.test(event.key)) {
+      event.preventDefault();
+      choose(Number(event.key) - 1);
+    } else if (event.key === "Enter" && answer) {
+      event.preventDefault();
+      submit(answer).catch(showError);
+    } else if (event.key === "Escape") {
+      skip().catch(showError);
+    }
+  });
+  $("submit").addEventListener("click", () => answer && submit(answer).catch(showError));
+  $("skip").addEventListener("click", () => skip().catch(showError));
+  $("sign-out").addEventListener("click", signOut);
+  $("sign-in").addEventListener("submit", (event) => {
+    event.preventDefault();
+    signIn($("token").value.trim());
+  });
+  if (token) signIn(token);
+})();
