@@ -12,7 +12,7 @@ describe("when the database is unreachable", () => {
     // PostgreSQL: the database disappears under the server. PGlite: the embedded database is closed.
     const throwaway = serverDatabaseUrl ? await createThrowawayPostgresDatabase() : undefined;
     const db = await openDatabase({ databaseUrl: throwaway?.url });
-    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", SERVER_SECRET: "x".repeat(40), DATA_DIR: "/tmp/refinery-health" });
+    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", SERVER_SECRET: "x".repeat(40), DATA_DIR: "/tmp/refinery-health", WORKERS: "off" });
     const runtime = await createRuntime(config, { db, logger: createLogger("silent") });
     const server = await startServer(config, runtime);
     const rest = restClient(server.url);
