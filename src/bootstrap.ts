@@ -7,6 +7,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { createAppPubSub } from "./pubsub.js";
 import { startSandboxLabeler } from "./workers/sandbox-labeler.js";
 import type { Worker } from "./workers/worker.js";
+import { startWebhookDeliverer } from "./workers/webhook-deliverer.js";
 
 export interface Runtime {
   deps: Deps;
@@ -30,7 +31,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     }));
   const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
   const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger };
-  const workers: Worker[] = config.workers ? [startSandboxLabeler(deps, { seed: config.sandboxSeed })] : [];
+  const workers: Worker[] = config.workers
+    ? [
+        startSandboxLabeler(deps, { seed: config.sandboxSeed }),
+        startWebhookDeliverer(deps, {
+          retryScheduleMs: config.webhookRetryScheduleMs,
+          timeoutMs: config.webhookTimeoutMs,
+          allowPrivateTargets: config.allowPrivateWebhookTargets,
+        }),
+      ]
+    : [];
   return {
     deps,
     close: async () => {

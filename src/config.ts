@@ -30,7 +30,20 @@ const envSchema = z.object({
   ALLOW_PRIVATE_WEBHOOK_TARGETS: booleanFlag,
   SANDBOX_SEED: z.coerce.number().int().default(42),
   WORKERS: z.enum(["on", "off"]).default("on"),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s|m|h)(,\d+(\.\d+)?(ms|s|m|h))*$/, "like 5s,5m,30m,2h")
+    .default("5s,5m,30m,2h,5h,10h,24h"),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
+
+const UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 } as const;
+function parseDurations(list: string): number[] {
+  return list.split(",").map((item) => {
+    const [, amount, unit] = item.match(/^(\d+(?:\.\d+)?)(ms|s|m|h)$/)!;
+    return Math.round(Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]);
+  });
+}
 
 export type Config = {
   port: number;
@@ -45,6 +58,8 @@ export type Config = {
   allowPrivateWebhookTargets: boolean;
   sandboxSeed: number;
   workers: boolean;
+  webhookRetryScheduleMs: number[];
+  webhookTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -71,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateWebhookTargets: e.ALLOW_PRIVATE_WEBHOOK_TARGETS,
     sandboxSeed: e.SANDBOX_SEED,
     workers: e.WORKERS === "on",
+    webhookRetryScheduleMs: parseDurations(e.WEBHOOK_RETRY_SCHEDULE),
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
   };
 }
 

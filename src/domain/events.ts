@@ -1,14 +1,15 @@
 // The outbox: events are written in the same transaction as the state change
-// they describe, so a crash can neither lose nor invent one. Delivery
-// (webhooks) reads them from here.
+// they describe, together with one delivery row per subscribed webhook, so a
+// crash can neither lose nor invent one.
 import type { Prisma } from "../generated/prisma/client.js";
 import { newId } from "./ids.js";
 
-export type EventType = "task.completed" | "task.failed" | "batch.completed" | "job.completed" | "job.failed";
+export const EVENT_TYPES = ["task.completed", "task.failed", "batch.completed", "job.completed", "job.failed"] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
 
 export async function recordEvent(tx: Prisma.TransactionClient, customerId: string, type: EventType, data: unknown) {
   const createdAt = new Date();
-  await tx.event.create({
+  const event = await tx.event.create({
     data: {
       id: newId("evt"),
       customerId,
@@ -17,4 +18,12 @@ export async function recordEvent(tx: Prisma.TransactionClient, customerId: stri
       createdAt,
     },
   });
+  const webhooks = await tx.webhook.findMany({ where: { customerId, status: "active" }, select: { id: true, events: true } });
+  const subscribed = webhooks.filter((w) => (w.events as string[]).includes(type));
+  if (subscribed.length) {
+    await tx.webhookDelivery.createMany({
+      data: subscribed.map((w) => ({ id: newId("dlv"), webhookId: w.id, eventId: event.id, status: "pending", nextAttemptAt: createdAt })),
+    });
+  }
+  return event;
 }

@@ -6,6 +6,7 @@ import "./system.js";
 import "./customers.js";
 import "./tasks.js";
 import "./labeling.js";
+import "./webhooks.js";
 
 export const schema = builder.toSchema();
 

@@ -8,12 +8,14 @@ import { restErrors } from "./errors.js";
 import { healthRoutes } from "./health.js";
 import { customerRoutes } from "./customers.js";
 import { taskRoutes } from "./tasks.js";
+import { webhookRoutes } from "./webhooks.js";
 
 export function restApp(deps: Deps): Koa {
   const router = new Router();
   healthRoutes(router, deps);
   customerRoutes(router, deps);
   taskRoutes(router, deps);
+  webhookRoutes(router, deps);
 
   const app = new Koa();
   app.use(restErrors(deps.logger));

@@ -1,0 +1,51 @@
+// SSRF protection for webhook URLs: after DNS resolution, refuse loopback,
+// private, link-local, metadata and other non-public addresses, unless the
+// operator allows private targets (local development, tests).
+import { lookup as dnsLookup } from "node:dns";
+import type { LookupFunction } from "node:net";
+import ipaddr from "ipaddr.js";
+import { AppError } from "./errors.js";
+
+/** Only ordinary public unicast addresses are reachable targets. */
+export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  return parsed.range() === "unicast";
+}
+
+export class UnsafeTargetError extends AppError {
+  constructor(host: string, address: string) {
+    super("unsafe_callback_url", `callback_url host ${host} resolves to ${address}, which is not a public address`, 400);
+  }
+}
+
+/**
+ * A `lookup` for http.request that checks the address it connects to, so a
+ * DNS answer cannot change between our check and the connection.
+ */
+export function guardedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, "", 0);
+      const list = addresses as unknown as { address: string; family: number }[];
+      const unsafe = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
+      if (unsafe) return callback(new UnsafeTargetError(hostname, unsafe.address) as NodeJS.ErrnoException, "", 0);
+      if ((options as { all?: boolean }).all) return (callback as any)(null, list);
+      callback(null, list[0].address, list[0].family);
+    });
+  };
+}
+
+/** Registration-time check: the host must resolve, and only to public addresses. */
+export async function assertSafeTarget(url: URL, allowPrivate: boolean): Promise<void> {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const lookup = guardedLookup(allowPrivate);
+  await new Promise<void>((resolve, reject) =>
+    lookup(host, { all: true }, (error) => {
+      if (!error) return resolve();
+      if (error instanceof AppError) return reject(error);
+      reject(new AppError("unresolvable_callback_url", `callback_url host ${host} does not resolve`, 400));
+    }),
+  );
+}
