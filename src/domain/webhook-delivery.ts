@@ -8,7 +8,8 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { Deps } from "../deps.js";
 import { newId } from "./ids.js";
 import { secretBox } from "./secrets.js";
-import { guardedLookup } from "./webhook-targets.js";
+import { guardedLookup, isPublicAddress, UnsafeTargetError } from "./webhook-targets.js";
+import { isIP } from "node:net";
 
 export interface DeliveryPolicy {
   /** Delay before retry n (after attempt n); its length is the number of retries. */
@@ -112,6 +113,12 @@ function post(url: string, headers: Record<string, string>, body: string, policy
   const started = Date.now();
   const target = new URL(url);
   const client = target.protocol === "https:" ? https : http;
+  // Node connects to IP literals without calling `lookup`: check those here.
+  const literal = target.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(literal) && !policy.allowPrivateTargets && !isPublicAddress(literal)) {
+    const error = new UnsafeTargetError(literal, literal).message;
+    return Promise.resolve({ statusCode: null, durationMs: 0, responseExcerpt: null, error });
+  }
   return new Promise((resolve) => {
     let settled = false;
     const finish = (outcome: Omit<AttemptOutcome, "durationMs">) => {

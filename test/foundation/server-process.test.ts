@@ -1,49 +1,17 @@
 // The server as `npm start` runs it: a real process on the embedded database.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
 import { describe, expect, it } from "vitest";
 import { restClient } from "../support/harness.js";
-
-const root = path.resolve(import.meta.dirname, "../..");
-
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  logs: string[];
-  exited: Promise<number | null>;
-}
-
-async function startProcess(dataDir: string): Promise<ServerProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "info" };
-  delete env.DATABASE_URL; // the embedded default, whatever the suite runs on
-  delete env.REDIS_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  const logs: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join("")}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      logs.push(chunk.toString());
-      const match = chunk.toString().match(/"url":"(http:\/\/[^"]+)".*ASG Refinery listening/);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => logs.push(chunk.toString()));
-    exited.then((code) => reject(new Error(`server exited with ${code}:\n${logs.join("")}`)));
-  });
-  return { child, url, logs, exited };
-}
+import { root, startServerProcess } from "../support/process.js";
 
 describe("the server process", () => {
   it("keeps its data across a restart and shuts down gracefully on SIGTERM", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "refinery-process-"));
-    const first = await startProcess(dataDir);
+    const first = await startServerProcess(dataDir);
     const rest = restClient(first.url);
     expect((await rest.get("/v1/health")).body).toEqual({ ok: true, service: "asg-gateway" });
     const registered = await rest.post("/v1/customers", { name: "Durable", email: "durable@example.com" });
@@ -61,7 +29,7 @@ describe("the server process", () => {
     expect(logLines.some((line) => /"method":"POST","path":"\/v1\/customers","status":201/.test(line))).toBe(true);
     expect(first.logs.join("")).not.toContain(registered.body.api_key);
 
-    const second = await startProcess(dataDir);
+    const second = await startServerProcess(dataDir);
     try {
       const me = await restClient(second.url).get("/v1/customers/me", { apiKey: registered.body.api_key });
       expect(me.status).toBe(200);
