@@ -37,8 +37,12 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
   };
 }
 
-/** Registration-time check: the host must resolve, and only to public addresses. */
+/**
+ * Registration-time check: the host must resolve, and only to public
+ * addresses. With private targets allowed (development), nothing to check.
+ */
 export async function assertSafeTarget(url: URL, allowPrivate: boolean): Promise<void> {
+  if (allowPrivate) return;
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const lookup = guardedLookup(allowPrivate);
   await new Promise<void>((resolve, reject) =>
