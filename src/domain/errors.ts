@@ -26,7 +26,7 @@ export class ValidationError extends AppError {
 
 export class NotFoundError extends AppError {
   constructor(what: string) {
-    super("not_found", `${what} not found`, 404);
+    super("not_found", `${what.length > 80 ? what.slice(0, 80) + "…" : what} not found`, 404);
   }
 }
 

@@ -35,3 +35,15 @@ export const httpUrl = z
 export const metadataObject = z
   .record(z.string(), z.unknown())
   .refine((value) => JSON.stringify(value).length <= 16_384, "must serialize to at most 16 KB of JSON");
+
+/**
+ * PostgreSQL text cannot hold NUL characters; input carrying one is refused
+ * at the edge (REST body and path, GraphQL document and variables).
+ */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (value === null || typeof value !== "object") return false;
+  return Object.entries(value).some(([key, item]) => key.includes("\u0000") || containsNul(item));
+}
+
+export const NUL_MESSAGE = "text must not contain NUL (\\u0000) characters";

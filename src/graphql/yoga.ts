@@ -5,6 +5,7 @@ import { schema } from "./schema.js";
 import type { GraphQLContext } from "./builder.js";
 import type { Deps } from "../deps.js";
 import { AppError } from "../domain/errors.js";
+import { containsNul, NUL_MESSAGE } from "../domain/validation.js";
 import { authenticateBearer } from "../domain/api-keys.js";
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -23,12 +24,23 @@ export function createGraphQLServer(deps: Deps): Yoga {
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: { title: "ASG Refinery", subscriptionsProtocol: "WS" },
+    // Unexpected errors are logged once, with their stack, by maskError below;
+    // what Yoga reports itself is mostly expected errors (debug).
     logging: {
       debug: (...args) => deps.logger.debug({ args }, "yoga"),
-      info: (...args) => deps.logger.info({ args }, "yoga"),
+      info: (...args) => deps.logger.debug({ args }, "yoga"),
       warn: (...args) => deps.logger.warn({ args }, "yoga"),
-      error: (...args) => deps.logger.error({ args }, "yoga"),
+      error: (...args) => deps.logger.debug({ args }, "yoga"),
     },
+    plugins: [
+      {
+        onParams: ({ params }) => {
+          if (containsNul(params.query) || containsNul(params.variables)) {
+            throw new GraphQLError(NUL_MESSAGE, { extensions: { code: "invalid_request", http: { status: 400 } } });
+          }
+        },
+      },
+    ],
     context: async (initial) => ({
       deps,
       actor: await authenticateBearer(deps, credentialsFrom(initial as never)),

@@ -3,7 +3,8 @@ import Router from "@koa/router";
 import { bodyParser } from "@koa/bodyparser";
 import Koa from "koa";
 import type { Deps } from "../deps.js";
-import { AppError } from "../domain/errors.js";
+import { AppError, ValidationError } from "../domain/errors.js";
+import { containsNul, NUL_MESSAGE } from "../domain/validation.js";
 import { restErrors } from "./errors.js";
 import { healthRoutes } from "./health.js";
 import { customerRoutes } from "./customers.js";
@@ -21,11 +22,27 @@ export function restApp(deps: Deps): Koa {
   app.use(restErrors(deps.logger));
   app.use(requireJsonBody);
   app.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimit, encoding: "utf-8" }));
+  app.use(refuseNulCharacters);
   app.use(router.routes());
   app.use(router.allowedMethods());
   // /v1 ends here: unmatched paths are answered by restErrors, not by the parent app.
   app.use(async () => {});
   return app;
+}
+
+const refuseNulCharacters: Koa.Middleware = async (ctx, next) => {
+  if (containsNul(safeDecode(ctx.path)) || containsNul(ctx.query) || containsNul(ctx.request.body)) {
+    throw new ValidationError(NUL_MESSAGE, [{ path: "(request)", message: NUL_MESSAGE }]);
+  }
+  await next();
+};
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 /** A body that is not JSON is refused rather than silently ignored. */

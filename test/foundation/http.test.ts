@@ -85,3 +85,16 @@ describe("/graphql", () => {
     expect(result.errors?.[0].extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
   });
 });
+
+describe("input PostgreSQL cannot store", () => {
+  it("refuses NUL characters in paths, bodies and GraphQL variables with 400, never 500", async () => {
+    const path = await service.rest.get("/v1/tasks/%00");
+    expect(path.status).toBe(400);
+    expect(path.body.error.code).toBe("invalid_request");
+    const body = await service.rest.post("/v1/customers", { name: "A\u0000B", email: "nul@example.com" });
+    expect(body.status).toBe(400);
+    expect(body.body.error.code).toBe("invalid_request");
+    const gql = await service.graphql(`query($id: ID!) { task(id: $id) { id } }`, { id: "tsk_\u0000" });
+    expect(gql.errors?.[0].extensions?.code).toBe("invalid_request");
+  });
+});
