@@ -7,6 +7,7 @@ import { forgetCachedKeys, generateApiKey, type Tier } from "./api-keys.js";
 import { ConflictError, NotFoundError } from "./errors.js";
 import { newId } from "./ids.js";
 import { parseInput } from "./validation.js";
+import { callbackSecret } from "./webhooks.js";
 
 export const SANDBOX_LABEL_QUOTA = 500;
 export const API_KEY_NOTICE = "Store this API key securely — it cannot be retrieved again.";
@@ -66,11 +67,13 @@ export interface Profile {
   labelsUsed: number;
   labelsRemaining: number;
   apiKeyPrefix: string | null;
+  /** Verifies deliveries to tasks' callback_url. */
+  callbackSecret: string;
   createdAt: Date;
 }
 
 /** GET /v1/customers/me, me. Never includes the key. */
-export async function getProfile(deps: Pick<Deps, "prisma">, actor: CustomerActor): Promise<Profile> {
+export async function getProfile(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor): Promise<Profile> {
   const customer = await deps.prisma.customer.findUnique({
     where: { id: actor.customerId },
     include: { apiKeys: { where: { revokedAt: null }, orderBy: { createdAt: "desc" }, take: 1 } },
@@ -85,6 +88,7 @@ export async function getProfile(deps: Pick<Deps, "prisma">, actor: CustomerActo
     labelsUsed: customer.labelsUsed,
     labelsRemaining: Math.max(0, customer.labelQuota - customer.labelsUsed),
     apiKeyPrefix: customer.apiKeys[0]?.prefix ?? null,
+    callbackSecret: await callbackSecret(deps, customer.id),
     createdAt: customer.createdAt,
   };
 }

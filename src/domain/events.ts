@@ -7,7 +7,14 @@ import { newId } from "./ids.js";
 export const EVENT_TYPES = ["task.completed", "task.failed", "batch.completed", "job.completed", "job.failed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export async function recordEvent(tx: Prisma.TransactionClient, customerId: string, type: EventType, data: unknown) {
+/** `callbackUrl`: a task's own callback_url, delivered like a webhook. */
+export async function recordEvent(
+  tx: Prisma.TransactionClient,
+  customerId: string,
+  type: EventType,
+  data: unknown,
+  options: { callbackUrl?: string | null } = {},
+) {
   const createdAt = new Date();
   const event = await tx.event.create({
     data: {
@@ -20,10 +27,16 @@ export async function recordEvent(tx: Prisma.TransactionClient, customerId: stri
   });
   const webhooks = await tx.webhook.findMany({ where: { customerId, status: "active" }, select: { id: true, events: true } });
   const subscribed = webhooks.filter((w) => (w.events as string[]).includes(type));
-  if (subscribed.length) {
-    await tx.webhookDelivery.createMany({
-      data: subscribed.map((w) => ({ id: newId("dlv"), webhookId: w.id, eventId: event.id, status: "pending", nextAttemptAt: createdAt })),
-    });
+  const deliveries: Prisma.WebhookDeliveryCreateManyInput[] = subscribed.map((w) => ({
+    id: newId("dlv"),
+    webhookId: w.id,
+    eventId: event.id,
+    status: "pending",
+    nextAttemptAt: createdAt,
+  }));
+  if (options.callbackUrl) {
+    deliveries.push({ id: newId("dlv"), targetUrl: options.callbackUrl, eventId: event.id, status: "pending", nextAttemptAt: createdAt });
   }
+  if (deliveries.length) await tx.webhookDelivery.createMany({ data: deliveries });
   return event;
 }

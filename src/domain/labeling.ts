@@ -187,7 +187,7 @@ async function aggregateAndMaybeComplete(tx: Tx, task: Task): Promise<Task> {
     },
   });
   await tx.assignment.updateMany({ where: { taskId: task.id, status: "active" }, data: { status: "released" } });
-  await recordEvent(tx, completed.customerId, "task.completed", taskResultView(completed).body);
+  await recordEvent(tx, completed.customerId, "task.completed", taskResultView(completed).body, { callbackUrl: completed.callbackUrl });
   if (completed.batchId) await completeBatchIfDone(tx, completed.batchId);
   return completed;
 }

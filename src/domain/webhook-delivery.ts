@@ -9,6 +9,7 @@ import type { Deps } from "../deps.js";
 import { newId } from "./ids.js";
 import { secretBox } from "./secrets.js";
 import { guardedLookup, isPublicAddress, UnsafeTargetError } from "./webhook-targets.js";
+import { callbackSecret } from "./webhooks.js";
 import { isIP } from "node:net";
 
 export interface DeliveryPolicy {
@@ -35,13 +36,14 @@ export async function claimDueDelivery(deps: Pick<Deps, "prisma">, leaseMs: numb
   return deps.prisma.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string }[]>`
       SELECT d.id FROM webhook_deliveries d
-      JOIN webhooks w ON w.id = d.webhook_id
+      LEFT JOIN webhooks w ON w.id = d.webhook_id
       WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= now()
         AND (d.locked_until IS NULL OR d.locked_until < now())
-        AND w.status = 'active'
+        AND (d.webhook_id IS NULL OR w.status = 'active')
         AND NOT EXISTS (
           SELECT 1 FROM webhook_deliveries busy
-          WHERE busy.webhook_id = d.webhook_id AND busy.locked_until > now() AND busy.status IN ('pending', 'retrying')
+          WHERE COALESCE(busy.webhook_id, busy.target_url) = COALESCE(d.webhook_id, d.target_url)
+            AND busy.locked_until > now() AND busy.status IN ('pending', 'retrying')
         )
       ORDER BY d.next_attempt_at, d.id
       LIMIT 1
@@ -66,7 +68,11 @@ export async function attemptDelivery(deps: Pick<Deps, "prisma" | "config" | "lo
     include: { webhook: true, event: true },
   });
   const body = JSON.stringify(delivery.event.payload);
-  const secret = secretBox(deps.config.serverSecret).open(delivery.webhook.secretSealed);
+  const { webhook } = delivery;
+  const url = webhook?.url ?? delivery.targetUrl!;
+  const secret = webhook
+    ? secretBox(deps.config.serverSecret).open(webhook.secretSealed)
+    : await callbackSecret(deps, delivery.event.customerId);
   const timestamp = new Date();
   const headers = {
     "content-type": "application/json",
@@ -75,7 +81,7 @@ export async function attemptDelivery(deps: Pick<Deps, "prisma" | "config" | "lo
     "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
     "webhook-signature": new StandardWebhook(secret).sign(delivery.eventId, timestamp, body),
   };
-  const outcome = await post(delivery.webhook.url, headers, body, policy);
+  const outcome = await post(url, headers, body, policy);
   const attemptNumber = delivery.attempts + 1;
   const succeeded = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
   const gone = outcome.statusCode === 410;
@@ -96,16 +102,18 @@ export async function attemptDelivery(deps: Pick<Deps, "prisma" | "config" | "lo
         lastError: outcome.error,
       },
     });
+    // Endpoint health is tracked for registered webhooks; a task's callback_url has none.
+    if (!webhook) return;
     if (succeeded) {
-      await tx.webhook.update({ where: { id: delivery.webhookId }, data: { failingSince: null } });
+      await tx.webhook.update({ where: { id: webhook.id }, data: { failingSince: null } });
     } else if (gone) {
       // 410 Gone: the receiver asks us to stop.
-      await tx.webhook.update({ where: { id: delivery.webhookId }, data: { status: "disabled", disabledReason: "receiver answered 410 Gone" } });
-    } else if (delivery.webhook.failingSince === null) {
-      await tx.webhook.update({ where: { id: delivery.webhookId }, data: { failingSince: new Date() } });
+      await tx.webhook.update({ where: { id: webhook.id }, data: { status: "disabled", disabledReason: "receiver answered 410 Gone" } });
+    } else if (webhook.failingSince === null) {
+      await tx.webhook.update({ where: { id: webhook.id }, data: { failingSince: new Date() } });
     }
   });
-  deps.logger.info({ deliveryId, webhookId: delivery.webhookId, eventId: delivery.eventId, attempt: attemptNumber, statusCode: outcome.statusCode, status }, "webhook attempt");
+  deps.logger.info({ deliveryId, webhookId: delivery.webhookId ?? "callback_url", eventId: delivery.eventId, attempt: attemptNumber, statusCode: outcome.statusCode, status }, "webhook attempt");
 }
 
 /** POST without following redirects, within the timeout, to a checked address. */

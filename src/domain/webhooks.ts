@@ -104,11 +104,20 @@ export async function listDeliveries(deps: Pick<Deps, "prisma">, actor: Customer
 
 /** Queues the delivery's event again (same webhook-id: receivers deduplicate); re-enables the endpoint. */
 export async function redeliver(deps: Pick<Deps, "prisma">, actor: CustomerActor, deliveryId: string): Promise<WebhookDelivery> {
-  const delivery = await deps.prisma.webhookDelivery.findFirst({ where: { id: deliveryId, webhook: { customerId: actor.customerId } } });
+  const delivery = await deps.prisma.webhookDelivery.findFirst({ where: { id: deliveryId, event: { customerId: actor.customerId } } });
   if (!delivery) throw new NotFoundError(`delivery ${deliveryId}`);
-  await deps.prisma.webhook.update({ where: { id: delivery.webhookId }, data: { status: "active", disabledReason: null } });
+  if (delivery.webhookId) {
+    await deps.prisma.webhook.update({ where: { id: delivery.webhookId }, data: { status: "active", disabledReason: null } });
+  }
   return deps.prisma.webhookDelivery.create({
-    data: { id: newId("dlv"), webhookId: delivery.webhookId, eventId: delivery.eventId, status: "pending", nextAttemptAt: new Date() },
+    data: {
+      id: newId("dlv"),
+      webhookId: delivery.webhookId,
+      targetUrl: delivery.targetUrl,
+      eventId: delivery.eventId,
+      status: "pending",
+      nextAttemptAt: new Date(),
+    },
   });
 }
 
@@ -123,4 +132,19 @@ export function webhookView(webhook: Webhook) {
     failing_since: webhook.failingSince?.toISOString() ?? null,
     created_at: webhook.createdAt.toISOString(),
   };
+}
+
+/**
+ * The secret that signs deliveries to tasks' callback_url (Standard Webhooks,
+ * like registered webhooks), one per customer, made on first use. Customers
+ * read it from their profile.
+ */
+export async function callbackSecret(deps: Pick<Deps, "prisma" | "config">, customerId: string): Promise<string> {
+  const box = secretBox(deps.config.serverSecret);
+  const customer = await deps.prisma.customer.findUniqueOrThrow({ where: { id: customerId }, select: { callbackSecretSealed: true } });
+  if (customer.callbackSecretSealed) return box.open(customer.callbackSecretSealed);
+  const secret = generateWebhookSecret();
+  // Only the first writer wins, so concurrent first uses agree on one secret.
+  await deps.prisma.customer.updateMany({ where: { id: customerId, callbackSecretSealed: null }, data: { callbackSecretSealed: box.seal(secret) } });
+  return callbackSecret(deps, customerId);
 }

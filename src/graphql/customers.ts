@@ -13,6 +13,7 @@ const Customer = builder.objectRef<Profile>("Customer").implement({
     labelsUsed: t.exposeInt("labelsUsed"),
     labelsRemaining: t.exposeInt("labelsRemaining"),
     apiKeyPrefix: t.exposeString("apiKeyPrefix", { nullable: true }),
+    callbackSecret: t.exposeString("callbackSecret", { description: "Verifies deliveries to your tasks' callback_url (Standard Webhooks)." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
 });

@@ -32,6 +32,7 @@ export function customerRoutes(router: Router, deps: Deps) {
       labels_used: profile.labelsUsed,
       labels_remaining: profile.labelsRemaining,
       api_key_prefix: profile.apiKeyPrefix,
+      callback_secret: profile.callbackSecret,
       created_at: profile.createdAt.toISOString(),
     };
   });

@@ -145,6 +145,20 @@ describe("delivery", () => {
     expect(webhook).toMatchObject({ status: "disabled", disabled_reason: expect.stringMatching(/410/) });
   });
 
+  it("delivers a task's completion to its callback_url, signed with the customer's callback secret", async () => {
+    const customer = await registerCustomer(service.rest);
+    const r = await receiver();
+    const task = await service.rest.post("/v1/tasks", imageTask({ callback_url: r.url }), { apiKey: customer.apiKey });
+    const [request] = await r.waitFor(1);
+    const { callback_secret } = (await service.rest.get("/v1/customers/me", { apiKey: customer.apiKey })).body;
+    expect(callback_secret).toMatch(/^whsec_/);
+    const verified = new StandardWebhook(callback_secret).verify(request.body, request.headers as Record<string, string>) as any;
+    expect(verified).toMatchObject({ type: "task.completed", data: { task_id: task.body.task_id, status: "completed" } });
+    const other = await registerCustomer(service.rest);
+    const theirs = (await service.rest.get("/v1/customers/me", { apiKey: other.apiKey })).body.callback_secret;
+    expect(theirs).not.toBe(callback_secret);
+  });
+
   it("never sends one customer's events to another's endpoint", async () => {
     const a = await registerCustomer(service.rest);
     const b = await registerCustomer(service.rest);
