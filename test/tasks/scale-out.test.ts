@@ -1,0 +1,51 @@
+// Two API processes on one PostgreSQL and one Redis: a change made through
+// one reaches a subscriber of the other (needs DATABASE_URL and REDIS_URL).
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createRuntime } from "../../src/bootstrap.js";
+import { startServer, type RunningServer } from "../../src/server.js";
+import { createLogger } from "../../src/logger.js";
+import { openDatabase } from "../../src/db/database.js";
+import { createThrowawayPostgresDatabase, serverDatabaseUrl } from "../support/database.js";
+import { restClient } from "../support/harness.js";
+import { imageTask, registerCustomer } from "../support/fixtures.js";
+import { subscribe, wsClient } from "../support/ws.js";
+
+const redisUrl = process.env.REDIS_URL;
+
+describe.skipIf(!serverDatabaseUrl || !redisUrl)("scale-out over PostgreSQL and Redis", () => {
+  it("fans a status change out to a subscriber on another process", async () => {
+    const throwaway = await createThrowawayPostgresDatabase();
+    const servers: RunningServer[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const config = loadConfig({
+          PORT: "0",
+          HOST: "127.0.0.1",
+          DATA_DIR: "/tmp/refinery-scale-out",
+          SERVER_SECRET: "shared-server-secret-0123456789abcdef",
+          DATABASE_URL: throwaway.url,
+          REDIS_URL: redisUrl,
+          WORKERS: "off",
+        });
+        const db = await openDatabase({ databaseUrl: throwaway.url });
+        const runtime = await createRuntime(config, { db, logger: createLogger("silent") });
+        servers.push(await startServer(config, runtime));
+      }
+      const [a, b] = servers;
+      const customer = await registerCustomer(restClient(a.url));
+      const task = await restClient(a.url).post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });
+      const client = wsClient(b.url, { authorization: customer.apiKey });
+      try {
+        const sub = await subscribe(client, `subscription($id: ID!) { taskStatusChanged(taskId: $id) { id status } }`, { id: task.body.task_id });
+        await restClient(a.url).post(`/v1/tasks/${task.body.task_id}/cancel`, undefined, { apiKey: customer.apiKey });
+        expect(await sub.next()).toEqual({ taskStatusChanged: { id: task.body.task_id, status: "CANCELED" } });
+      } finally {
+        await client.dispose();
+      }
+    } finally {
+      for (const server of servers) await server.stop();
+      await throwaway.drop();
+    }
+  });
+});
