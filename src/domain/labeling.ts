@@ -1,6 +1,7 @@
 // The labeling engine: annotators claim tasks under a lease, submit judgments,
 // and a task that has its judgments is aggregated and completed in the same
 // transaction (result, annotator reliability, outbox events, batch progress).
+import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { Prisma, type Annotator, type Assignment, type Judgment, type Task } from "../generated/prisma/client.js";
 import type { AnnotatorActor } from "./actors.js";
@@ -21,7 +22,7 @@ import { recordEvent } from "./events.js";
 import { newId } from "./ids.js";
 import { IOU_THRESHOLD, iou } from "./aggregation.js";
 import { TASK_TYPE_DEFINITIONS, type Answer, type Box, type Entity, type TaskType } from "./task-types.js";
-import { publishTaskStatus, taskResultView } from "./tasks.js";
+import { isFinal as isFinalStatus, publishTaskStatus, taskResultView, taskView } from "./tasks.js";
 import { problemsOf } from "./validation.js";
 
 export const LEASE_MS = 10 * 60 * 1000;
@@ -144,6 +145,53 @@ export async function submitJudgment(
   });
   if (outcome.task.status === "completed") await publishTaskStatus(deps, outcome.task);
   return outcome;
+}
+
+const problemSchema = z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters");
+
+/**
+ * reportProblem: the annotator cannot label the item (broken image, wrong
+ * language…). When half the wanted judgments are such reports, the task
+ * fails (not billed, task.failed event); otherwise another annotator gets it.
+ */
+export async function reportProblem(
+  deps: Pick<Deps, "prisma" | "pubsub">,
+  actor: AnnotatorActor,
+  assignmentId: string,
+  reason: unknown,
+): Promise<Task> {
+  const parsedReason = problemSchema.safeParse(reason);
+  if (!parsedReason.success) {
+    const problems = problemsOf(parsedReason.error, ["reason"]);
+    throw new ValidationError(`${problems[0].path}: ${problems[0].message}`, problems);
+  }
+  const task = await deps.prisma.$transaction(async (tx) => {
+    const assignment = await activeAssignment(tx, actor, assignmentId);
+    await tx.$queryRaw`SELECT id FROM tasks WHERE id = ${assignment.taskId} FOR UPDATE`;
+    await tx.assignment.update({
+      where: { id: assignmentId },
+      data: { status: "problem", problem: parsedReason.data, submittedAt: new Date() },
+    });
+    const current = await tx.task.findUniqueOrThrow({ where: { id: assignment.taskId } });
+    const reports = await tx.assignment.findMany({ where: { taskId: current.id, status: "problem" }, select: { problem: true } });
+    if (isFinalStatus(current.status) || reports.length < Math.ceil(current.replication / 2)) return current;
+    return failTask(tx, current, `annotators could not label this item: ${[...new Set(reports.map((r) => r.problem))].join("; ")}`);
+  });
+  if (task.status === "failed") await publishTaskStatus(deps, task);
+  return task;
+}
+
+async function failTask(tx: Tx, task: Task, reason: string): Promise<Task> {
+  const failed = await tx.task.update({
+    where: { id: task.id },
+    data: { status: "failed", failureReason: reason.slice(0, 2000), completedAt: new Date() },
+  });
+  // A failed task is not billed.
+  if (failed.billable) await tx.customer.update({ where: { id: failed.customerId }, data: { labelsUsed: { decrement: 1 } } });
+  await tx.assignment.updateMany({ where: { taskId: task.id, status: "active" }, data: { status: "released" } });
+  await recordEvent(tx, failed.customerId, "task.failed", taskView(failed), { callbackUrl: failed.callbackUrl });
+  if (failed.batchId) await completeBatchIfDone(tx, failed.batchId);
+  return failed;
 }
 
 /** Aggregates the task's judgments; completes it unless min_confidence asks for another judgment. */

@@ -309,11 +309,29 @@ export function taskView(task: Task) {
     created_at: iso(task.createdAt),
     updated_at: iso(task.updatedAt),
     completed_at: iso(task.completedAt),
+    ...(task.failureReason ? { failure_reason: task.failureReason } : {}),
   };
 }
 
-/** GET /v1/tasks/{id}/result: 200 with the result when completed, else 202 with the status. */
+/**
+ * GET /v1/tasks/{id}/result: 202 with the status while in progress; 200 once
+ * final — with the result when completed, without one when failed or canceled.
+ */
 export function taskResultView(task: Task): { status: 200 | 202; body: Record<string, unknown> } {
+  if (task.status === "failed" || task.status === "canceled") {
+    return {
+      status: 200,
+      body: {
+        task_id: task.id,
+        status: task.status,
+        task_type: task.type,
+        result: null,
+        ...(task.failureReason ? { failure_reason: task.failureReason } : {}),
+        judgments: task.judgmentCount,
+        completed_at: iso(task.completedAt),
+      },
+    };
+  }
   if (task.status !== "completed") {
     return {
       status: 202,

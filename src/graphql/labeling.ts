@@ -2,7 +2,7 @@
 import { builder } from "./builder.js";
 import { AppError } from "./errors.js";
 import { requireAdmin, requireAnnotator } from "./actor.js";
-import { claimNextAssignment, releaseAssignment, submitJudgment, type AssignmentWithTask } from "../domain/labeling.js";
+import { claimNextAssignment, releaseAssignment, reportProblem, submitJudgment, type AssignmentWithTask } from "../domain/labeling.js";
 import { createAnnotator, getAnnotator, listAnnotators, reliabilityOf } from "../domain/annotators.js";
 import { setCustomerTier } from "../domain/customers.js";
 import { TASK_TYPES } from "../domain/task-types.js";
@@ -54,9 +54,9 @@ const AnnotatorRef = builder.objectRef<Annotator>("Annotator").implement({
   }),
 });
 
-const JudgmentResult = builder.objectRef<{ judgmentId: string; taskStatus: string }>("JudgmentResult").implement({
+const JudgmentResult = builder.objectRef<{ judgmentId: string | null; taskStatus: string }>("JudgmentResult").implement({
   fields: (t) => ({
-    judgmentId: t.exposeID("judgmentId"),
+    judgmentId: t.exposeID("judgmentId", { nullable: true }),
     taskStatus: t.exposeString("taskStatus"),
   }),
 });
@@ -90,6 +90,20 @@ builder.mutationField("submitJudgment", (t) =>
     resolve: async (_root, { assignmentId, answer }, context) => {
       const outcome = await submitJudgment(context.deps, requireAnnotator(context), String(assignmentId), answer);
       return { judgmentId: outcome.judgment.id, taskStatus: outcome.task.status };
+    },
+  }),
+);
+
+builder.mutationField("reportProblem", (t) =>
+  t.field({
+    type: JudgmentResult,
+    description: "The item cannot be labeled (broken image, wrong language…); the task fails when half its judgments are such reports.",
+    authScopes: { annotator: true },
+    errors: { types: [AppError] },
+    args: { assignmentId: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
+    resolve: async (_root, { assignmentId, reason }, context) => {
+      const task = await reportProblem(context.deps, requireAnnotator(context), String(assignmentId), reason);
+      return { judgmentId: null, taskStatus: task.status };
     },
   }),
 );

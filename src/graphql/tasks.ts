@@ -47,6 +47,7 @@ export const TaskRef = builder.prismaNode("Task", {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     completedAt: t.expose("completedAt", { type: "DateTime", nullable: true }),
+    failureReason: t.exposeString("failureReason", { nullable: true }),
     batch: t.relation("batch", { nullable: true }),
   }),
 });

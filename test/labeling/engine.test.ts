@@ -191,6 +191,29 @@ describe("the annotator API", () => {
     expect(events.some((e) => (e.payload as any).data.batch_id === batch.body.batch_id)).toBe(true);
   });
 
+  it("fails a task that half its annotators cannot label: not billed, task.failed event", async () => {
+    await drainQueue();
+    const before = (await service.rest.get("/v1/customers/me", { apiKey: live.apiKey })).body.labels_used;
+    const taskId = await submit(imageTask({ replication: 3 }));
+    const [a, b] = await Promise.all(["broken1", "broken2"].map((n) => createAnnotator(service.graphql, n)));
+    const PROBLEM = `mutation($id: ID!, $reason: String!) { reportProblem(assignmentId: $id, reason: $reason) {
+      ... on MutationReportProblemSuccess { data { taskStatus } } ... on AppError { code } } }`;
+    const first = (await service.graphql(NEXT, {}, { apiKey: a.token })).data.nextAssignment;
+    const one = await service.graphql(PROBLEM, { id: first.id, reason: "image does not load" }, { apiKey: a.token });
+    expect(one.data.reportProblem.data.taskStatus).toBe("in_progress");
+    const second = (await service.graphql(NEXT, {}, { apiKey: b.token })).data.nextAssignment;
+    expect(second.task.taskId).toBe(taskId);
+    const two = await service.graphql(PROBLEM, { id: second.id, reason: "image does not load" }, { apiKey: b.token });
+    expect(two.data.reportProblem.data.taskStatus).toBe("failed");
+
+    const result = await service.rest.get(`/v1/tasks/${taskId}/result`, { apiKey: live.apiKey });
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ status: "failed", result: null, failure_reason: expect.stringMatching(/image does not load/) });
+    expect((await service.rest.get("/v1/customers/me", { apiKey: live.apiKey })).body.labels_used).toBe(before);
+    const events = await service.deps.prisma.event.findMany({ where: { customerId: live.customerId, type: "task.failed" } });
+    expect(events.map((e) => (e.payload as any).data.task_id)).toContain(taskId);
+  });
+
   it("keeps sandbox tasks away from human annotators", async () => {
     await drainQueue();
     const sandbox = await registerCustomer(service.rest, "Sandbox Co");

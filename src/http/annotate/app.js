@@ -21,6 +21,7 @@
   const NEXT = `mutation { nextAssignment { id leasedUntil task { taskId type data dataUrl labelSpec } } }`;
   const SUBMIT = `mutation($id: ID!, $answer: JSON!) { submitJudgment(assignmentId: $id, answer: $answer) {
     __typename ... on MutationSubmitJudgmentSuccess { data { taskStatus } } ... on AppError { code message } } }`;
+  const PROBLEM = `mutation($id: ID!, $reason: String!) { reportProblem(assignmentId: $id, reason: $reason) { __typename } }`;
   const RELEASE = `mutation($id: ID!) { releaseAssignment(assignmentId: $id) { __typename } }`;
 
   function status(text) {
@@ -219,6 +220,16 @@
     await next();
   }
 
+  async function cannotLabel() {
+    if (!assignment) return;
+    const reason = window.prompt("What is wrong with this item?", "the item cannot be labeled");
+    if (!reason) return;
+    const current = assignment;
+    assignment = null;
+    await gql(PROBLEM, { id: current.id, reason });
+    await next();
+  }
+
   function showError(error) {
     status(`Something went wrong: ${error.message}`);
     if (error.code === "unauthorized") signOut();
@@ -239,10 +250,13 @@
       submit(answer).catch(showError);
     } else if (event.key === "Escape") {
       skip().catch(showError);
+    } else if (event.key === "x" || event.key === "X") {
+      cannotLabel().catch(showError);
     }
   });
   $("submit").addEventListener("click", () => answer && submit(answer).catch(showError));
   $("skip").addEventListener("click", () => skip().catch(showError));
+  $("problem").addEventListener("click", () => cannotLabel().catch(showError));
   $("sign-out").addEventListener("click", signOut);
   $("sign-in").addEventListener("submit", (event) => {
     event.preventDefault();
