@@ -8,7 +8,7 @@ import type { CustomerActor } from "./actors.js";
 import { AppError, ConflictError, NotFoundError, ValidationError, type FieldProblem } from "./errors.js";
 import { newId } from "./ids.js";
 import { TASK_TYPES, TASK_TYPE_DEFINITIONS, type TaskType } from "./task-types.js";
-import { httpUrl, metadataObject, problemsOf } from "./validation.js";
+import { formatPath, httpUrl, metadataObject, problemsOf } from "./validation.js";
 import type { Tier } from "./api-keys.js";
 
 export const TASK_STATUSES = ["pending", "in_progress", "completed", "failed", "canceled"] as const;
@@ -101,7 +101,7 @@ function checkTask(input: unknown, tier: Tier, prefix: PropertyKey[]): { task?: 
 }
 
 function problem(path: PropertyKey[], message: string): FieldProblem[] {
-  return [{ path: path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join(""), message }];
+  return [{ path: formatPath(path), message }];
 }
 
 export class QuotaExceededError extends AppError {

@@ -20,3 +20,13 @@ builder.objectType(AppError, {
 });
 
 export { AppError };
+
+/** For single-object queries: a missing (or another customer's) object is null, not an error. */
+export async function nullIfNotFound<T>(lookup: Promise<T>): Promise<T | null> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found") return null;
+    throw error;
+  }
+}

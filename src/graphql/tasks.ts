@@ -1,5 +1,5 @@
 import { builder } from "./builder.js";
-import { AppError } from "./errors.js";
+import { AppError, nullIfNotFound } from "./errors.js";
 import { requireCustomer } from "./actor.js";
 import { TASK_TYPES } from "../domain/task-types.js";
 import {
@@ -173,10 +173,7 @@ builder.queryField("task", (t) =>
     authScopes: { customer: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
-      getTask(context.deps, requireCustomer(context), String(id)).catch((error) => {
-        if (error instanceof AppError && error.code === "not_found") return null;
-        throw error;
-      }),
+      nullIfNotFound(getTask(context.deps, requireCustomer(context), String(id))),
   }),
 );
 
@@ -187,10 +184,7 @@ builder.queryField("batch", (t) =>
     authScopes: { customer: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
-      getBatch(context.deps, requireCustomer(context), String(id)).catch((error) => {
-        if (error instanceof AppError && error.code === "not_found") return null;
-        throw error;
-      }),
+      nullIfNotFound(getBatch(context.deps, requireCustomer(context), String(id))),
   }),
 );
 

@@ -1,5 +1,5 @@
 import { builder } from "./builder.js";
-import { AppError } from "./errors.js";
+import { AppError, nullIfNotFound } from "./errors.js";
 import { requireCustomer } from "./actor.js";
 import {
   createWebhook,
@@ -77,10 +77,7 @@ builder.queryField("webhook", (t) =>
     authScopes: { customer: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_r, { id }, c) =>
-      getWebhook(c.deps, requireCustomer(c), String(id)).catch((error) => {
-        if (error instanceof AppError && error.code === "not_found") return null;
-        throw error;
-      }),
+      nullIfNotFound(getWebhook(c.deps, requireCustomer(c), String(id))),
   }),
 );
 
