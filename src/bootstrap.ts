@@ -33,7 +33,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger };
   const workers: Worker[] = config.workers
     ? [
-        startSandboxLabeler(deps, { seed: config.sandboxSeed }),
+        startSandboxLabeler(deps, { seed: config.sandboxSeed, accuracies: config.sandboxCrowd }),
         startWebhookDeliverer(deps, {
           retryScheduleMs: config.webhookRetryScheduleMs,
           timeoutMs: config.webhookTimeoutMs,

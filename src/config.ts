@@ -29,6 +29,10 @@ const envSchema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "like 1mb or 512kb").default("5mb"),
   ALLOW_PRIVATE_WEBHOOK_TARGETS: booleanFlag,
   SANDBOX_SEED: z.coerce.number().int().default(42),
+  SANDBOX_CROWD: z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){6,}$/, "at least 7 accuracies between 0 and 1, like 0.95,0.9,0.9,0.85,0.8,0.7,0.6")
+    .default("0.95,0.9,0.9,0.85,0.8,0.7,0.6"),
   WORKERS: z.enum(["on", "off"]).default("on"),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -57,6 +61,8 @@ export type Config = {
   bodyLimit: string;
   allowPrivateWebhookTargets: boolean;
   sandboxSeed: number;
+  /** Accuracy of each simulated sandbox annotator. */
+  sandboxCrowd: number[];
   workers: boolean;
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT,
     allowPrivateWebhookTargets: e.ALLOW_PRIVATE_WEBHOOK_TARGETS,
     sandboxSeed: e.SANDBOX_SEED,
+    sandboxCrowd: e.SANDBOX_CROWD.split(",").map(Number),
     workers: e.WORKERS === "on",
     webhookRetryScheduleMs: parseDurations(e.WEBHOOK_RETRY_SCHEDULE),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,

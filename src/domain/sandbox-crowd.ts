@@ -11,18 +11,13 @@ export interface SimulatedAnnotator {
 }
 
 /**
- * The default crowd: mostly good, two mediocre. Seven members, so a sandbox
- * task's 3 judgments plus up to 4 extra (min_confidence) can always be had.
+ * The crowd from configured accuracies (SANDBOX_CROWD). At least seven
+ * members, so a sandbox task's 3 judgments plus up to 4 extra
+ * (min_confidence) can always be had.
  */
-export const SANDBOX_CROWD: SimulatedAnnotator[] = [
-  { name: "sandbox-ann-1", accuracy: 0.95 },
-  { name: "sandbox-ann-2", accuracy: 0.9 },
-  { name: "sandbox-ann-3", accuracy: 0.9 },
-  { name: "sandbox-ann-4", accuracy: 0.85 },
-  { name: "sandbox-ann-5", accuracy: 0.8 },
-  { name: "sandbox-ann-6", accuracy: 0.7 },
-  { name: "sandbox-ann-7", accuracy: 0.6 },
-];
+export function sandboxCrowd(accuracies: number[]): SimulatedAnnotator[] {
+  return accuracies.map((accuracy, i) => ({ name: `sandbox-ann-${i + 1}`, accuracy }));
+}
 
 type SimTask = Pick<Task, "id" | "type" | "labelSpec" | "data" | "goldAnswer">;
 

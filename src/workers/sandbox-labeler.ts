@@ -6,16 +6,16 @@ import type { Deps } from "../deps.js";
 import type { AnnotatorActor } from "../domain/actors.js";
 import { claimNextAssignment, submitJudgment } from "../domain/labeling.js";
 import { ensureSandboxCrowd } from "../domain/annotators.js";
-import { SANDBOX_CROWD, simulatedAnswer } from "../domain/sandbox-crowd.js";
+import { sandboxCrowd, simulatedAnswer } from "../domain/sandbox-crowd.js";
 import type { Worker } from "./worker.js";
 
-export function startSandboxLabeler(deps: Deps, options: { seed: number; idleMs?: number }): Worker {
+export function startSandboxLabeler(deps: Deps, options: { seed: number; accuracies: number[]; idleMs?: number }): Worker {
   const idleMs = options.idleMs ?? 200;
   let stopped = false;
   let wake: (() => void) | undefined;
 
   const loop = (async () => {
-    const crowd = await ensureSandboxCrowd(deps, SANDBOX_CROWD);
+    const crowd = await ensureSandboxCrowd(deps, sandboxCrowd(options.accuracies));
     while (!stopped) {
       let worked = false;
       for (const member of crowd) {

@@ -25,7 +25,7 @@ describe("config", () => {
   });
 
   it("explains every invalid value on one line", () => {
-    const attempt = () => loadConfig({ DATA_DIR: tmp(), PORT: "http", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud" });
+    const attempt = () => loadConfig({ DATA_DIR: tmp(), PORT: "http", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud", SANDBOX_CROWD: "0.9,0.8" });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
@@ -35,6 +35,7 @@ describe("config", () => {
       expect(message).toMatch(/PORT/);
       expect(message).toMatch(/DATABASE_URL: must be a postgresql:\/\/ URL/);
       expect(message).toMatch(/LOG_LEVEL/);
+      expect(message).toMatch(/SANDBOX_CROWD: at least 7 accuracies/);
     }
   });
 });

@@ -62,6 +62,25 @@ describe("webhook API", () => {
     expect(stored.secretSealed).not.toContain(res.body.secret.slice(6));
   });
 
+  it("rotates a secret: later deliveries verify with the new one only", async () => {
+    const customer = await registerCustomer(service.rest);
+    const r = await receiver();
+    const id = await register(customer, r.url, { events: ["task.completed"] });
+    const rotated = await service.graphql(
+      `mutation($id: ID!) { rotateWebhookSecret(id: $id) { ... on MutationRotateWebhookSecretSuccess { data { secret } } } }`,
+      { id },
+      { apiKey: customer.apiKey },
+    );
+    const secret = rotated.data.rotateWebhookSecret.data.secret;
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(SECRET);
+    await service.rest.post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });
+    const [request] = await r.waitFor(1);
+    const headers = request.headers as Record<string, string>;
+    expect(() => new StandardWebhook(secret).verify(request.body, headers)).not.toThrow();
+    expect(() => new StandardWebhook(SECRET).verify(request.body, headers)).toThrow();
+  });
+
   it.each([
     ["ftp://example.com/hook", "callback_url"],
     ["https://user:pass@example.com/hook", "callback_url"],
