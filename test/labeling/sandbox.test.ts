@@ -48,15 +48,14 @@ describe("the sandbox labeler", () => {
   });
 
   it("pushes the completion to a graphql-ws subscriber", async () => {
-    const created = await service.rest.post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });
     const client = wsClient(service.url, { authorization: customer.apiKey });
     try {
-      const sub = await subscribe(client, `subscription($id: ID!) { taskStatusChanged(taskId: $id) { id status result confidence } }`, {
-        id: created.body.task_id,
-      });
+      // Subscribed before submitting: the crowd may finish within milliseconds.
+      const sub = await subscribe(client, `subscription { taskUpdates { id status result } }`);
+      const created = await service.rest.post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });
       let event = await sub.next();
-      while (event.taskStatusChanged.status !== "COMPLETED") event = await sub.next();
-      expect(event.taskStatusChanged.result).toHaveProperty("label");
+      while (event.taskUpdates.id !== created.body.task_id || event.taskUpdates.status !== "COMPLETED") event = await sub.next();
+      expect(event.taskUpdates.result).toHaveProperty("label");
     } finally {
       await client.dispose();
     }

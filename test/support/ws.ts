@@ -51,8 +51,9 @@ export async function subscribe<T = any>(client: Client, query: string, variable
     },
   );
   await connected;
-  // Give the server a moment to register the subscription before the test triggers events.
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  // graphql-ws does not acknowledge a subscribe; give the server (auth, ownership
+  // check) a moment to register it before the test triggers events.
+  await new Promise((resolve) => setTimeout(resolve, 500));
   return {
     received,
     next: (timeoutMs = 10_000) => {
