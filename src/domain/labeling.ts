@@ -11,7 +11,8 @@ import {
   aggregateMultiLabel,
   argmax,
   dawidSkene,
-
+  iou,
+  IOU_THRESHOLD,
   weightedVote,
   type Aggregate,
   type CategoricalVote,
@@ -20,7 +21,6 @@ import { reliabilityOf } from "./annotators.js";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.js";
 import { recordEvent } from "./events.js";
 import { newId } from "./ids.js";
-import { IOU_THRESHOLD, iou } from "./aggregation.js";
 import { TASK_TYPE_DEFINITIONS, type Answer, type Box, type Entity, type TaskType } from "./task-types.js";
 import { isFinal as isFinalStatus, publishTaskStatus, taskResultView, taskView } from "./tasks.js";
 import { problemsOf } from "./validation.js";
