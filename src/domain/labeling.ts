@@ -38,11 +38,12 @@ export type AssignmentWithTask = Assignment & { task: Task };
 
 /** nextAssignment: the highest-priority, oldest task this annotator may still judge, or null. */
 export async function claimNextAssignment(
-  deps: Pick<Deps, "prisma">,
+  deps: Pick<Deps, "prisma" | "pubsub">,
   actor: AnnotatorActor,
   types?: TaskType[],
 ): Promise<AssignmentWithTask | null> {
-  return deps.prisma.$transaction(async (tx) => {
+  let started = false;
+  const assignment = await deps.prisma.$transaction(async (tx) => {
     const typeFilter = types?.length ? Prisma.sql`AND t.type IN (${Prisma.join(types)})` : Prisma.empty;
     // SKIP LOCKED: concurrent annotators never wait on, or double-claim, the same task row.
     const rows = await tx.$queryRaw<{ id: string }[]>`
@@ -73,9 +74,12 @@ export async function claimNextAssignment(
     if (assignment.task.status === "pending") {
       await tx.task.update({ where: { id: taskId }, data: { status: "in_progress" } });
       assignment.task.status = "in_progress";
+      started = true;
     }
     return assignment;
   });
+  if (assignment && started) await publishTaskStatus(deps, assignment.task);
+  return assignment;
 }
 
 async function activeAssignment(tx: Tx, actor: AnnotatorActor, assignmentId: string): Promise<Assignment> {

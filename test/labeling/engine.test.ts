@@ -41,6 +41,12 @@ describe("the annotator API", () => {
 
   it("completes a task after `replication` judgments, aggregated, with an event in the outbox", async () => {
     await drainQueue();
+    // Status changes as subscribers see them.
+    const statuses: { taskId: string; status: string }[] = [];
+    const stream = service.deps.pubsub.subscribe("customer:tasks", live.customerId);
+    void (async () => {
+      for await (const event of stream) statuses.push(event);
+    })();
     const taskId = await submit(imageTask({ replication: 3, priority: 10 }));
     const annotators = await Promise.all(["a1", "a2", "a3"].map((n) => createAnnotator(service.graphql, n)));
     const answers = ["a", "a", "b"];
@@ -52,12 +58,14 @@ describe("the annotator API", () => {
     const result = await service.rest.get(`/v1/tasks/${taskId}/result`, { apiKey: live.apiKey });
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ task_id: taskId, status: "completed", result: { label: "a" }, judgments: 3 });
+    expect(statuses.filter((e) => e.taskId === taskId).map((e) => e.status)).toEqual(["pending", "in_progress", "completed"]);
     expect(result.body.confidence).toBeGreaterThan(0.5);
     expect(result.body.confidence).toBeLessThan(1);
     expect(result.body.aggregation.method).toBe("weighted_vote");
     expect(result.body.aggregation.votes).toHaveLength(3);
     const events = await service.deps.prisma.event.findMany({ where: { customerId: live.customerId, type: "task.completed" } });
     expect(events.map((e) => (e.payload as any).data.task_id)).toContain(taskId);
+    await stream.return?.();
   });
 
   it("never gives one annotator the same task twice, and refuses a second judgment", async () => {
