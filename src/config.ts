@@ -34,6 +34,7 @@ const envSchema = z.object({
     .regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){6,}$/, "at least 7 accuracies between 0 and 1, like 0.95,0.9,0.9,0.85,0.8,0.7,0.6")
     .default("0.95,0.9,0.9,0.85,0.8,0.7,0.6"),
   WORKERS: z.enum(["on", "off"]).default("on"),
+  // Eight attempts over about 41 hours by default.
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
     .regex(/^\d+(\.\d+)?(ms|s|m|h)(,\d+(\.\d+)?(ms|s|m|h))*$/, "like 5s,5m,30m,2h")

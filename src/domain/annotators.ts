@@ -1,19 +1,13 @@
 // Annotators: workforce accounts (not customers), created by an operator,
 // each with a token shown once. Simulated annotators are the sandbox crowd.
-import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import type { Annotator } from "../generated/prisma/client.js";
 import { newId } from "./ids.js";
 import { parseInput } from "./validation.js";
 import { workerQuality } from "./aggregation.js";
+import { generateAnnotatorToken } from "./api-keys.js";
 import type { AdminActor, AnnotatorActor } from "./actors.js";
-
-export const ANNOTATOR_TOKEN_FORMAT = /^at_[A-Za-z0-9_-]{32}$/;
-
-export function hashAnnotatorToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
 
 const createSchema = z
   .object({
@@ -24,20 +18,11 @@ const createSchema = z
 /** createAnnotator (admin mutation and CLI). The token is returned this once. */
 export async function createAnnotator(deps: Pick<Deps, "prisma">, _admin: AdminActor, input: unknown): Promise<{ annotator: Annotator; token: string }> {
   const { name } = parseInput(createSchema, input);
-  return createAnnotatorAccount(deps, name, "human", null);
-}
-
-export async function createAnnotatorAccount(
-  deps: Pick<Deps, "prisma">,
-  name: string,
-  kind: "human" | "simulated",
-  simulatedAccuracy: number | null,
-): Promise<{ annotator: Annotator; token: string }> {
-  const token = `at_${randomBytes(24).toString("base64url")}`;
+  const token = generateAnnotatorToken();
   const annotator = await deps.prisma.annotator.create({
-    data: { id: newId("ann"), name, kind, simulatedAccuracy, tokenHash: hashAnnotatorToken(token), tokenPrefix: token.slice(0, 7) },
+    data: { id: newId("ann"), name, kind: "human", tokenHash: token.hash, tokenPrefix: token.prefix },
   });
-  return { annotator, token };
+  return { annotator, token: token.key };
 }
 
 export interface Reliability {

@@ -1,21 +1,31 @@
-// API keys: high entropy, shown once, stored only as a SHA-256 hash plus a display prefix.
+// Credentials: customer API keys and annotator tokens — high entropy, shown
+// once, stored only as a SHA-256 hash plus a display prefix — and their
+// authentication (with the operator's ADMIN_TOKEN).
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Deps } from "../deps.js";
 import { LRUCache } from "lru-cache";
 import type { Actor } from "./actors.js";
-import { ANNOTATOR_TOKEN_FORMAT } from "./annotators.js";
+import { hashCredential } from "./secrets.js";
 
 export type Tier = "sandbox" | "live";
 
 const KEY_FORMAT = /^sk_(sandbox|live)_[A-Za-z0-9_-]{32}$/;
+const ANNOTATOR_TOKEN_FORMAT = /^at_[A-Za-z0-9_-]{32}$/;
 
-export function generateApiKey(tier: Tier): { key: string; hash: string; prefix: string } {
-  const key = `sk_${tier}_${randomBytes(24).toString("base64url")}`;
-  return { key, hash: hashApiKey(key), prefix: displayPrefix(key) };
+export interface NewCredential {
+  key: string;
+  hash: string;
+  prefix: string;
 }
 
-export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+export function generateApiKey(tier: Tier): NewCredential {
+  const key = `sk_${tier}_${randomBytes(24).toString("base64url")}`;
+  return { key, hash: hashCredential(key), prefix: displayPrefix(key) };
+}
+
+export function generateAnnotatorToken(): NewCredential {
+  const key = `at_${randomBytes(24).toString("base64url")}`;
+  return { key, hash: hashCredential(key), prefix: key.slice(0, 7) };
 }
 
 /** Enough to recognise a key in a list, far too little to use it. */
@@ -41,7 +51,7 @@ export async function authenticateBearer(deps: Pick<Deps, "prisma" | "config">, 
   const key = credentials.replace(/^Bearer\s+/i, "").trim();
   if (isAdminToken(deps.config.adminToken, key)) return { kind: "admin" };
   if (!KEY_FORMAT.test(key) && !ANNOTATOR_TOKEN_FORMAT.test(key)) return null;
-  const hash = hashApiKey(key);
+  const hash = hashCredential(key);
   let cache = authCaches.get(deps.prisma);
   if (!cache) authCaches.set(deps.prisma, (cache = new LRUCache({ max: 10_000, ttl: AUTH_CACHE_TTL_MS })));
   const cached = cache.get(hash);

@@ -88,7 +88,7 @@ export async function getProfile(deps: Pick<Deps, "prisma" | "config">, actor: C
     labelsUsed: customer.labelsUsed,
     labelsRemaining: Math.max(0, customer.labelQuota - customer.labelsUsed),
     apiKeyPrefix: customer.apiKeys[0]?.prefix ?? null,
-    callbackSecret: await callbackSecret(deps, customer.id),
+    callbackSecret: await callbackSecret(deps, customer.id, customer),
     createdAt: customer.createdAt,
   };
 }

@@ -36,11 +36,6 @@ export class UnauthorizedError extends AppError {
   }
 }
 
-export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super("forbidden", message, 403);
-  }
-}
 
 export class ConflictError extends AppError {
   constructor(code: string, message: string, details?: Record<string, unknown>) {

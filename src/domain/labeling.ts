@@ -298,6 +298,10 @@ async function aggregateCategorical(
   const votesOf = (list: { annotatorId: string; answer: unknown }[]): CategoricalVote[] =>
     list.map((j) => ({ worker: j.annotatorId, label: index.get((j.answer as { label: string }).label)! })).filter((v) => v.label !== undefined);
   const ownVotes = votesOf(judgments);
+  const enoughLabels = options.length ** 2;
+  // A voter's labels in any context are at most all their counted judgments plus this one.
+  const couldHaveHistory = judgments.every((j) => j.annotator.judgmentCount + 1 >= enoughLabels);
+  if (!couldHaveHistory) return weightedAggregate(ownVotes, options, quality);
 
   const context = await tx.task.findMany({
     where: { customerId: task.customerId, type: task.type, status: "completed", labelSpec: { equals: task.labelSpec as Prisma.InputJsonValue } },
@@ -308,7 +312,7 @@ async function aggregateCategorical(
   const items = [...context.map((t) => votesOf(t.judgments)), ownVotes];
   const labelsPerWorker = new Map<string, number>();
   for (const vote of items.flat()) labelsPerWorker.set(vote.worker, (labelsPerWorker.get(vote.worker) ?? 0) + 1);
-  const enoughHistory = ownVotes.every((v) => (labelsPerWorker.get(v.worker) ?? 0) >= options.length ** 2);
+  const enoughHistory = ownVotes.every((v) => (labelsPerWorker.get(v.worker) ?? 0) >= enoughLabels);
 
   if (enoughHistory && items.length > 1) {
     const fit = dawidSkene(items, options.length);
@@ -316,7 +320,11 @@ async function aggregateCategorical(
     const chosen = argmax(posterior);
     return { answer: { label: options[chosen] }, confidence: roundTo(posterior[chosen], 6), method: "dawid_skene" };
   }
-  const { posterior } = weightedVote(ownVotes, options.length, quality);
+  return weightedAggregate(ownVotes, options, quality);
+}
+
+function weightedAggregate(votes: CategoricalVote[], options: string[], quality: (annotatorId: string) => number): Aggregate<Answer> {
+  const { posterior } = weightedVote(votes, options.length, quality);
   const chosen = argmax(posterior);
   return { answer: { label: options[chosen] }, confidence: roundTo(posterior[chosen], 6), method: "weighted_vote" };
 }

@@ -1,12 +1,22 @@
-// Encryption at rest for stored secrets, keyed by the server secret (AES-256-GCM).
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+// Encryption at rest for stored secrets, keyed by the server secret (AES-256-GCM),
+// and the one-way hash of credentials.
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 
 export interface SecretBox {
   seal(plaintext: string): string;
   open(sealed: string): string;
 }
 
+const boxes = new Map<string, SecretBox>();
+
+/** One box per server secret: the key is derived once, not on every request. */
 export function secretBox(serverSecret: string): SecretBox {
+  let box = boxes.get(serverSecret);
+  if (!box) boxes.set(serverSecret, (box = makeSecretBox(serverSecret)));
+  return box;
+}
+
+function makeSecretBox(serverSecret: string): SecretBox {
   const key = Buffer.from(hkdfSync("sha256", serverSecret, "asg-refinery", "stored-secrets-v1", 32));
   return {
     seal(plaintext) {
@@ -23,4 +33,9 @@ export function secretBox(serverSecret: string): SecretBox {
       return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
     },
   };
+}
+
+/** Credentials (API keys, annotator tokens) are stored only as this hash. */
+export function hashCredential(credential: string): string {
+  return createHash("sha256").update(credential).digest("hex");
 }

@@ -141,6 +141,3 @@ export const TASK_TYPE_DEFINITIONS: Record<TaskType, TypeDefinition> = {
   },
 };
 
-export function isTaskType(value: unknown): value is TaskType {
-  return typeof value === "string" && (TASK_TYPES as readonly string[]).includes(value);
-}

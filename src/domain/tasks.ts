@@ -246,7 +246,7 @@ export async function cancelTask(deps: Deps, actor: CustomerActor, taskId: strin
   const task = await deps.prisma.$transaction(async (tx) => {
     const current = await tx.task.findFirst({ where: { id: taskId, customerId: actor.customerId } });
     if (!current) throw new NotFoundError(`task ${taskId}`);
-    if (FINAL_STATUSES.includes(current.status as TaskStatus)) {
+    if (isFinal(current.status)) {
       throw new ConflictError("task_not_cancelable", `task ${taskId} is already ${current.status}`);
     }
     const updated = await tx.task.updateMany({
@@ -318,32 +318,18 @@ export function taskView(task: Task) {
  * final — with the result when completed, without one when failed or canceled.
  */
 export function taskResultView(task: Task): { status: 200 | 202; body: Record<string, unknown> } {
-  if (task.status === "failed" || task.status === "canceled") {
-    return {
-      status: 200,
-      body: {
-        task_id: task.id,
-        status: task.status,
-        task_type: task.type,
-        result: null,
-        ...(task.failureReason ? { failure_reason: task.failureReason } : {}),
-        judgments: task.judgmentCount,
-        completed_at: iso(task.completedAt),
-      },
-    };
+  const base = { task_id: task.id, status: task.status, task_type: task.type };
+  if (!isFinal(task.status)) {
+    return { status: 202, body: { ...base, judgments: task.judgmentCount, replication: task.replication } };
   }
   if (task.status !== "completed") {
-    return {
-      status: 202,
-      body: { task_id: task.id, status: task.status, task_type: task.type, judgments: task.judgmentCount, replication: task.replication },
-    };
+    const failure = task.failureReason ? { failure_reason: task.failureReason } : {};
+    return { status: 200, body: { ...base, result: null, ...failure, judgments: task.judgmentCount, completed_at: iso(task.completedAt) } };
   }
   return {
     status: 200,
     body: {
-      task_id: task.id,
-      status: task.status,
-      task_type: task.type,
+      ...base,
       result: task.result,
       confidence: task.confidence,
       judgments: task.judgmentCount,

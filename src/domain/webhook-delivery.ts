@@ -8,9 +8,8 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { Deps } from "../deps.js";
 import { newId } from "./ids.js";
 import { secretBox } from "./secrets.js";
-import { guardedLookup, isPublicAddress, UnsafeTargetError } from "./webhook-targets.js";
+import { guardedLookup, refusedLiteralTarget } from "./webhook-targets.js";
 import { callbackSecret } from "./webhooks.js";
-import { isIP } from "node:net";
 
 export interface DeliveryPolicy {
   /** Delay before retry n (after attempt n); its length is the number of retries. */
@@ -19,8 +18,6 @@ export interface DeliveryPolicy {
   allowPrivateTargets: boolean;
 }
 
-/** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 24 h: eight attempts over about 41 hours. */
-export const DEFAULT_RETRY_SCHEDULE_MS = [5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 864e5];
 const RESPONSE_EXCERPT_BYTES = 1024;
 
 export function withJitter(delayMs: number, random = Math.random): number {
@@ -121,12 +118,8 @@ function post(url: string, headers: Record<string, string>, body: string, policy
   const started = Date.now();
   const target = new URL(url);
   const client = target.protocol === "https:" ? https : http;
-  // Node connects to IP literals without calling `lookup`: check those here.
-  const literal = target.hostname.replace(/^\[|\]$/g, "");
-  if (isIP(literal) && !policy.allowPrivateTargets && !isPublicAddress(literal)) {
-    const error = new UnsafeTargetError(literal, literal).message;
-    return Promise.resolve({ statusCode: null, durationMs: 0, responseExcerpt: null, error });
-  }
+  const refused = refusedLiteralTarget(target, policy.allowPrivateTargets);
+  if (refused) return Promise.resolve({ statusCode: null, durationMs: 0, responseExcerpt: null, error: refused.message });
   return new Promise((resolve) => {
     let settled = false;
     const finish = (outcome: Omit<AttemptOutcome, "durationMs">) => {

@@ -2,7 +2,7 @@
 // private, link-local, metadata and other non-public addresses, unless the
 // operator allows private targets (local development, tests).
 import { lookup as dnsLookup } from "node:dns";
-import type { LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
 import { AppError } from "./errors.js";
 
@@ -20,6 +20,17 @@ export class UnsafeTargetError extends AppError {
   }
 }
 
+/** The one rule, for a resolved address or an IP literal: public, or private targets allowed. */
+function refusal(host: string, address: string, allowPrivate: boolean): UnsafeTargetError | undefined {
+  return allowPrivate || isPublicAddress(address) ? undefined : new UnsafeTargetError(host, address);
+}
+
+/** Node connects to an IP literal without calling `lookup`: the same rule, checked up front. */
+export function refusedLiteralTarget(url: URL, allowPrivate: boolean): UnsafeTargetError | undefined {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return isIP(host) ? refusal(host, host, allowPrivate) : undefined;
+}
+
 /**
  * A `lookup` for http.request that checks the address it connects to, so a
  * DNS answer cannot change between our check and the connection.
@@ -29,8 +40,8 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, "", 0);
       const list = addresses as unknown as { address: string; family: number }[];
-      const unsafe = allowPrivate ? undefined : list.find((a) => !isPublicAddress(a.address));
-      if (unsafe) return callback(new UnsafeTargetError(hostname, unsafe.address) as NodeJS.ErrnoException, "", 0);
+      const refused = list.map((a) => refusal(hostname, a.address, allowPrivate)).find(Boolean);
+      if (refused) return callback(refused as NodeJS.ErrnoException, "", 0);
       if ((options as { all?: boolean }).all) return (callback as any)(null, list);
       callback(null, list[0].address, list[0].family);
     });

@@ -139,9 +139,15 @@ export function webhookView(webhook: Webhook) {
  * like registered webhooks), one per customer, made on first use. Customers
  * read it from their profile.
  */
-export async function callbackSecret(deps: Pick<Deps, "prisma" | "config">, customerId: string): Promise<string> {
+export async function callbackSecret(
+  deps: Pick<Deps, "prisma" | "config">,
+  customerId: string,
+  /** The customer's stored value, when the caller has already read it. */
+  known?: { callbackSecretSealed: string | null },
+): Promise<string> {
   const box = secretBox(deps.config.serverSecret);
-  const customer = await deps.prisma.customer.findUniqueOrThrow({ where: { id: customerId }, select: { callbackSecretSealed: true } });
+  const customer =
+    known ?? (await deps.prisma.customer.findUniqueOrThrow({ where: { id: customerId }, select: { callbackSecretSealed: true } }));
   if (customer.callbackSecretSealed) return box.open(customer.callbackSecretSealed);
   const secret = generateWebhookSecret();
   // Only the first writer wins, so concurrent first uses agree on one secret.

@@ -7,19 +7,19 @@ import type { AnnotatorActor } from "../domain/actors.js";
 import { claimNextAssignment, submitJudgment } from "../domain/labeling.js";
 import { ensureSandboxCrowd } from "../domain/annotators.js";
 import { sandboxCrowd, simulatedAnswer } from "../domain/sandbox-crowd.js";
-import type { Worker } from "./worker.js";
+import { startPollingWorker, type Worker } from "./worker.js";
 
 export function startSandboxLabeler(deps: Deps, options: { seed: number; accuracies: number[]; idleMs?: number }): Worker {
-  const idleMs = options.idleMs ?? 200;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-
-  const loop = (async () => {
-    const crowd = await ensureSandboxCrowd(deps, sandboxCrowd(options.accuracies));
-    while (!stopped) {
+  const worker = startPollingWorker({
+    name: "sandbox-labeler",
+    logger: deps.logger,
+    idleMs: options.idleMs ?? 200,
+    prepare: () => ensureSandboxCrowd(deps, sandboxCrowd(options.accuracies)),
+    // One round: each member of the crowd judges at most one task.
+    tick: async (crowd) => {
       let worked = false;
       for (const member of crowd) {
-        if (stopped) break;
+        if (worker.isStopped()) break;
         const actor: AnnotatorActor = { kind: "annotator", annotatorId: member.id, workforce: "simulated" };
         try {
           const assignment = await claimNextAssignment(deps, actor);
@@ -27,25 +27,12 @@ export function startSandboxLabeler(deps: Deps, options: { seed: number; accurac
           worked = true;
           await submitJudgment(deps, actor, assignment.id, simulatedAnswer(options.seed, assignment.task, member));
         } catch (error) {
-          if (stopped) break;
+          if (worker.isStopped()) break;
           deps.logger.warn({ err: error, annotator: member.name }, "sandbox labeler: judgment failed");
         }
       }
-      if (!worked && !stopped) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, idleMs);
-        });
-      }
-    }
-  })().catch((error) => deps.logger.error({ err: error }, "sandbox labeler stopped"));
-
-  return {
-    name: "sandbox-labeler",
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await loop;
+      return worked;
     },
-  };
+  });
+  return worker;
 }

@@ -2,24 +2,26 @@
 // receiver holds one slot (at most one in flight per endpoint), never the rest.
 import type { Deps } from "../deps.js";
 import { attemptDelivery, claimDueDelivery, type DeliveryPolicy } from "../domain/webhook-delivery.js";
-import type { Worker } from "./worker.js";
+import { startPollingWorker, type Worker } from "./worker.js";
 
 const MAX_IN_FLIGHT = 16;
 
 export function startWebhookDeliverer(deps: Deps, policy: DeliveryPolicy, options: { idleMs?: number } = {}): Worker {
-  const idleMs = options.idleMs ?? 200;
   // Longer than one attempt can take, so a live claim is never taken over.
   const leaseMs = policy.timeoutMs * 2 + 5_000;
   const inFlight = new Set<Promise<void>>();
-  let stopped = false;
-  let wake: (() => void) | undefined;
 
-  const loop = (async () => {
-    while (!stopped) {
+  const worker = startPollingWorker({
+    name: "webhook-deliverer",
+    logger: deps.logger,
+    idleMs: options.idleMs ?? 200,
+    prepare: async () => {},
+    // Fills the free slots; attempts run on while the loop goes on claiming.
+    tick: async () => {
       let claimed = false;
-      while (!stopped && inFlight.size < MAX_IN_FLIGHT) {
+      while (!worker.isStopped() && inFlight.size < MAX_IN_FLIGHT) {
         const deliveryId = await claimDueDelivery(deps, leaseMs).catch((error) => {
-          if (!stopped) deps.logger.warn({ err: error }, "webhook deliverer: claim failed");
+          if (!worker.isStopped()) deps.logger.warn({ err: error }, "webhook deliverer: claim failed");
           return null;
         });
         if (!deliveryId) break;
@@ -28,26 +30,13 @@ export function startWebhookDeliverer(deps: Deps, policy: DeliveryPolicy, option
           .catch((error) => deps.logger.error({ err: error, deliveryId }, "webhook deliverer: attempt failed"))
           .finally(() => {
             inFlight.delete(attempt);
-            wake?.();
+            worker.wake();
           });
         inFlight.add(attempt);
       }
-      if (!claimed && !stopped) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, idleMs);
-        });
-      }
-    }
-  })();
-
-  return {
-    name: "webhook-deliverer",
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await loop;
-      await Promise.all(inFlight);
+      return claimed;
     },
-  };
+    drain: () => Promise.all(inFlight),
+  });
+  return worker;
 }
