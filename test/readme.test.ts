@@ -7,8 +7,8 @@ import { startTestService, type TestService } from "./support/harness.js";
 
 let service: TestService;
 beforeAll(async () => {
-  // As `npm start` runs: the sandbox labeler works while the examples run.
-  service = await startTestService({ env: { WORKERS: "on" } });
+  // As `npm start` runs: workers on, private webhook targets refused.
+  service = await startTestService({ env: { WORKERS: "on", ALLOW_PRIVATE_WEBHOOK_TARGETS: "false" } });
 });
 afterAll(() => service.close());
 

@@ -49,8 +49,9 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
 }
 
 /**
- * Registration-time check: the host must resolve, and only to public
- * addresses. With private targets allowed (development), nothing to check.
+ * Registration-time check: a host that resolves must resolve only to public
+ * addresses. A host that does not resolve (yet, or from here) is accepted:
+ * that is no SSRF, and every delivery checks again at connect time.
  */
 export async function assertSafeTarget(url: URL, allowPrivate: boolean): Promise<void> {
   if (allowPrivate) return;
@@ -58,9 +59,8 @@ export async function assertSafeTarget(url: URL, allowPrivate: boolean): Promise
   const lookup = guardedLookup(allowPrivate);
   await new Promise<void>((resolve, reject) =>
     lookup(host, { all: true }, (error) => {
-      if (!error) return resolve();
       if (error instanceof AppError) return reject(error);
-      reject(new AppError("unresolvable_callback_url", `callback_url host ${host} does not resolve`, 400));
+      resolve();
     }),
   );
 }
