@@ -1,6 +1,7 @@
 // The labeling engine: annotators claim tasks under a lease, submit judgments,
 // and a task that has its judgments is aggregated and completed in the same
 // transaction (result, annotator reliability, outbox events, batch progress).
+import { transaction, type Tx } from "../db/transaction.js";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { Prisma, type Annotator, type Assignment, type Judgment, type Task } from "../generated/prisma/client.js";
@@ -32,8 +33,6 @@ export const MAX_JUDGMENTS = 10;
 /** How many recent tasks with the same label space feed a Dawid–Skene fit. */
 const DAWID_SKENE_CONTEXT = 300;
 
-type Tx = Prisma.TransactionClient;
-
 export type AssignmentWithTask = Assignment & { task: Task };
 
 /** nextAssignment: the highest-priority, oldest task this annotator may still judge, or null. */
@@ -43,7 +42,7 @@ export async function claimNextAssignment(
   types?: TaskType[],
 ): Promise<AssignmentWithTask | null> {
   let started = false;
-  const assignment = await deps.prisma.$transaction(async (tx) => {
+  const assignment = await transaction(deps.prisma, async (tx) => {
     const typeFilter = types?.length ? Prisma.sql`AND t.type IN (${Prisma.join(types)})` : Prisma.empty;
     // SKIP LOCKED: concurrent annotators never wait on, or double-claim, the same task row.
     const rows = await tx.$queryRaw<{ id: string }[]>`
@@ -97,7 +96,7 @@ async function activeAssignment(tx: Tx, actor: AnnotatorActor, assignmentId: str
 
 /** releaseAssignment: hands the task back to the queue. */
 export async function releaseAssignment(deps: Pick<Deps, "prisma">, actor: AnnotatorActor, assignmentId: string): Promise<Assignment> {
-  return deps.prisma.$transaction(async (tx) => {
+  return transaction(deps.prisma, async (tx) => {
     await activeAssignment(tx, actor, assignmentId);
     return tx.assignment.update({ where: { id: assignmentId }, data: { status: "released" } });
   });
@@ -115,7 +114,7 @@ export async function submitJudgment(
   assignmentId: string,
   answer: unknown,
 ): Promise<JudgmentOutcome> {
-  const outcome = await deps.prisma.$transaction(async (tx) => {
+  const outcome = await transaction(deps.prisma, async (tx) => {
     const assignment = await activeAssignment(tx, actor, assignmentId);
     // The task row lock serializes the judgments that may complete it.
     await tx.$queryRaw`SELECT id FROM tasks WHERE id = ${assignment.taskId} FOR UPDATE`;
@@ -169,7 +168,7 @@ export async function reportProblem(
     const problems = problemsOf(parsedReason.error, ["reason"]);
     throw new ValidationError(`${problems[0].path}: ${problems[0].message}`, problems);
   }
-  const task = await deps.prisma.$transaction(async (tx) => {
+  const task = await transaction(deps.prisma, async (tx) => {
     const assignment = await activeAssignment(tx, actor, assignmentId);
     await tx.$queryRaw`SELECT id FROM tasks WHERE id = ${assignment.taskId} FOR UPDATE`;
     await tx.assignment.update({
@@ -208,8 +207,11 @@ async function aggregateAndMaybeComplete(tx: Tx, task: Task): Promise<Task> {
   }
 
   // Reliability: gold accuracy for gold tasks, agreement with the consensus for all.
+  // Annotator rows are locked in id order: two tasks completing at once with
+  // overlapping voters would otherwise deadlock (judgment order differs per task).
   const gold = task.goldAnswer as Answer | null;
-  for (const judgment of judgments) {
+  const byAnnotator = [...judgments].sort((a, b) => (a.annotatorId < b.annotatorId ? -1 : a.annotatorId > b.annotatorId ? 1 : 0));
+  for (const judgment of byAnnotator) {
     const answer = judgment.answer as Answer;
     await tx.annotator.update({
       where: { id: judgment.annotatorId },

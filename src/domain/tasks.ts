@@ -1,5 +1,6 @@
 // Tasks: submission (single and batch, quota-checked, deduplicated by
 // external_id), reading, cancelling, and the documented JSON views.
+import { transaction } from "../db/transaction.js";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import type { Task } from "../generated/prisma/client.js";
@@ -177,7 +178,7 @@ export async function submitBatch(deps: Deps, actor: CustomerActor, input: unkno
 async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], batchId: string | null) {
   const externalIds = tasks.map((t) => t.externalId).filter((id): id is string => id !== null);
   try {
-    return await deps.prisma.$transaction(async (tx) => {
+    return await transaction(deps.prisma, async (tx) => {
       const existing = externalIds.length
         ? await tx.task.findMany({ where: { customerId: actor.customerId, externalId: { in: externalIds } } })
         : [];
@@ -243,7 +244,7 @@ export async function getTask(deps: Pick<Deps, "prisma">, actor: CustomerActor, 
 
 /** Cancels a task that has not been completed; its label goes back to the quota. */
 export async function cancelTask(deps: Deps, actor: CustomerActor, taskId: string): Promise<Task> {
-  const task = await deps.prisma.$transaction(async (tx) => {
+  const task = await transaction(deps.prisma, async (tx) => {
     const current = await tx.task.findFirst({ where: { id: taskId, customerId: actor.customerId } });
     if (!current) throw new NotFoundError(`task ${taskId}`);
     if (isFinal(current.status)) {

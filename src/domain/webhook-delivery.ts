@@ -2,6 +2,7 @@
 // a timeout, no redirects, retries with exponential backoff and jitter, 410
 // disables the endpoint, every attempt logged. At least once, with a stable
 // webhook-id (the event id).
+import { transaction } from "../db/transaction.js";
 import http from "node:http";
 import https from "node:https";
 import { Webhook as StandardWebhook } from "standardwebhooks";
@@ -30,7 +31,7 @@ export function withJitter(delayMs: number, random = Math.random): number {
  * another process delivers it.
  */
 export async function claimDueDelivery(deps: Pick<Deps, "prisma">, leaseMs: number): Promise<string | null> {
-  return deps.prisma.$transaction(async (tx) => {
+  return transaction(deps.prisma, async (tx) => {
     const rows = await tx.$queryRaw<{ id: string }[]>`
       SELECT d.id FROM webhook_deliveries d
       LEFT JOIN webhooks w ON w.id = d.webhook_id
@@ -86,7 +87,7 @@ export async function attemptDelivery(deps: Pick<Deps, "prisma" | "config" | "lo
   const status = succeeded ? "succeeded" : gone || !retriesLeft ? "failed" : "retrying";
   const nextAttemptAt = status === "retrying" ? new Date(Date.now() + withJitter(policy.retryScheduleMs[attemptNumber - 1])) : null;
 
-  await deps.prisma.$transaction(async (tx) => {
+  await transaction(deps.prisma, async (tx) => {
     await tx.webhookAttempt.create({ data: { id: newId("att"), deliveryId, attemptNumber, ...outcome } });
     await tx.webhookDelivery.update({
       where: { id: deliveryId },
