@@ -7,7 +7,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     pool: "forks",
-    // Each file opens its own database (PGlite ≈3 s to start); two cores here.
+    // One PostgreSQL per run (embedded, or DATABASE_URL's) with a migrated template; each file clones it.
+    globalSetup: ["test/support/global-setup.ts"],
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,

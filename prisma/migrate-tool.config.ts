@@ -6,8 +6,19 @@
 import { defineConfig } from "prisma6/config";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { migrate } from "../src/db/migrator.js";
-import { pgliteSession } from "../src/db/database.js";
+import { migrate, type SqlSession } from "../src/db/migrator.js";
+
+// PGlite stays a development tool only: the Prisma 6.19 CLI's introspection
+// fails through @prisma/adapter-pg on PostgreSQL 18 ("Column type 'char' could
+// not be deserialized"), and works through pglite-prisma-adapter.
+function pgliteSession(pglite: PGlite): SqlSession {
+  return {
+    query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
+    exec: async (sql: string) => {
+      await pglite.exec(sql);
+    },
+  };
+}
 
 export default defineConfig({
   experimental: { adapter: true },

@@ -1,16 +1,20 @@
 // Builds the dependencies of a running service from its config.
-import path from "node:path";
 import type { Config } from "./config.js";
 import type { Deps } from "./deps.js";
-import { openDatabase, type Database } from "./db/database.js";
+import { createPrismaClient, openConfiguredDatabase, type Database } from "./db/database.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createAppPubSub } from "./pubsub.js";
 import { startSandboxLabeler } from "./workers/sandbox-labeler.js";
 import type { Worker } from "./workers/worker.js";
 import { startWebhookDeliverer } from "./workers/webhook-deliverer.js";
 
+/** Connections for background work, apart from the request path's pool so workers never starve requests. */
+const WORKER_POOL_SIZE = 4;
+
 export interface Runtime {
   deps: Deps;
+  /** Stops the background loops (idempotent). */
+  stopWorkers(): Promise<void>;
   /** Stops the workers, then closes pub/sub and the database. */
   close(): Promise<void>;
 }
@@ -25,26 +29,32 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const logger = options.logger ?? createLogger(config.logLevel);
   const db =
     options.db ??
-    (await openDatabase({
-      databaseUrl: config.databaseUrl,
-      pgliteDir: path.join(config.dataDir, "pgdata"),
-    }));
+    (await openConfiguredDatabase(config, { role: "server", log: (line) => logger.debug({ postgres: line }, "embedded postgres") }));
   const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
   const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger };
+  const workerPrisma = config.workers ? createPrismaClient(db.url, WORKER_POOL_SIZE) : undefined;
+  const workerDeps: Deps = workerPrisma ? { ...deps, prisma: workerPrisma } : deps;
   const workers: Worker[] = config.workers
     ? [
-        startSandboxLabeler(deps, { seed: config.sandboxSeed, accuracies: config.sandboxCrowd }),
-        startWebhookDeliverer(deps, {
+        startSandboxLabeler(workerDeps, { seed: config.sandboxSeed, accuracies: config.sandboxCrowd }),
+        startWebhookDeliverer(workerDeps, {
           retryScheduleMs: config.webhookRetryScheduleMs,
           timeoutMs: config.webhookTimeoutMs,
           allowPrivateTargets: config.allowPrivateWebhookTargets,
         }),
       ]
     : [];
+  let workersStopped: Promise<void> | undefined;
+  const stopWorkers = () =>
+    (workersStopped ??= (async () => {
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await workerPrisma?.$disconnect();
+    })());
   return {
     deps,
+    stopWorkers,
     close: async () => {
-      await Promise.all(workers.map((worker) => worker.stop()));
+      await stopWorkers();
       await closePubSub();
       await db.close();
     },

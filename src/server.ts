@@ -6,6 +6,11 @@ import { createRuntime, type Runtime } from "./bootstrap.js";
 import { buildApp } from "./http/app.js";
 import { attachGraphQLWebSocket, type GraphQLWebSocketServer } from "./graphql/ws.js";
 
+/** How long requests in flight may take to finish after SIGTERM before their connections are cut. */
+const HTTP_DRAIN_MS = 5_000;
+/** Past this, shutdown gives up waiting and exits (orchestrators kill at 10 s or later). */
+const SHUTDOWN_LIMIT_MS = 9_500;
+
 export interface RunningServer {
   server: Server;
   runtime: Runtime;
@@ -21,8 +26,15 @@ export async function startServer(config: Config, runtime?: Runtime): Promise<Ru
   // Node's default of 5 s would cut long-poll and streaming clients short; bound headers instead.
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  // Attached once listening: the WebSocket server would otherwise report a listen error of its own.
   const ws: GraphQLWebSocketServer = attachGraphQLWebSocket(server, app.yoga);
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://127.0.0.1:${port}`;
@@ -30,11 +42,17 @@ export async function startServer(config: Config, runtime?: Runtime): Promise<Ru
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      // Stop accepting; in-flight requests finish; idle keep-alive sockets close.
+      // Stop accepting; requests already received are answered; idle keep-alive
+      // sockets close. Background loops stop meanwhile.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const workersStopped = rt.stopWorkers();
       await ws.close();
+      // Streams (SSE subscriptions, exports) do not end by themselves: cut them after a grace period.
+      const grace = setTimeout(() => server.closeAllConnections(), HTTP_DRAIN_MS);
       await closed;
+      clearTimeout(grace);
+      await workersStopped;
       await rt.close();
     })());
   return { server, runtime: rt, url, stop };
@@ -53,17 +71,20 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
   const runtime = await createRuntime(config, { logger });
-  const running = await startServer(config, runtime);
-  logger.info(
-    { url: running.url.replace("127.0.0.1", config.host), database: runtime.deps.db.kind, redis: Boolean(config.redisUrl) },
-    "ASG Refinery listening",
-  );
+  let running: RunningServer;
+  try {
+    running = await startServer(config, runtime);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  // Handlers first: whoever sees the log below may signal at once.
   const shutdown = (signal: string) => {
     logger.info({ signal }, "shutting down");
     const forced = setTimeout(() => {
-      logger.error("shutdown took longer than 25 s; exiting");
+      logger.error(`shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`);
       process.exit(1);
-    }, 25_000);
+    }, SHUTDOWN_LIMIT_MS);
     forced.unref();
     running.stop().then(
       () => process.exit(0),
@@ -75,11 +96,22 @@ async function main() {
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+  logger.info(
+    { url: running.url.replace("127.0.0.1", config.host), database: runtime.deps.db.kind, redis: Boolean(config.redisUrl) },
+    "ASG Refinery listening",
+  );
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   main().catch((error) => {
-    console.error(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`failed to start: ${startFailure(error)}`);
     process.exit(1);
   });
+}
+
+function startFailure(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === "EADDRINUSE") return `port ${e.port} on ${e.address} is already in use (set PORT to another port)`;
+  if (e?.code === "EACCES" && e.syscall === "listen") return `no permission to listen on port ${e.port}`;
+  return error instanceof Error ? error.message.split("\n")[0] : String(error);
 }

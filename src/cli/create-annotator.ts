@@ -1,8 +1,8 @@
 // npm run annotator:create -- "Name": creates an annotator and prints its token once.
+// Works whether or not the server is running on the same DATA_DIR.
 import { loadConfig } from "../config.js";
-import { openDatabase } from "../db/database.js";
+import { openDatabaseBesideServer } from "../db/database.js";
 import { createAnnotator } from "../domain/annotators.js";
-import path from "node:path";
 
 const name = process.argv.slice(2).join(" ").trim();
 if (!name) {
@@ -10,7 +10,7 @@ if (!name) {
   process.exit(2);
 }
 const config = loadConfig();
-const db = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, "pgdata") });
+const db = await openDatabaseBesideServer(config, "annotator:create");
 try {
   const { annotator, token } = await createAnnotator(db, { kind: "admin" }, { name });
   console.log(`annotator ${annotator.id} (${annotator.name})`);

@@ -1,18 +1,21 @@
-// The database: PGlite in-process by default, PostgreSQL when DATABASE_URL is set.
-// Both are migrated by our migrator before Prisma is handed out.
+// The database: always PostgreSQL through @prisma/adapter-pg — an external
+// server when DATABASE_URL is set, otherwise the embedded one under DATA_DIR.
+// Migrated by our migrator before Prisma is handed out.
 import path from "node:path";
-import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { currentOwner, takeDataDir } from "./data-dir-owner.js";
+import { startEmbeddedPostgres } from "./embedded-postgres.js";
 import { migrate, type SqlSession } from "./migrator.js";
 
 export type Prisma = PrismaClient;
 
 export interface Database {
-  kind: "pglite" | "postgres";
+  kind: "embedded" | "postgres";
+  /** postgresql://… of this database. */
+  url: string;
   prisma: PrismaClient;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
@@ -20,51 +23,13 @@ export interface Database {
 }
 
 export interface DatabaseOptions {
-  /** postgresql://… — when absent, PGlite is used. */
-  databaseUrl?: string;
-  /** PGlite data directory; absent means in memory. */
-  pgliteDir?: string;
-  /** An already open PGlite instance (tests clone one template). */
-  pglite?: PGlite;
+  /** Connections in Prisma's pool. */
+  poolSize?: number;
+  kind?: Database["kind"];
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPGlite(options);
-}
-
-async function openPGlite(options: DatabaseOptions): Promise<Database> {
-  let pglite = options.pglite;
-  if (!pglite) {
-    if (options.pgliteDir) mkdirSync(path.dirname(options.pgliteDir), { recursive: true });
-    pglite = new PGlite(options.pgliteDir ?? "memory://");
-    await pglite.waitReady;
-  }
-  await migrate(pgliteSession(pglite));
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  const instance = pglite;
-  return {
-    kind: "pglite",
-    prisma,
-    ping: async () => {
-      await instance.query("SELECT 1");
-    },
-    close: async () => {
-      await prisma.$disconnect();
-      if (!instance.closed) await instance.close();
-    },
-  };
-}
-
-export function pgliteSession(pglite: PGlite): SqlSession {
-  return {
-    query: async <Row>(sql: string, params?: unknown[]) => (await pglite.query<Row>(sql, params)).rows,
-    exec: async (sql: string) => {
-      await pglite.exec(sql);
-    },
-  };
-}
-
-async function openPostgres(databaseUrl: string): Promise<Database> {
+/** Migrates the database at `databaseUrl` and opens a Prisma client on it. */
+export async function openDatabase(databaseUrl: string, options: DatabaseOptions = {}): Promise<Database> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
@@ -72,11 +37,10 @@ async function openPostgres(databaseUrl: string): Promise<Database> {
   } finally {
     await client.end();
   }
-  const prisma = new PrismaClient({
-    adapter: new PrismaPg({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 }),
-  });
+  const prisma = createPrismaClient(databaseUrl, options.poolSize ?? 10);
   return {
-    kind: "postgres",
+    kind: options.kind ?? "postgres",
+    url: databaseUrl,
     prisma,
     ping: async () => {
       await prisma.$queryRawUnsafe("SELECT 1");
@@ -85,6 +49,57 @@ async function openPostgres(databaseUrl: string): Promise<Database> {
       await prisma.$disconnect();
     },
   };
+}
+
+/** A Prisma client with its own connection pool (no migration: for a database already opened). */
+export function createPrismaClient(databaseUrl: string, poolSize: number): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 }) });
+}
+
+export interface ServiceDatabaseOptions extends DatabaseOptions {
+  /** Who takes DATA_DIR's embedded database: "server", or a CLI's name. */
+  role: string;
+  /** PostgreSQL's own log lines (embedded only). */
+  log?: (line: string) => void;
+}
+
+/**
+ * DATABASE_URL when set; otherwise the embedded PostgreSQL in DATA_DIR,
+ * started here and stopped by close(). DATA_DIR has one owner at a time.
+ */
+export async function openConfiguredDatabase(config: Config, options: ServiceDatabaseOptions): Promise<Database> {
+  if (config.databaseUrl) return openDatabase(config.databaseUrl, options);
+  const ownership = takeDataDir(config.dataDir, options.role);
+  try {
+    const server = await startEmbeddedPostgres({ clusterDir: path.join(config.dataDir, "postgres"), log: options.log });
+    try {
+      ownership.publish(server.url);
+      const db = await openDatabase(server.url, { ...options, kind: "embedded" });
+      return {
+        ...db,
+        close: async () => {
+          await db.close();
+          await server.stop();
+          ownership.release();
+        },
+      };
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+  } catch (error) {
+    ownership.release();
+    throw error;
+  }
+}
+
+/**
+ * For CLIs: the database of the server running on DATA_DIR when there is one
+ * (its changes are then visible to that server at once), else as the server would.
+ */
+export async function openDatabaseBesideServer(config: Config, role: string): Promise<Database> {
+  const running = config.databaseUrl ? undefined : currentOwner(config.dataDir)?.databaseUrl;
+  return running ? openDatabase(running, { poolSize: 2, kind: "embedded" }) : openConfiguredDatabase(config, { role, poolSize: 2 });
 }
 
 export function pgSession(client: pg.Client): SqlSession {

@@ -1,7 +1,7 @@
 // Applies prisma/migrations/*/migration.sql in order, each in its own
 // transaction, recording a checksum. Prisma's own migrate needs a native
 // engine that cannot be downloaded here, so this small migrator does the job
-// identically on PGlite and PostgreSQL.
+// on the embedded PostgreSQL and an external one alike.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";

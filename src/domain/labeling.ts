@@ -43,23 +43,9 @@ export async function claimNextAssignment(
 ): Promise<AssignmentWithTask | null> {
   let started = false;
   const assignment = await transaction(deps.prisma, async (tx) => {
-    const typeFilter = types?.length ? Prisma.sql`AND t.type IN (${Prisma.join(types)})` : Prisma.empty;
-    // SKIP LOCKED: concurrent annotators never wait on, or double-claim, the same task row.
-    const rows = await tx.$queryRaw<{ id: string }[]>`
-      SELECT t.id FROM tasks t
-      WHERE t.workforce = ${actor.workforce}
-        AND t.status IN ('pending', 'in_progress')
-        ${typeFilter}
-        AND t.judgment_count + (
-          SELECT count(*) FROM assignments a
-          WHERE a.task_id = t.id AND a.status = 'active' AND a.leased_until > now()
-        ) < t.target_judgments
-        AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ${actor.annotatorId})
-      ORDER BY t.priority DESC, t.id ASC
-      LIMIT 1
-      FOR UPDATE OF t SKIP LOCKED`;
-    if (rows.length === 0) return null;
-    const taskId = rows[0].id;
+    started = false;
+    const taskId = await lockClaimableTask(tx, actor, types);
+    if (taskId === null) return null;
     const assignment = await tx.assignment.create({
       data: {
         id: newId("asg"),
@@ -79,6 +65,41 @@ export async function claimNextAssignment(
   });
   if (assignment && started) await publishTaskStatus(deps, assignment.task);
   return assignment;
+}
+
+/** Open slots of a task: wanted judgments less those given and those leased now. */
+const openSlots = (alias: string) => Prisma.sql`${Prisma.raw(alias)}.target_judgments - ${Prisma.raw(alias)}.judgment_count - (
+  SELECT count(*) FROM assignments a
+  WHERE a.task_id = ${Prisma.raw(alias)}.id AND a.status = 'active' AND a.leased_until > now())`;
+
+/**
+ * Locks the next task with an open slot for this annotator. SKIP LOCKED: concurrent
+ * annotators never wait on, or double-claim, the same task row. The slot count
+ * is checked again once the row is locked, in a statement of its own: the
+ * search ran on a snapshot that may predate a claim committed just before our lock.
+ */
+async function lockClaimableTask(tx: Tx, actor: AnnotatorActor, types?: TaskType[]): Promise<string | null> {
+  const typeFilter = types?.length ? Prisma.sql`AND t.type IN (${Prisma.join(types)})` : Prisma.empty;
+  const passedOver: string[] = [];
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const skip = passedOver.length ? Prisma.sql`AND t.id NOT IN (${Prisma.join(passedOver)})` : Prisma.empty;
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      SELECT t.id FROM tasks t
+      WHERE t.workforce = ${actor.workforce}
+        AND t.status IN ('pending', 'in_progress')
+        ${typeFilter} ${skip}
+        AND ${openSlots("t")} > 0
+        AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ${actor.annotatorId})
+      ORDER BY t.priority DESC, t.id ASC
+      LIMIT 1
+      FOR UPDATE OF t SKIP LOCKED`;
+    if (rows.length === 0) return null;
+    const [fresh] = await tx.$queryRaw<{ open: number }[]>`
+      SELECT (${openSlots("t")})::int AS open FROM tasks t WHERE t.id = ${rows[0].id} AND t.status IN ('pending', 'in_progress')`;
+    if (fresh && fresh.open > 0) return rows[0].id;
+    passedOver.push(rows[0].id);
+  }
+  return null;
 }
 
 async function activeAssignment(tx: Tx, actor: AnnotatorActor, assignmentId: string): Promise<Assignment> {

@@ -36,14 +36,39 @@ export const metadataObject = z
   .record(z.string(), z.unknown())
   .refine((value) => JSON.stringify(value).length <= 16_384, "must serialize to at most 16 KB of JSON");
 
+/** Deeper JSON than any real request needs; bounded so inspection and storage stay cheap. */
+export const MAX_JSON_DEPTH = 32;
+
 /**
- * PostgreSQL text cannot hold NUL characters; input carrying one is refused
- * at the edge (REST body and path, GraphQL document and variables).
+ * What PostgreSQL cannot store, or what only an attacker sends: NUL characters
+ * (text cannot hold them), lone UTF-16 surrogates (jsonb refuses them, text
+ * would silently store U+FFFD) and absurd nesting. Checked once at each edge
+ * (REST body, path and query; GraphQL document and variables, HTTP and
+ * WebSocket). Iterative, so no input can exhaust the stack. Returns the
+ * problem, or undefined when the value is fine.
  */
-export function containsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (value === null || typeof value !== "object") return false;
-  return Object.entries(value).some(([key, item]) => key.includes("\u0000") || containsNul(item));
+export function unstorableInput(value: unknown): string | undefined {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (typeof current === "string") {
+      const problem = unstorableText(current);
+      if (problem) return problem;
+      continue;
+    }
+    if (current === null || typeof current !== "object") continue;
+    if (depth >= MAX_JSON_DEPTH) return `JSON must not be nested more than ${MAX_JSON_DEPTH} levels deep`;
+    for (const [key, item] of Object.entries(current)) {
+      const problem = unstorableText(key);
+      if (problem) return problem;
+      stack.push({ value: item, depth: depth + 1 });
+    }
+  }
+  return undefined;
 }
 
-export const NUL_MESSAGE = "text must not contain NUL (\\u0000) characters";
+function unstorableText(text: string): string | undefined {
+  if (text.includes("\u0000")) return "text must not contain NUL (\\u0000) characters";
+  if (!text.isWellFormed()) return "text must be valid Unicode (no lone UTF-16 surrogates such as \\ud800)";
+  return undefined;
+}

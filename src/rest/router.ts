@@ -4,7 +4,7 @@ import { bodyParser } from "@koa/bodyparser";
 import Koa from "koa";
 import type { Deps } from "../deps.js";
 import { AppError, ValidationError } from "../domain/errors.js";
-import { containsNul, NUL_MESSAGE } from "../domain/validation.js";
+import { unstorableInput } from "../domain/validation.js";
 import { restErrors } from "./errors.js";
 import { healthRoutes } from "./health.js";
 import { customerRoutes } from "./customers.js";
@@ -22,7 +22,7 @@ export function restApp(deps: Deps): Koa {
   app.use(restErrors(deps.logger));
   app.use(requireJsonBody);
   app.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimit, encoding: "utf-8" }));
-  app.use(refuseNulCharacters);
+  app.use(refuseUnstorableInput);
   app.use(router.routes());
   app.use(router.allowedMethods());
   // /v1 ends here: unmatched paths are answered by restErrors, not by the parent app.
@@ -30,10 +30,9 @@ export function restApp(deps: Deps): Koa {
   return app;
 }
 
-const refuseNulCharacters: Koa.Middleware = async (ctx, next) => {
-  if (containsNul(safeDecode(ctx.path)) || containsNul(ctx.query) || containsNul(ctx.request.body)) {
-    throw new ValidationError(NUL_MESSAGE, [{ path: "(request)", message: NUL_MESSAGE }]);
-  }
+const refuseUnstorableInput: Koa.Middleware = async (ctx, next) => {
+  const problem = unstorableInput([safeDecode(ctx.path), ctx.query, ctx.request.body]);
+  if (problem) throw new ValidationError(problem, [{ path: "(request)", message: problem }]);
   await next();
 };
 

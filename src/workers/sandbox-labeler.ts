@@ -15,23 +15,25 @@ export function startSandboxLabeler(deps: Deps, options: { seed: number; accurac
     logger: deps.logger,
     idleMs: options.idleMs ?? 200,
     prepare: () => ensureSandboxCrowd(deps, sandboxCrowd(options.accuracies)),
-    // One round: each member of the crowd judges at most one task.
+    // One round: the members of the crowd work at once, each judging at most one
+    // task (claims skip locked rows, so they spread over different tasks).
     tick: async (crowd) => {
-      let worked = false;
-      for (const member of crowd) {
-        if (worker.isStopped()) break;
-        const actor: AnnotatorActor = { kind: "annotator", annotatorId: member.id, workforce: "simulated" };
-        try {
-          const assignment = await claimNextAssignment(deps, actor);
-          if (!assignment) continue;
-          worked = true;
-          await submitJudgment(deps, actor, assignment.id, simulatedAnswer(options.seed, assignment.task, member));
-        } catch (error) {
-          if (worker.isStopped()) break;
-          deps.logger.warn({ err: error, annotator: member.name }, "sandbox labeler: judgment failed");
-        }
-      }
-      return worked;
+      const worked = await Promise.all(
+        crowd.map(async (member) => {
+          if (worker.isStopped()) return false;
+          const actor: AnnotatorActor = { kind: "annotator", annotatorId: member.id, workforce: "simulated" };
+          try {
+            const assignment = await claimNextAssignment(deps, actor);
+            if (!assignment) return false;
+            await submitJudgment(deps, actor, assignment.id, simulatedAnswer(options.seed, assignment.task, member));
+            return true;
+          } catch (error) {
+            if (!worker.isStopped()) deps.logger.warn({ err: error, annotator: member.name }, "sandbox labeler: judgment failed");
+            return false;
+          }
+        }),
+      );
+      return worked.some(Boolean);
     },
   });
   return worker;

@@ -5,6 +5,7 @@ import { attemptDelivery, claimDueDelivery, type DeliveryPolicy } from "../domai
 import { startPollingWorker, type Worker } from "./worker.js";
 
 const MAX_IN_FLIGHT = 16;
+const DRAIN_MS = 3_000;
 
 export function startWebhookDeliverer(deps: Deps, policy: DeliveryPolicy, options: { idleMs?: number } = {}): Worker {
   // Longer than one attempt can take, so a live claim is never taken over.
@@ -36,7 +37,9 @@ export function startWebhookDeliverer(deps: Deps, policy: DeliveryPolicy, option
       }
       return claimed;
     },
-    drain: () => Promise.all(inFlight),
+    // On shutdown, attempts in flight get a moment to finish; one that does not
+    // keeps its lease, which expires, and the delivery is retried (at least once).
+    drain: () => Promise.race([Promise.all(inFlight), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]),
   });
   return worker;
 }

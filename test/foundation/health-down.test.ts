@@ -4,22 +4,21 @@ import { createRuntime } from "../../src/bootstrap.js";
 import { startServer } from "../../src/server.js";
 import { createLogger } from "../../src/logger.js";
 import { openDatabase } from "../../src/db/database.js";
-import { createThrowawayPostgresDatabase, serverDatabaseUrl } from "../support/database.js";
+import { createThrowawayDatabase } from "../support/database.js";
 import { restClient } from "../support/harness.js";
 
 describe("when the database is unreachable", () => {
   it("health answers 503 with ok:false, other endpoints 500 internal_error without internals", async () => {
-    // PostgreSQL: the database disappears under the server. PGlite: the embedded database is closed.
-    const throwaway = serverDatabaseUrl ? await createThrowawayPostgresDatabase() : undefined;
-    const db = await openDatabase({ databaseUrl: throwaway?.url });
+    // The database disappears under the server.
+    const throwaway = await createThrowawayDatabase({ migrated: true });
+    const db = await openDatabase(throwaway.url);
     const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", SERVER_SECRET: "x".repeat(40), DATA_DIR: "/tmp/refinery-health", WORKERS: "off" });
     const runtime = await createRuntime(config, { db, logger: createLogger("silent") });
     const server = await startServer(config, runtime);
     const rest = restClient(server.url);
     try {
       expect((await rest.get("/v1/health")).status).toBe(200);
-      if (throwaway) await throwaway.drop();
-      else await db.close();
+      await throwaway.drop();
       const res = await rest.get("/v1/health");
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ ok: false, service: "asg-gateway" });

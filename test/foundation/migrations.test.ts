@@ -1,13 +1,12 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { migrate, readMigrations, MigrationError, type SqlSession } from "../../src/db/migrator.js";
-import { pgliteSession, pgSession } from "../../src/db/database.js";
+import { pgSession } from "../../src/db/database.js";
 import { diffMigrationsAgainstSchema } from "../../prisma/migrate-tool.js";
-import { createThrowawayPostgresDatabase, serverDatabaseUrl } from "../support/database.js";
+import { createThrowawayDatabase } from "../support/database.js";
 
 function migrationsDir(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "refinery-migrations-"));
@@ -18,18 +17,9 @@ function migrationsDir(files: Record<string, string>): string {
   return dir;
 }
 
-/** Runs the same checks on PGlite, and on PostgreSQL when DATABASE_URL is set. */
+/** Runs a check on an empty database of the test server; `open` gives further sessions on it. */
 async function withSession(work: (session: SqlSession, open: () => Promise<{ session: SqlSession; close(): Promise<void> }>) => Promise<void>) {
-  if (!serverDatabaseUrl) {
-    const pglite = new PGlite("memory://");
-    try {
-      await work(pgliteSession(pglite), async () => ({ session: pgliteSession(pglite), close: async () => {} }));
-    } finally {
-      await pglite.close();
-    }
-    return;
-  }
-  const throwaway = await createThrowawayPostgresDatabase();
+  const throwaway = await createThrowawayDatabase({ migrated: false });
   const clients: pg.Client[] = [];
   const open = async () => {
     const client = new pg.Client({ connectionString: throwaway.url });
@@ -89,7 +79,7 @@ describe("migrator", () => {
     });
   });
 
-  it.skipIf(!serverDatabaseUrl)("lets only one of two concurrent start-ups apply (PostgreSQL advisory lock)", async () => {
+  it("lets only one of two concurrent start-ups apply (PostgreSQL advisory lock)", async () => {
     await withSession(async (_session, open) => {
       const dir = migrationsDir({
         "001_slow": `CREATE TABLE once_only (id INT); SELECT pg_sleep(0.5);`,

@@ -6,7 +6,7 @@ import path from "node:path";
 import WebSocket from "ws";
 import { describe, expect, it } from "vitest";
 import { restClient } from "../support/harness.js";
-import { root, startServerProcess } from "../support/process.js";
+import { root, SERVER_COMMAND, startServerProcess } from "../support/process.js";
 
 describe("the server process", () => {
   it("keeps its data across a restart and shuts down gracefully on SIGTERM", async () => {
@@ -41,7 +41,7 @@ describe("the server process", () => {
   });
 
   it("exits with a one-line explanation on invalid configuration", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    const child = spawn(SERVER_COMMAND[0], SERVER_COMMAND.slice(1), {
       cwd: root,
       env: { ...process.env, PORT: "not-a-port", DATA_DIR: mkdtempSync(path.join(tmpdir(), "refinery-badconfig-")) },
       stdio: ["ignore", "pipe", "pipe"],

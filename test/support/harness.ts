@@ -52,7 +52,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     graphql: graphqlClient(server.url),
     close: async () => {
       await server.stop();
-      if (database.url) await database.drop();
+      await database.drop();
     },
   };
 }
