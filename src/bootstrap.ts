@@ -4,6 +4,7 @@ import type { Deps } from "./deps.js";
 import { createPrismaClient, openConfiguredDatabase, type Database } from "./db/database.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createAppPubSub } from "./pubsub.js";
+import { createRateLimits } from "./http/rate-limits.js";
 import { startSandboxLabeler } from "./workers/sandbox-labeler.js";
 import type { Worker } from "./workers/worker.js";
 import { startWebhookDeliverer } from "./workers/webhook-deliverer.js";
@@ -31,7 +32,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     options.db ??
     (await openConfiguredDatabase(config, { role: "server", log: (line) => logger.debug({ postgres: line }, "embedded postgres") }));
   const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
-  const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger };
+  const rateLimits = createRateLimits(config);
+  const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger, rateLimits };
   const workerPrisma = config.workers ? createPrismaClient(db.url, WORKER_POOL_SIZE) : undefined;
   const workerDeps: Deps = workerPrisma ? { ...deps, prisma: workerPrisma } : deps;
   const workers: Worker[] = config.workers
@@ -55,6 +57,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     stopWorkers,
     close: async () => {
       await stopWorkers();
+      await rateLimits.close();
       await closePubSub();
       await db.close();
     },

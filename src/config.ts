@@ -9,6 +9,8 @@ const booleanFlag = z
   .optional()
   .transform((value) => value === "true" || value === "1");
 
+const rateLimit = z.string().regex(/^[1-9]\d*\/(s|m|h)$/, "like 50/s, 3000/m or 30/h");
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -40,7 +42,31 @@ const envSchema = z.object({
     .regex(/^\d+(\.\d+)?(ms|s|m|h)(,\d+(\.\d+)?(ms|s|m|h))*$/, "like 5s,5m,30m,2h")
     .default("5s,5m,30m,2h,5h,10h,24h"),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // Requests (GraphQL: points by query cost) per window, e.g. 50/s, 3000/m, 30/h.
+  RATE_LIMIT_SANDBOX: rateLimit.default("50/s"),
+  RATE_LIMIT_LIVE: rateLimit.default("500/s"),
+  RATE_LIMIT_REGISTRATION: rateLimit.default("30/h"),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  WS_MAX_PAYLOAD: z.string().regex(/^\d+(b|kb|mb)$/i, "like 1mb or 512kb").default("1mb"),
+  WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(100),
 });
+
+export interface RateLimit {
+  points: number;
+  windowSeconds: number;
+}
+
+function parseRateLimit(value: string): RateLimit {
+  const [points, unit] = value.split("/");
+  return { points: Number(points), windowSeconds: { s: 1, m: 60, h: 3600 }[unit as "s" | "m" | "h"] };
+}
+
+const SIZE_UNITS = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
+function parseSize(size: string): number {
+  const [, amount, unit] = size.toLowerCase().match(/^(\d+)(b|kb|mb)$/)!;
+  return Number(amount) * SIZE_UNITS[unit as keyof typeof SIZE_UNITS];
+}
 
 const UNIT_MS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 } as const;
 function parseDurations(list: string): number[] {
@@ -67,6 +93,13 @@ export type Config = {
   workers: boolean;
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
+  rateLimits: { sandbox: RateLimit; live: RateLimit; registration: RateLimit };
+  /** Time a client has to send its request headers, and its whole request. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Largest graphql-ws message, in bytes. */
+  wsMaxPayloadBytes: number;
+  wsMaxSubscriptions: number;
 };
 
 export class ConfigError extends Error {}
@@ -96,6 +129,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: e.WORKERS === "on",
     webhookRetryScheduleMs: parseDurations(e.WEBHOOK_RETRY_SCHEDULE),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    rateLimits: {
+      sandbox: parseRateLimit(e.RATE_LIMIT_SANDBOX),
+      live: parseRateLimit(e.RATE_LIMIT_LIVE),
+      registration: parseRateLimit(e.RATE_LIMIT_REGISTRATION),
+    },
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS),
+    wsMaxPayloadBytes: parseSize(e.WS_MAX_PAYLOAD),
+    wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Config } from "./config.js";
 import type { Database, Prisma } from "./db/database.js";
 import type { Logger } from "./logger.js";
 import type { PubSub } from "./pubsub.js";
+import type { RateLimits } from "./http/rate-limits.js";
 
 export interface Deps {
   config: Config;
@@ -10,4 +11,5 @@ export interface Deps {
   prisma: Prisma;
   pubsub: PubSub;
   logger: Logger;
+  rateLimits: RateLimits;
 }

@@ -22,10 +22,19 @@ export interface RunningServer {
 export async function startServer(config: Config, runtime?: Runtime): Promise<RunningServer> {
   const rt = runtime ?? (await createRuntime(config));
   const app = buildApp(rt.deps);
-  const server = createServer(app.callback);
-  // Node's default of 5 s would cut long-poll and streaming clients short; bound headers instead.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
+  // Slow or stalled clients (slowloris, a body shorter than its Content-Length)
+  // get a 408 instead of holding a connection: headers within 10 s, the whole
+  // request within 30 s by default. Responses may stream longer (SSE, exports):
+  // these bound only what the client sends. Checked every second, not every 30 s.
+  const server = createServer(
+    {
+      connectionsCheckingInterval: 1_000,
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: 5_000,
+    },
+    app.callback,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {
@@ -34,7 +43,10 @@ export async function startServer(config: Config, runtime?: Runtime): Promise<Ru
     });
   });
   // Attached once listening: the WebSocket server would otherwise report a listen error of its own.
-  const ws: GraphQLWebSocketServer = attachGraphQLWebSocket(server, app.yoga);
+  const ws: GraphQLWebSocketServer = attachGraphQLWebSocket(server, app.yoga, {
+    maxPayloadBytes: config.wsMaxPayloadBytes,
+    maxSubscriptions: config.wsMaxSubscriptions,
+  });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://127.0.0.1:${port}`;

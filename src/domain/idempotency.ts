@@ -15,6 +15,8 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 export interface StoredResponse {
   status: number;
   body: unknown;
+  /** What a replay answers, when it must differ from the first response (a secret is shown once). */
+  replayBody?: unknown;
 }
 
 export interface IdempotentRequest {
@@ -25,8 +27,21 @@ export interface IdempotentRequest {
   fingerprint: string;
 }
 
+/** Same request, same fingerprint: the body is compared as canonical JSON (key order does not matter). */
 export function fingerprintOf(method: string, path: string, body: unknown): string {
-  return createHash("sha256").update(`${method} ${path}\n${JSON.stringify(body ?? null)}`).digest("hex");
+  return createHash("sha256").update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest("hex");
+}
+
+/** JSON with object keys sorted at every level (bodies are depth-checked at the edge). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /**
@@ -75,10 +90,10 @@ export async function runIdempotently(
     data: {
       state: "done",
       responseStatus: response.status,
-      responseBody: { sealed: box.seal(JSON.stringify(response.body)) },
+      responseBody: { sealed: box.seal(JSON.stringify(response.replayBody ?? response.body)) },
     },
   });
-  return { ...response, replayed: false };
+  return { status: response.status, body: response.body, replayed: false };
 }
 
 /** Inserts the in-flight record; false when (scope, key) is already taken by a live record. */

@@ -8,6 +8,7 @@ import { Prisma } from "../generated/prisma/client.js";
 import type { CustomerActor } from "./actors.js";
 import { AppError, ConflictError, NotFoundError, ValidationError, type FieldProblem } from "./errors.js";
 import { newId } from "./ids.js";
+import { assertSafeTarget } from "./webhook-targets.js";
 import { TASK_TYPES, TASK_TYPE_DEFINITIONS, type TaskType } from "./task-types.js";
 import { formatPath, httpUrl, metadataObject, problemsOf } from "./validation.js";
 import type { Tier } from "./api-keys.js";
@@ -120,6 +121,7 @@ export class QuotaExceededError extends AppError {
 export async function submitTask(deps: Deps, actor: CustomerActor, input: unknown): Promise<Task> {
   const { task, problems } = checkTask(input, actor.tier, []);
   if (!task) throw new ValidationError(`${problems[0].path}: ${problems[0].message}`, problems);
+  await assertSafeCallbackUrls(deps, [task], () => "callback_url");
   const { created, existing } = await insertTasks(deps, actor, [task], null);
   if (created) await publishTaskStatus(deps, created);
   return created ?? existing[0];
@@ -166,9 +168,33 @@ export async function submitBatch(deps: Deps, actor: CustomerActor, input: unkno
     const invalid = new Set(problems.map((p) => p.path.match(/^tasks\[(\d+)\]/)?.[1])).size;
     throw new ValidationError(`${invalid} of ${items.length} tasks are invalid; nothing was created`, problems);
   }
+  await assertSafeCallbackUrls(deps, tasks, (index) => `tasks[${index}].callback_url`);
   const batchId = newId("bat");
   const { createdCount, existing } = await insertTasks(deps, actor, tasks, batchId);
   return { batchId, taskCount: createdCount, duplicateCount: existing.length, status: "accepted" };
+}
+
+/**
+ * A task's callback_url gets its events like a webhook does, so it is refused
+ * up front when it resolves to a private address (each distinct host once).
+ */
+async function assertSafeCallbackUrls(deps: Pick<Deps, "config">, tasks: NewTask[], pathOf: (index: number) => string) {
+  const firstUse = new Map<string, { url: URL; index: number }>();
+  tasks.forEach((task, index) => {
+    if (task.callbackUrl === null) return;
+    const url = new URL(task.callbackUrl);
+    if (!firstUse.has(url.hostname)) firstUse.set(url.hostname, { url, index });
+  });
+  for (const { url, index } of firstUse.values()) {
+    try {
+      await assertSafeTarget(url, deps.config.allowPrivateWebhookTargets);
+    } catch (error) {
+      if (error instanceof AppError) {
+        throw new AppError(error.code, `${pathOf(index)}: ${error.message.replace(/^callback_url /, "")}`, error.status, { path: pathOf(index) });
+      }
+      throw error;
+    }
+  }
 }
 
 /**

@@ -29,7 +29,7 @@ export const httpUrl = z
     } catch {
       return false;
     }
-  }, "must be an http:// or https:// URL");
+  }, { message: "must be an http:// or https:// URL", abort: true });
 
 /** A small JSON object returned untouched. */
 export const metadataObject = z

@@ -3,20 +3,39 @@
 import type { Server } from "node:http";
 import { WebSocketServer } from "ws";
 import { useServer } from "graphql-ws/use/ws";
-import type { ExecutionArgs } from "graphql";
-import type { Yoga } from "./yoga.js";
+import { GraphQLError, type ExecutionArgs } from "graphql";
+import { unusableParams, type Yoga } from "./yoga.js";
 
 export interface GraphQLWebSocketServer {
   close(): Promise<void>;
 }
 
-export function attachGraphQLWebSocket(httpServer: Server, yoga: Yoga): GraphQLWebSocketServer {
-  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+export interface WebSocketLimits {
+  /** Largest message a client may send, in bytes (larger closes the socket with 1009). */
+  maxPayloadBytes: number;
+  /** Subscriptions one connection may hold open at once. */
+  maxSubscriptions: number;
+}
+
+export function attachGraphQLWebSocket(httpServer: Server, yoga: Yoga, limits: WebSocketLimits): GraphQLWebSocketServer {
+  const wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload: limits.maxPayloadBytes });
   const server = useServer(
     {
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
+      // Every refusal below is an error message for this operation id only:
+      // the connection and its other subscriptions carry on.
       onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws has already registered this operation's id.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptions) {
+          return [
+            new GraphQLError(`a connection may hold at most ${limits.maxSubscriptions} subscriptions; complete one first`, {
+              extensions: { code: "too_many_subscriptions" },
+            }),
+          ];
+        }
+        const unusable = unusableParams(payload);
+        if (unusable) return [unusable];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -24,10 +43,17 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: Yoga): GraphQLW
           params: payload,
           connectionParams: ctx.connectionParams,
         });
+        let document: ExecutionArgs["document"];
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args: EnvelopedArgs = {
           schema,
           operationName: payload.operationName,
-          document: parse(payload.query),
+          document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },

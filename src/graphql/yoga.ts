@@ -1,11 +1,15 @@
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
-import { GraphQLError } from "graphql";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from "graphql";
+import type { Context as KoaContext } from "koa";
+import { complexityFromQuery } from "@pothos/plugin-complexity";
+import { rateLimitHeaders, RateLimitedError } from "../http/rate-limits.js";
 import { PothosValidationError } from "@pothos/core";
 import { schema } from "./schema.js";
 import type { GraphQLContext } from "./builder.js";
 import type { Deps } from "../deps.js";
 import { AppError } from "../domain/errors.js";
-import { containsNul, NUL_MESSAGE } from "../domain/validation.js";
+import { unstorableInput } from "../domain/validation.js";
 import { authenticateBearer } from "../domain/api-keys.js";
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -16,6 +20,85 @@ function credentialsFrom(initial: { request?: Request; connectionParams?: Record
   const fromParams = params?.authorization ?? params?.Authorization ?? params?.apiKey;
   if (typeof fromParams === "string") return fromParams;
   return initial.request?.headers.get("authorization") ?? undefined;
+}
+
+/** A larger document is never a real client's; refused before it is parsed. */
+export const MAX_DOCUMENT_BYTES = 100_000;
+
+/** Checks a request's document and variables before parsing (HTTP here, graphql-ws in ws.ts). */
+export function unusableParams(params: { query?: unknown; variables?: unknown }): GraphQLError | undefined {
+  if (typeof params.query === "string" && params.query.length > MAX_DOCUMENT_BYTES) {
+    return new GraphQLError(`the GraphQL document is larger than ${MAX_DOCUMENT_BYTES} characters`, {
+      extensions: { code: "query_too_complex", http: { status: 400 } },
+    });
+  }
+  const problem = unstorableInput([params.query, params.variables]);
+  if (problem) return new GraphQLError(problem, { extensions: { code: "invalid_request", http: { status: 400 } } });
+  return undefined;
+}
+
+const refuseUnusableParams: Plugin = {
+  onParams: ({ params }) => {
+    const error = unusableParams(params);
+    if (error) throw error;
+  },
+};
+
+/**
+ * graphql-armor: tokens, depth, aliases (introspection included), directives
+ * and cost, checked on parse/validate for HTTP and graphql-ws alike; a refusal
+ * carries our stable code. Introspection itself stays on for GraphiQL.
+ */
+function abuseLimits(): Plugin {
+  const tooComplex = [(_context: unknown, error: GraphQLError) => void Object.assign(error.extensions, { code: "query_too_complex" })];
+  return EnvelopArmorPlugin({
+    maxTokens: { n: 5_000, onReject: tooComplex },
+    maxDepth: { n: 12, onReject: tooComplex },
+    maxAliases: { n: 30, onReject: tooComplex },
+    maxDirectives: { n: 50, onReject: tooComplex },
+    costLimit: { maxCost: 20_000, onReject: tooComplex },
+    // Field suggestions stay: they help people exploring in GraphiQL, and the schema is public.
+    blockFieldSuggestion: { enabled: false },
+  }) as Plugin;
+}
+
+/** A GraphQL operation costs its complexity (as the schema's limit counts it) in steps of this many. */
+const COMPLEXITY_PER_POINT = 50;
+
+/**
+ * Charges customers' operations (HTTP and graphql-ws) to their rate limit by
+ * query cost; over HTTP the RateLimit headers go on the response.
+ */
+const chargeRateLimit: Plugin<GraphQLContext & { koa?: KoaContext }> = {
+  onExecute: async ({ args, setResultAndStopExecution }) => {
+    const refused = await charge(args);
+    if (refused) setResultAndStopExecution({ errors: [refused] });
+  },
+  onSubscribe: async ({ args, setResultAndStopExecution }) => {
+    const refused = await charge(args);
+    if (refused) setResultAndStopExecution({ errors: [refused] });
+  },
+};
+
+async function charge(args: {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  variableValues?: Record<string, unknown> | null;
+  contextValue: GraphQLContext & { koa?: KoaContext };
+}): Promise<GraphQLError | undefined> {
+  const { actor, deps, koa } = args.contextValue;
+  if (actor?.kind !== "customer") return undefined;
+  const { complexity } = complexityFromQuery(args.document, {
+    schema: args.schema,
+    variables: args.variableValues ?? {},
+    ctx: args.contextValue,
+  });
+  const decision = await deps.rateLimits.charge(actor.tier, actor.customerId, Math.max(1, Math.ceil(complexity / COMPLEXITY_PER_POINT)));
+  const headers = rateLimitHeaders(decision);
+  koa?.set(headers);
+  if (decision.allowed) return undefined;
+  const error = new RateLimitedError(decision);
+  return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details, http: { status: 429 } } });
 }
 
 export function createGraphQLServer(deps: Deps): Yoga {
@@ -32,15 +115,7 @@ export function createGraphQLServer(deps: Deps): Yoga {
       warn: (...args) => deps.logger.warn({ args }, "yoga"),
       error: (...args) => deps.logger.debug({ args }, "yoga"),
     },
-    plugins: [
-      {
-        onParams: ({ params }) => {
-          if (containsNul(params.query) || containsNul(params.variables)) {
-            throw new GraphQLError(NUL_MESSAGE, { extensions: { code: "invalid_request", http: { status: 400 } } });
-          }
-        },
-      },
-    ],
+    plugins: [refuseUnusableParams, abuseLimits(), chargeRateLimit],
     context: async (initial) => ({
       deps,
       actor: await authenticateBearer(deps, credentialsFrom(initial as never)),

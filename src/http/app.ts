@@ -22,7 +22,14 @@ export function buildApp(deps: Deps): App {
   koa.use(annotatePage);
   koa.use(async (ctx, next) => {
     if (ctx.path !== yoga.graphqlEndpoint) return next();
-    const response = await yoga.handleNodeRequestAndResponse(ctx.req, ctx.res, {});
+    // Yoga answers a POST of another type with an empty 204; say what is wrong instead.
+    if (ctx.method === "POST" && !ctx.is("application/json", "application/graphql-response+json", "multipart/form-data")) {
+      ctx.status = 415;
+      ctx.body = { errors: [{ message: "send GraphQL requests as application/json", extensions: { code: "unsupported_media_type" } }] };
+      return;
+    }
+    // The Koa context rides along so that plugins can set response headers (rate limits).
+    const response = await yoga.handleNodeRequestAndResponse(ctx.req, ctx.res, { koa: ctx });
     ctx.status = response.status;
     response.headers.forEach((value, key) => ctx.append(key, value));
     ctx.body = response.body;

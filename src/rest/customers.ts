@@ -4,20 +4,23 @@ import { getProfile, registerCustomer } from "../domain/customers.js";
 import { requireCustomer } from "./auth.js";
 import { respondIdempotently } from "./respond.js";
 
+const REPLAYED_REGISTRATION =
+  "This registration was completed by an earlier request with the same Idempotency-Key. Its API key was shown only in that response; if it is lost, register again.";
+
 export function customerRoutes(router: Router, deps: Deps) {
   router.post("/customers", async (ctx) => {
     await respondIdempotently(ctx, deps, "public:customers", async () => {
       const registration = await registerCustomer(deps, ctx.request.body);
-      return {
-        status: 201,
-        body: {
-          customer_id: registration.customerId,
-          api_key: registration.apiKey,
-          tier: registration.tier,
-          label_quota: registration.labelQuota,
-          message: registration.message,
-        },
+      const body = {
+        customer_id: registration.customerId,
+        api_key: registration.apiKey,
+        tier: registration.tier,
+        label_quota: registration.labelQuota,
+        message: registration.message,
       };
+      // A key is shown once: whoever replays the request learns the customer id, not the key.
+      const { api_key: _shownOnce, ...withoutKey } = body;
+      return { status: 201, body, replayBody: { ...withoutKey, message: REPLAYED_REGISTRATION } };
     });
   });
 

@@ -18,8 +18,16 @@ const BODYLESS_STATUS: Record<number, [string, string]> = {
 };
 
 /** Maps errors thrown by the body parser and the router onto our codes. */
-function fromHttpError(error: { status?: number; statusCode?: number; type?: string; message?: string }) {
+function fromHttpError(error: { status?: number; statusCode?: number; type?: string; message?: string; code?: string }) {
   const status = error.status ?? error.statusCode;
+  // zlib: a Content-Encoding the body does not match (e.g. "gzip" on plain JSON).
+  if (typeof error.code === "string" && error.code.startsWith("Z_")) {
+    return new AppError("invalid_body", "request body could not be decoded with its Content-Encoding", 400);
+  }
+  // The parser (@hapi/bourne) refuses keys that would pollute prototypes.
+  if (/forbidden prototype property/.test(error.message ?? "")) {
+    return new AppError("invalid_json", "request body must not contain __proto__ or constructor.prototype keys", 400);
+  }
   if (status === 413) return new AppError("payload_too_large", "request body is larger than the allowed limit", 413);
   if (status === 415) return new AppError("unsupported_media_type", "send the body as application/json", 415);
   if (status === 400 && error.type === "entity.parse.failed") {

@@ -6,6 +6,8 @@ import type { Deps } from "../deps.js";
 import { AppError, ValidationError } from "../domain/errors.js";
 import { unstorableInput } from "../domain/validation.js";
 import { restErrors } from "./errors.js";
+import { authenticateBearer } from "../domain/api-keys.js";
+import { rateLimitHeaders, RateLimitedError, type RateDecision } from "../http/rate-limits.js";
 import { healthRoutes } from "./health.js";
 import { customerRoutes } from "./customers.js";
 import { taskRoutes } from "./tasks.js";
@@ -20,6 +22,7 @@ export function restApp(deps: Deps): Koa {
 
   const app = new Koa();
   app.use(restErrors(deps.logger));
+  app.use(rateLimited(deps));
   app.use(requireJsonBody);
   app.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimit, encoding: "utf-8" }));
   app.use(refuseUnstorableInput);
@@ -28,6 +31,28 @@ export function restApp(deps: Deps): Koa {
   // /v1 ends here: unmatched paths are answered by restErrors, not by the parent app.
   app.use(async () => {});
   return app;
+}
+
+/**
+ * Charges each request with an API key to that customer's tier plan, and each
+ * registration to the client's address; before the body is even read.
+ */
+function rateLimited(deps: Deps): Koa.Middleware {
+  return async (ctx, next) => {
+    let decision: RateDecision | undefined;
+    const credentials = ctx.get("authorization");
+    if (credentials) {
+      const actor = await authenticateBearer(deps, credentials);
+      if (actor?.kind === "customer") decision = await deps.rateLimits.charge(actor.tier, actor.customerId, 1);
+    } else if (ctx.method === "POST" && ctx.path === "/customers") {
+      decision = await deps.rateLimits.charge("registration", ctx.ip, 1);
+    }
+    if (decision) {
+      ctx.set(rateLimitHeaders(decision));
+      if (!decision.allowed) throw new RateLimitedError(decision);
+    }
+    await next();
+  };
 }
 
 const refuseUnstorableInput: Koa.Middleware = async (ctx, next) => {

@@ -39,6 +39,10 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     // Background workers off unless a test asks for them: tasks stay where the test puts them.
     WORKERS: "off",
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    // Tests fire requests far faster than a customer may; the rate-limit test sets its own.
+    RATE_LIMIT_SANDBOX: "100000/s",
+    RATE_LIMIT_LIVE: "100000/s",
+    RATE_LIMIT_REGISTRATION: "100000/s",
     ...options.env,
   });
   const runtime = await createRuntime(config, { db: database.db, logger: createLogger(config.logLevel) });
