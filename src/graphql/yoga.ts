@@ -80,6 +80,15 @@ const chargeRateLimit: Plugin<GraphQLContext & { koa?: KoaContext }> = {
   },
 };
 
+function costInPoints(args: Parameters<typeof charge>[0]): number {
+  try {
+    const { complexity } = complexityFromQuery(args.document, { schema: args.schema, variables: args.variableValues ?? {}, ctx: args.contextValue });
+    return Math.max(1, Math.ceil(complexity / COMPLEXITY_PER_POINT));
+  } catch {
+    return 1; // Variables that do not fit the operation: execution reports that, at the minimum charge.
+  }
+}
+
 async function charge(args: {
   schema: GraphQLSchema;
   document: DocumentNode;
@@ -88,12 +97,7 @@ async function charge(args: {
 }): Promise<GraphQLError | undefined> {
   const { actor, deps, koa } = args.contextValue;
   if (actor?.kind !== "customer") return undefined;
-  const { complexity } = complexityFromQuery(args.document, {
-    schema: args.schema,
-    variables: args.variableValues ?? {},
-    ctx: args.contextValue,
-  });
-  const decision = await deps.rateLimits.charge(actor.tier, actor.customerId, Math.max(1, Math.ceil(complexity / COMPLEXITY_PER_POINT)));
+  const decision = await deps.rateLimits.charge(actor.tier, actor.customerId, costInPoints(args));
   const headers = rateLimitHeaders(decision);
   koa?.set(headers);
   if (decision.allowed) return undefined;

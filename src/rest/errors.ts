@@ -20,8 +20,8 @@ const BODYLESS_STATUS: Record<number, [string, string]> = {
 /** Maps errors thrown by the body parser and the router onto our codes. */
 function fromHttpError(error: { status?: number; statusCode?: number; type?: string; message?: string; code?: string }) {
   const status = error.status ?? error.statusCode;
-  // zlib: a Content-Encoding the body does not match (e.g. "gzip" on plain JSON).
-  if (typeof error.code === "string" && error.code.startsWith("Z_")) {
+  // zlib / brotli: a Content-Encoding the body does not match (e.g. "gzip" on plain JSON).
+  if (typeof error.code === "string" && (error.code.startsWith("Z_") || /^ERR__ERROR_/.test(error.code))) {
     return new AppError("invalid_body", "request body could not be decoded with its Content-Encoding", 400);
   }
   // The parser (@hapi/bourne) refuses keys that would pollute prototypes.
