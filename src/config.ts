@@ -42,6 +42,7 @@ const envSchema = z.object({
     .regex(/^\d+(\.\d+)?(ms|s|m|h)(,\d+(\.\d+)?(ms|s|m|h))*$/, "like 5s,5m,30m,2h")
     .default("5s,5m,30m,2h,5h,10h,24h"),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, "letters, digits, ':', '_' or '-'").default("refinery:"),
   // Requests (GraphQL: points by query cost) per window, e.g. 50/s, 3000/m, 30/h.
   RATE_LIMIT_SANDBOX: rateLimit.default("50/s"),
   RATE_LIMIT_LIVE: rateLimit.default("500/s"),
@@ -93,6 +94,8 @@ export type Config = {
   workers: boolean;
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
+  /** Prefix of the keys this service writes in Redis (rate-limit counters). */
+  redisKeyPrefix: string;
   rateLimits: { sandbox: RateLimit; live: RateLimit; registration: RateLimit };
   /** Time a client has to send its request headers, and its whole request. */
   headersTimeoutMs: number;
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: e.WORKERS === "on",
     webhookRetryScheduleMs: parseDurations(e.WEBHOOK_RETRY_SCHEDULE),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     rateLimits: {
       sandbox: parseRateLimit(e.RATE_LIMIT_SANDBOX),
       live: parseRateLimit(e.RATE_LIMIT_LIVE),

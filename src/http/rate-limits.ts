@@ -25,11 +25,12 @@ export interface RateLimits {
   close(): Promise<void>;
 }
 
-export function createRateLimits(config: Pick<Config, "redisUrl" | "rateLimits">): RateLimits {
+export function createRateLimits(config: Pick<Config, "redisUrl" | "redisKeyPrefix" | "rateLimits">): RateLimits {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   const limiters = Object.fromEntries(
     (Object.entries(config.rateLimits) as [RatePlan, RateLimit][]).map(([plan, limit]) => {
-      const options = { keyPrefix: `rl:${plan}`, points: limit.points, duration: limit.windowSeconds };
+      // The policy is part of the key: a changed limit starts fresh counters instead of misreading old ones.
+      const options = { keyPrefix: `${config.redisKeyPrefix}rl:${plan}:${limit.points}/${limit.windowSeconds}`, points: limit.points, duration: limit.windowSeconds };
       // A Redis outage falls back to per-process limits instead of failing requests.
       const limiter: RateLimiterAbstract = redis
         ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) })

@@ -3,7 +3,7 @@
 // both with autocannon from this process, and prints requests/s and latency
 // percentiles with the ratio against the baseline measured in the same run.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -11,6 +11,9 @@ import autocannon from "autocannon";
 const root = path.resolve(import.meta.dirname, "../..");
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** Sandbox tasks the crowd labels during the "under load" scenarios (0 skips them). */
+const BACKGROUND_TASKS = Number(process.env.BENCH_BACKGROUND_TASKS ?? 10_000);
+const ADMIN_TOKEN = "bench-admin-token-0123456789";
 
 const BASELINE_SOURCE = `
   const http = require("node:http");
@@ -64,6 +67,10 @@ async function main() {
         HOST: "127.0.0.1",
         LOG_LEVEL: "info", // as deployed: one log line per request
         DATA_DIR: mkdtempSync(path.join(tmpdir(), "refinery-bench-")),
+        ADMIN_TOKEN,
+        // The load generator is one customer: measure the server, not its rate limit.
+        RATE_LIMIT_SANDBOX: "1000000/s",
+        RATE_LIMIT_LIVE: "1000000/s",
       });
       children.push(server.child);
       target = server.url;
@@ -88,6 +95,9 @@ async function main() {
     console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s per scenario, 2 cores shared by load generator and servers\n`);
     const rows = [{ name: "hello-world baseline", ...hello }];
     for (const scenario of scenarios) rows.push({ name: scenario.name, ...(await run(target, scenario)) });
+    if (BACKGROUND_TASKS > 0 && !process.env.BENCH_URL) {
+      rows.push(...(await underBackgroundLoad(target, auth, created.task_id, task, children[1])));
+    }
     console.log("scenario".padEnd(36), "req/s".padStart(9), "p50 ms".padStart(8), "p99 ms".padStart(8), "errors".padStart(7), "vs hello".padStart(9));
     for (const row of rows) {
       console.log(
@@ -102,6 +112,104 @@ async function main() {
   } finally {
     for (const child of children) child.kill("SIGTERM");
   }
+}
+
+/**
+ * The server's own work must not starve requests: health and a task read
+ * while the sandbox crowd labels BACKGROUND_TASKS tasks, and while another
+ * 10,000-task batch is being inserted. Then memory once the crowd is done.
+ */
+async function underBackgroundLoad(target: string, auth: Record<string, string>, taskId: string, task: string, server: ChildProcess) {
+  const crowdAuth = await customerWithQuota(target, "SANDBOX", BACKGROUND_TASKS);
+  const batch = (count: number) => JSON.stringify({ tasks: Array.from({ length: count }, () => JSON.parse(task)) });
+  const batchIds: string[] = [];
+  for (let left = BACKGROUND_TASKS; left > 0; left -= 10_000) {
+    const created = await fetch(`${target}/v1/tasks/batch`, { method: "POST", headers: crowdAuth, body: batch(Math.min(left, 10_000)) });
+    batchIds.push(((await created.json()) as { batch_id: string }).batch_id);
+  }
+  const started = Date.now();
+  const rows = [];
+  rows.push({ name: "health, crowd labeling", ...(await run(target, { name: "", path: "/v1/health" })) });
+  rows.push({ name: "GET task, crowd labeling", ...(await run(target, { name: "", path: `/v1/tasks/${taskId}`, headers: auth })) });
+  // Big batches of a live customer land while we measure (they wait for human annotators).
+  const liveAuth = await customerWithQuota(target, "LIVE", 1_000_000);
+  let inserting = true;
+  const inserts = (async () => {
+    let count = 0;
+    while (inserting) {
+      const res = await fetch(`${target}/v1/tasks/batch`, { method: "POST", headers: liveAuth, body: batch(10_000) });
+      if (res.status !== 202) throw new Error(`batch insert answered ${res.status}: ${await res.text()}`);
+      count++;
+    }
+    return count;
+  })();
+  rows.push({ name: "health, 10k batch inserting", ...(await run(target, { name: "", path: "/v1/health" })) });
+  rows.push({ name: "GET task, 10k batch inserting", ...(await run(target, { name: "", path: `/v1/tasks/${taskId}`, headers: auth })) });
+  inserting = false;
+  const batchesInserted = await inserts;
+
+  // Wait for the crowd, then weigh the server and its PostgreSQL.
+  for (;;) {
+    const states = await Promise.all(
+      batchIds.map((id) => fetch(`${target}/v1/batches/${id}`, { headers: crowdAuth }).then((r) => r.json() as Promise<{ status: string }>)),
+    );
+    if (states.every((b) => b.status === "completed")) break;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const memory = memoryOf(server.pid!);
+  console.log(
+    `\nsandbox crowd: ${BACKGROUND_TASKS} tasks labeled in ${seconds.toFixed(0)} s (${(BACKGROUND_TASKS / seconds).toFixed(1)} tasks/s); ` +
+      `${batchesInserted} extra 10,000-task batches inserted meanwhile`,
+  );
+  console.log(
+    `memory after: server RSS ${memory.serverRssMb} MB, PostgreSQL ${memory.postgresPssMb} MB (PSS over ${memory.postgresProcesses} processes), ` +
+      `together ${memory.serverRssMb + memory.postgresPssMb} MB\n`,
+  );
+  return rows;
+}
+
+/** A new customer of the tier, with the quota set by the operator; its auth headers. */
+async function customerWithQuota(target: string, tier: "SANDBOX" | "LIVE", labelQuota: number) {
+  const customer = await fetch(`${target}/v1/customers`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: tier, email: `${tier.toLowerCase()}-${Date.now()}@example.com` }),
+  }).then((r) => r.json() as Promise<{ api_key: string; customer_id: string }>);
+  const answer = await fetch(`${target}/graphql`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      query: `mutation($id: ID!, $tier: CustomerTier!, $q: Int!) { setCustomerTier(customerId: $id, tier: $tier, labelQuota: $q) { __typename } }`,
+      variables: { id: customer.customer_id, tier, q: labelQuota },
+    }),
+  }).then((r) => r.json());
+  if (answer.errors) throw new Error(`could not set the customer's tier: ${JSON.stringify(answer.errors)}`);
+  return { authorization: `Bearer ${customer.api_key}`, "content-type": "application/json" };
+}
+
+/** RSS of the server; PSS of its PostgreSQL processes (RSS would count shared buffers once per process). */
+function memoryOf(serverPid: number) {
+  const kb = (file: string, field: string) => Number(readFileSync(file, "utf8").match(new RegExp(`^${field}:\\s+(\\d+)`, "m"))?.[1] ?? 0);
+  // /proc/<pid>/stat: "pid (comm) state ppid …"
+  const processes = readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const [, comm, rest] = readFileSync(`/proc/${pid}/stat`, "utf8").match(/^\d+ \((.*)\) (.*)$/s)!;
+        return [{ pid, comm, ppid: rest.split(" ")[1] }];
+      } catch {
+        return [];
+      }
+    });
+  const postmaster = processes.find((p) => p.ppid === String(serverPid) && p.comm === "postgres")?.pid;
+  const postgres = processes.filter((p) => p.pid === postmaster || p.ppid === postmaster).map((p) => p.pid);
+  const pss = postgres.reduce((sum, pid) => sum + kb(`/proc/${pid}/smaps_rollup`, "Pss"), 0);
+  return {
+    serverRssMb: Math.round(kb(`/proc/${serverPid}/status`, "VmRSS") / 1024),
+    postgresPssMb: Math.round(pss / 1024),
+    postgresProcesses: postgres.length,
+  };
 }
 
 await main();

@@ -1,4 +1,5 @@
 // One running service per test file: real database, real HTTP on port 0.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -43,6 +44,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     RATE_LIMIT_SANDBOX: "100000/s",
     RATE_LIMIT_LIVE: "100000/s",
     RATE_LIMIT_REGISTRATION: "100000/s",
+    // Redis outlives a test run: each service counts in a namespace of its own.
+    REDIS_KEY_PREFIX: `test-${randomBytes(6).toString("hex")}:`,
     ...options.env,
   });
   const runtime = await createRuntime(config, { db: database.db, logger: createLogger(config.logLevel) });
