@@ -19,9 +19,13 @@ export interface GraphQLContext {
   actor: Actor | null;
 }
 
-const TYPENAME_BY_PREFIX: Record<string, string> = { tsk: "Task", bat: "Batch" };
+// A Map, not an object literal: an id like "toString" must not find Object.prototype's.
+const TYPENAME_BY_PREFIX = new Map([
+  ["tsk", "Task"],
+  ["bat", "Batch"],
+]);
 function typenameOfId(id: string): string {
-  return TYPENAME_BY_PREFIX[id.split("_")[0]] ?? "Unknown";
+  return TYPENAME_BY_PREFIX.get(id.split("_")[0]) ?? "Unknown";
 }
 
 /** Prisma's "record not found" (P2025) and unknown types become null. */

@@ -26,7 +26,9 @@ export interface RateLimits {
 }
 
 export function createRateLimits(config: Pick<Config, "redisUrl" | "redisKeyPrefix" | "rateLimits">): RateLimits {
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  // Commands wait for the connection (no split counts while it is being made); a
+  // Redis that stays away fails them after one retry, and the insurance limiter answers.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
   const limiters = Object.fromEntries(
     (Object.entries(config.rateLimits) as [RatePlan, RateLimit][]).map(([plan, limit]) => {
       // The policy is part of the key: a changed limit starts fresh counters instead of misreading old ones.

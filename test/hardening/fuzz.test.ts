@@ -39,7 +39,7 @@ async function bystanderState() {
 }
 
 // Ids: A's own, B's (must stay 404), and junk.
-const anId = () => fc.oneof(fc.constantFrom(...bIds), fc.constantFrom("tsk_", "bat_x", "whk_%00", "..", "%2e%2e%2f", "%ff", "tsk_" + "9".repeat(300)), fc.string({ maxLength: 40 }));
+const anId = () => fc.oneof(fc.constantFrom(...bIds), fc.constantFrom("tsk_", "bat_x", "whk_%00", "..", "%2e%2e%2f", "%ff", "tsk_" + "9".repeat(300), "toString", "__proto__", "constructor_x"), fc.string({ maxLength: 40 }));
 const segment = (id: string) => encodeURIComponent(id).replace(/%25/g, "%");
 
 const restRequest = () =>

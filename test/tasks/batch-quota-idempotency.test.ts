@@ -163,14 +163,19 @@ describe("Idempotency-Key", () => {
     expect(good.status).toBe(202);
   });
 
-  it("replays a registration without creating a second customer, key stored encrypted", async () => {
+  it("replays a registration without creating a second customer or showing its API key again", async () => {
     const headers = { "idempotency-key": "register-once" };
     const body = { name: "Once", email: "once@example.com" };
     const first = await service.rest.post("/v1/customers", body, { headers });
     const second = await service.rest.post("/v1/customers", body, { headers });
     expect(second.status).toBe(201);
-    expect(second.body).toEqual(first.body);
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    const { api_key: shownOnce, ...rest } = first.body;
+    expect(second.body).toEqual({ ...rest, message: expect.stringMatching(/shown only in that response/) });
+    expect(second.text).not.toContain(shownOnce);
+    expect(await service.deps.prisma.customer.count({ where: { email: "once@example.com" } })).toBe(1);
+    // The key is not even kept, encrypted or not.
     const record = await service.deps.prisma.idempotencyRecord.findFirstOrThrow({ where: { key: "register-once" } });
-    expect(JSON.stringify(record.responseBody)).not.toContain(first.body.api_key);
+    expect(JSON.stringify(record.responseBody)).not.toContain(shownOnce);
   });
 });
