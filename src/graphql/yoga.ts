@@ -1,6 +1,7 @@
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from "graphql";
+import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from "graphql";
+import type { IncomingMessage } from "node:http";
 import type { Context as KoaContext } from "koa";
 import { complexityFromQuery } from "@pothos/plugin-complexity";
 import { rateLimitHeaders, RateLimitedError } from "../http/rate-limits.js";
@@ -67,9 +68,10 @@ const COMPLEXITY_PER_POINT = 50;
 
 /**
  * Charges customers' operations (HTTP and graphql-ws) to their rate limit by
- * query cost; over HTTP the RateLimit headers go on the response.
+ * query cost, and registrations to the client's address; over HTTP the
+ * RateLimit headers go on the response.
  */
-const chargeRateLimit: Plugin<GraphQLContext & { koa?: KoaContext }> = {
+const chargeRateLimit: Plugin<ChargedContext> = {
   onExecute: async ({ args, setResultAndStopExecution }) => {
     const refused = await charge(args);
     if (refused) setResultAndStopExecution({ errors: [refused] });
@@ -89,15 +91,32 @@ function costInPoints(args: Parameters<typeof charge>[0]): number {
   }
 }
 
+/** Whether the operation registers a customer (limited per client address, like REST). */
+function registersCustomer(document: DocumentNode): boolean {
+  return document.definitions.some(
+    (definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION &&
+      definition.operation === "mutation" &&
+      definition.selectionSet.selections.some((selection) => selection.kind === Kind.FIELD && selection.name.value === "registerCustomer"),
+  );
+}
+
+type ChargedContext = GraphQLContext & { koa?: KoaContext; req?: IncomingMessage };
+
 async function charge(args: {
   schema: GraphQLSchema;
   document: DocumentNode;
   variableValues?: Record<string, unknown> | null;
-  contextValue: GraphQLContext & { koa?: KoaContext };
+  contextValue: ChargedContext;
 }): Promise<GraphQLError | undefined> {
-  const { actor, deps, koa } = args.contextValue;
-  if (actor?.kind !== "customer") return undefined;
-  const decision = await deps.rateLimits.charge(actor.tier, actor.customerId, costInPoints(args));
+  const { actor, deps, koa, req } = args.contextValue;
+  const address = koa?.ip ?? req?.socket.remoteAddress ?? "unknown";
+  const decision = registersCustomer(args.document)
+    ? await deps.rateLimits.charge("registration", address, 1)
+    : actor?.kind === "customer"
+      ? await deps.rateLimits.charge(actor.tier, actor.customerId, costInPoints(args))
+      : undefined;
+  if (!decision) return undefined;
   const headers = rateLimitHeaders(decision);
   koa?.set(headers);
   if (decision.allowed) return undefined;

@@ -41,11 +41,11 @@ function rateLimited(deps: Deps): Koa.Middleware {
   return async (ctx, next) => {
     let decision: RateDecision | undefined;
     const credentials = ctx.get("authorization");
-    if (credentials) {
+    if (ctx.method === "POST" && ctx.path === "/customers") {
+      decision = await deps.rateLimits.charge("registration", ctx.ip, 1);
+    } else if (credentials) {
       const actor = await authenticateBearer(deps, credentials);
       if (actor?.kind === "customer") decision = await deps.rateLimits.charge(actor.tier, actor.customerId, 1);
-    } else if (ctx.method === "POST" && ctx.path === "/customers") {
-      decision = await deps.rateLimits.charge("registration", ctx.ip, 1);
     }
     if (decision) {
       ctx.set(rateLimitHeaders(decision));

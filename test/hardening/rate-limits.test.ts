@@ -62,5 +62,10 @@ describe("rate limits", () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get("ratelimit-policy")).toBe('"registration";q=3;w=3600');
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Neither a junk Authorization header nor GraphQL gets around it.
+    const withJunkKey = await service.rest.post("/v1/customers", { name: "Fifth", email: "fifth@example.com" }, { apiKey: "junk" });
+    expect(withJunkKey.status).toBe(429);
+    const graphql = await service.graphql(`mutation { registerCustomer(input: { name: "Sixth", email: "sixth@example.com" }) { __typename } }`);
+    expect(graphql.errors?.[0].extensions?.code).toBe("rate_limited");
   });
 });
