@@ -8,12 +8,15 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client.js";
 export type Tx = Prisma.TransactionClient;
 
 const RETRYABLE_SQLSTATES = new Set(["40P01", "40001"]);
+// Prisma's defaults (2 s to get a connection, 5 s in all) fail work that is
+// merely slow on a loaded 2-core machine; these still bound a stuck transaction.
+const TRANSACTION_LIMITS = { maxWait: 10_000, timeout: 20_000 };
 const MAX_ATTEMPTS = 5;
 
 export async function transaction<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction(work);
+      return await prisma.$transaction(work, TRANSACTION_LIMITS);
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryableConflict(error)) throw error;
       // 5–10 ms, 10–20 ms, … so the conflicting transactions do not meet again.

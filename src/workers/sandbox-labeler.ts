@@ -4,7 +4,7 @@
 // FOR UPDATE SKIP LOCKED.
 import type { Deps } from "../deps.js";
 import type { AnnotatorActor } from "../domain/actors.js";
-import { claimNextAssignment, submitJudgment } from "../domain/labeling.js";
+import { claimNextAssignment, releaseAssignment, submitJudgment } from "../domain/labeling.js";
 import { ensureSandboxCrowd } from "../domain/annotators.js";
 import { sandboxCrowd, simulatedAnswer } from "../domain/sandbox-crowd.js";
 import { startPollingWorker, type Worker } from "./worker.js";
@@ -15,26 +15,35 @@ export function startSandboxLabeler(deps: Deps, options: { seed: number; accurac
     logger: deps.logger,
     idleMs: options.idleMs ?? 200,
     prepare: () => ensureSandboxCrowd(deps, sandboxCrowd(options.accuracies)),
-    // One round: the members of the crowd work at once, each judging at most one
-    // task (claims skip locked rows, so they spread over different tasks).
+    // The members of the crowd work at once, each on its own until it finds no
+    // task it may judge (claims skip locked rows, so they spread over tasks).
     tick: async (crowd) => {
-      const worked = await Promise.all(
+      const judged = await Promise.all(
         crowd.map(async (member) => {
-          if (worker.isStopped()) return false;
-          const actor: AnnotatorActor = { kind: "annotator", annotatorId: member.id, workforce: "simulated" };
-          try {
-            const assignment = await claimNextAssignment(deps, actor);
-            if (!assignment) return false;
-            await submitJudgment(deps, actor, assignment.id, simulatedAnswer(options.seed, assignment.task, member));
-            return true;
-          } catch (error) {
-            if (!worker.isStopped()) deps.logger.warn({ err: error, annotator: member.name }, "sandbox labeler: judgment failed");
-            return false;
-          }
+          let count = 0;
+          while (!worker.isStopped() && (await judgeOne(member))) count++;
+          return count;
         }),
       );
-      return worked.some(Boolean);
+      return judged.some((count) => count > 0);
     },
   });
+  /** Claims and answers one task as this member; false when there was none (or it failed). */
+  async function judgeOne(member: { id: string; name: string; accuracy: number }): Promise<boolean> {
+    const actor: AnnotatorActor = { kind: "annotator", annotatorId: member.id, workforce: "simulated" };
+    let assignmentId: string | undefined;
+    try {
+      const assignment = await claimNextAssignment(deps, actor);
+      if (!assignment) return false;
+      assignmentId = assignment.id;
+      await submitJudgment(deps, actor, assignment.id, simulatedAnswer(options.seed, assignment.task, member));
+      return true;
+    } catch (error) {
+      if (!worker.isStopped()) deps.logger.warn({ err: error, annotator: member.name }, "sandbox labeler: judgment failed");
+      // Hand the slot back at once rather than leave it leased for 10 minutes.
+      if (assignmentId) await releaseAssignment(deps, actor, assignmentId).catch(() => {});
+      return false;
+    }
+  }
   return worker;
 }

@@ -14,7 +14,8 @@ export interface PollingWorker extends Worker {
 
 /**
  * Runs `tick` until stopped; a tick that found no work is followed by an idle
- * wait of `idleMs` (or until woken). `prepare` runs once before the first tick.
+ * wait of `idleMs` (or until woken). `prepare` runs before the first tick (again
+ * after a failure, until it succeeds).
  */
 export function startPollingWorker<T>(options: {
   name: string;
@@ -28,18 +29,26 @@ export function startPollingWorker<T>(options: {
   let stopped = false;
   let wake: (() => void) | undefined;
 
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, options.idleMs);
+    });
+  // A failure (the database away for a moment) is logged and the loop goes on:
+  // a background loop that died would silently stop the service's own work.
   const loop = (async () => {
-    const prepared = await options.prepare();
+    let prepared: { value: T } | undefined;
     while (!stopped) {
-      const worked = await options.tick(prepared);
-      if (!worked && !stopped) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, options.idleMs);
-        });
+      let worked = false;
+      try {
+        prepared ??= { value: await options.prepare() };
+        worked = await options.tick(prepared.value);
+      } catch (error) {
+        if (!stopped) options.logger.error({ err: error }, `${options.name}: round failed; trying again`);
       }
+      if (!worked && !stopped) await idle();
     }
-  })().catch((error) => options.logger.error({ err: error }, `${options.name} stopped`));
+  })();
 
   return {
     name: options.name,
