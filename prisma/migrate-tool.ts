@@ -7,7 +7,7 @@
 // here. The Prisma 6.19 CLI (dev dependency "prisma6") has a JS engine: it
 // introspects a database that our migrator built (see migrate-tool.config.ts)
 // and diffs that against schema.prisma, both offline.
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,7 +18,7 @@ const prismaDir = path.dirname(fileURLToPath(import.meta.url));
 const prisma6Cli = path.resolve(prismaDir, "../node_modules/prisma6/build/index.js");
 
 /** SQL that would bring the migrated database to schema.prisma; empty when they match. */
-export function diffMigrationsAgainstSchema(): string {
+export async function diffMigrationsAgainstSchema(): Promise<string> {
   const workDir = mkdtempSync(path.join(tmpdir(), "refinery-migrate-"));
   try {
     // Prisma 6 wants `url` in the datasource block; Prisma 7 forbids it. Give the old CLI a copy.
@@ -31,10 +31,10 @@ export function diffMigrationsAgainstSchema(): string {
     let from = ["--from-empty"];
     if (readMigrations().length > 0) {
       const introspected = path.join(workDir, "migrated.prisma");
-      writeFileSync(introspected, prisma6(workDir, ["db", "pull", "--print", "--schema", expected]));
+      writeFileSync(introspected, await prisma6(workDir, ["db", "pull", "--print", "--schema", expected]));
       from = ["--from-schema-datamodel", introspected];
     }
-    return prisma6(workDir, [
+    return (await prisma6(workDir, [
       "migrate",
       "diff",
       ...from,
@@ -43,7 +43,7 @@ export function diffMigrationsAgainstSchema(): string {
       "--script",
       // Without it this CLI version exits 99 even on success; with it: 0 same, 2 different.
       "--exit-code",
-    ])
+    ]))
       .replace(/^-- This is an empty migration\.\s*$/m, "")
       .trim();
   } finally {
@@ -51,24 +51,29 @@ export function diffMigrationsAgainstSchema(): string {
   }
 }
 
-function prisma6(workDir: string, args: string[]): string {
+/** Runs the CLI without blocking this process (a test worker must keep answering its runner). */
+async function prisma6(workDir: string, args: string[]): Promise<string> {
   // The CLI insists that these paths exist even though its JS engine never loads them.
   const placeholder = path.join(workDir, "no-native-engine");
   writeFileSync(placeholder, "");
-  const result = spawnSync(
-    process.execPath,
-    [prisma6Cli, ...args, "--config", path.join(prismaDir, "migrate-tool.config.ts")],
-    {
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        MIGRATE_TOOL_DATABASE_URL: "postgresql://unused@127.0.0.1/unused",
-        PRISMA_SCHEMA_ENGINE_BINARY: placeholder,
-        PRISMA_QUERY_ENGINE_LIBRARY: placeholder,
-        PRISMA_HIDE_UPDATE_MESSAGE: "1",
-        CHECKPOINT_DISABLE: "1",
+  const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      [prisma6Cli, ...args, "--config", path.join(prismaDir, "migrate-tool.config.ts")],
+      {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        env: {
+          ...process.env,
+          MIGRATE_TOOL_DATABASE_URL: "postgresql://unused@127.0.0.1/unused",
+          PRISMA_SCHEMA_ENGINE_BINARY: placeholder,
+          PRISMA_QUERY_ENGINE_LIBRARY: placeholder,
+          PRISMA_HIDE_UPDATE_MESSAGE: "1",
+          CHECKPOINT_DISABLE: "1",
+        },
       },
-    },
+      (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    ),
   );
   // The in-process PGlite of the config turns the CLI's exit(0) into 99, so 99
   // is success here; `migrate diff --exit-code` uses 2 for "differs".
@@ -81,9 +86,9 @@ function prisma6(workDir: string, args: string[]): string {
   return firstContentLine >= 0 ? result.stdout.slice(firstContentLine) : "";
 }
 
-function main(argv: string[]) {
+async function main(argv: string[]) {
   const [command, name] = argv;
-  const sql = diffMigrationsAgainstSchema();
+  const sql = await diffMigrationsAgainstSchema();
   if (command === "check") {
     if (sql) {
       console.error("migrations do not match prisma/schema.prisma; missing SQL:\n" + sql);
@@ -107,5 +112,5 @@ function main(argv: string[]) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main(process.argv.slice(2));
+  await main(process.argv.slice(2));
 }
