@@ -14,6 +14,8 @@ import { runToEnd, SERVER_COMMAND, serverEnv, startServerProcess } from "../supp
 const ADMIN_TOKEN = "process-admin-token-0123456789";
 const newDataDir = () => mkdtempSync(path.join(tmpdir(), "refinery-embedded-"));
 const CURRENT_ANNOTATOR = `{ currentAnnotator { id name } }`;
+/** Each test starts two or three servers with their own PostgreSQL: 25–35 s here, more on a busy machine. */
+const PROCESS_TEST_TIMEOUT_MS = 150_000;
 
 describe("the embedded database", () => {
   it("has one server per DATA_DIR, serves a CLI beside it, and survives kill -9", async () => {
@@ -48,7 +50,7 @@ describe("the embedded database", () => {
       restarted?.child.kill("SIGTERM");
       if (restarted) expect(await restarted.exited).toBe(0);
     }
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 
   it("exits with one line when the port is in use, and leaves DATA_DIR free", async () => {
     const taken = createServer();
@@ -66,7 +68,7 @@ describe("the embedded database", () => {
     const next = await startServerProcess(dataDir);
     next.child.kill("SIGTERM");
     expect(await next.exited).toBe(0);
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 
   it("answers a request already received when SIGTERM comes, and exits cleanly with a 10,000-task backlog", async () => {
     const dataDir = newDataDir();
@@ -110,7 +112,7 @@ describe("the embedded database", () => {
       restarted.child.kill("SIGTERM");
       expect(await restarted.exited).toBe(0);
     }
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
 
   it("keeps answering health promptly while the sandbox crowd labels 500 tasks", async () => {
     const server = await startServerProcess(newDataDir());

@@ -38,7 +38,7 @@ describe("the server process", () => {
       second.child.kill("SIGTERM");
       expect(await second.exited).toBe(0);
     }
-  });
+  }, 150_000); // two server starts, each with its own PostgreSQL
 
   it("exits with a one-line explanation on invalid configuration", async () => {
     const child = spawn(SERVER_COMMAND[0], SERVER_COMMAND.slice(1), {
