@@ -268,6 +268,10 @@ async function aggregateAndMaybeComplete(tx: Tx, task: Task): Promise<Task> {
 }
 
 async function completeBatchIfDone(tx: Tx, batchId: string) {
+  // The batch row lock serializes the last tasks finishing at once: without it
+  // each counted the other as still open and nobody completed the batch.
+  // (Locked last, after the task and annotators: the global lock order.)
+  await tx.$queryRaw`SELECT id FROM batches WHERE id = ${batchId} FOR UPDATE`;
   const open = await tx.task.count({ where: { batchId, status: { in: ["pending", "in_progress"] } } });
   if (open > 0) return;
   const batch = await tx.batch.update({ where: { id: batchId }, data: { status: "completed", completedAt: new Date() } });
