@@ -2,7 +2,7 @@
 // Works whether or not the server is running on the same DATA_DIR.
 import { loadConfig } from "../config.js";
 import { openDatabaseBesideServer } from "../db/database.js";
-import { createAnnotator } from "../domain/annotators.js";
+import { createAnnotator } from "../domain/labeling/index.js";
 
 const name = process.argv.slice(2).join(" ").trim();
 if (!name) {

@@ -1,7 +1,7 @@
 // Builder configuration only: plugins, scalars, context and auth scopes.
 // Types, queries, mutations and subscriptions live in one file per domain.
 import SchemaBuilder from "@pothos/core";
-import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import ScopeAuthPlugin, { type AuthFailure } from "@pothos/plugin-scope-auth";
 import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
 import ErrorsPlugin from "@pothos/plugin-errors";
@@ -10,8 +10,7 @@ import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type PrismaTypes from "../generated/pothos-prisma-types.js";
 import { getDatamodel } from "../generated/pothos-prisma-types.js";
 import type { Deps } from "../deps.js";
-import type { Actor } from "../domain/actors.js";
-import { UnauthorizedError } from "../domain/errors.js";
+import { CREDENTIALS_NEEDED, UnauthorizedError, type Actor, type AdminActor, type AnnotatorActor, type CustomerActor } from "../domain/shared/index.js";
 
 export interface GraphQLContext {
   deps: Deps;
@@ -19,24 +18,25 @@ export interface GraphQLContext {
   actor: Actor | null;
 }
 
+type ContextOf<A extends Actor> = GraphQLContext & { actor: A };
+
 // A Map, not an object literal: an id like "toString" must not find Object.prototype's.
 const TYPENAME_BY_PREFIX = new Map([
   ["tsk", "Task"],
   ["bat", "Batch"],
 ]);
+const UNKNOWN_TYPE = "Unknown";
 function typenameOfId(id: string): string {
-  return TYPENAME_BY_PREFIX.get(id.split("_")[0]) ?? "Unknown";
+  return TYPENAME_BY_PREFIX.get(id.split("_")[0]) ?? UNKNOWN_TYPE;
 }
+/** An id of no node type resolves to null (as a missing or another customer's one does) without a lookup. */
+const isNodeId = (id: { typename: string }) => id.typename !== UNKNOWN_TYPE;
 
-/** Prisma's "record not found" (P2025) and unknown types become null. */
-async function nullWhenMissing<T>(lookup: T | Promise<T>): Promise<T | null> {
-  try {
-    return (await lookup) ?? null;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "P2025" || /not found|unknown|no type/i.test((error as Error).message)) return null;
-    throw error;
-  }
+/** The scope a field asked for and did not get (fields here ask for one). */
+function scopeOf(failure: AuthFailure): keyof typeof CREDENTIALS_NEEDED {
+  if ("scope" in failure && failure.scope in CREDENTIALS_NEEDED) return failure.scope as keyof typeof CREDENTIALS_NEEDED;
+  if ("failures" in failure && failure.failures.length) return scopeOf(failure.failures[0]);
+  return "customer";
 }
 
 export const builder = new SchemaBuilder<{
@@ -48,6 +48,8 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
   AuthScopes: { customer: boolean; annotator: boolean; admin: boolean };
+  // A field declared `t.withAuth({ customer: true })` resolves with the customer as its actor.
+  AuthContexts: { customer: ContextOf<CustomerActor>; annotator: ContextOf<AnnotatorActor>; admin: ContextOf<AdminActor> };
 }>({
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, ComplexityPlugin],
   defaultFieldNullability: false,
@@ -58,8 +60,8 @@ export const builder = new SchemaBuilder<{
       annotator: context.actor?.kind === "annotator",
       admin: context.actor?.kind === "admin",
     }),
-    // Unauthenticated callers get the same code as REST.
-    unauthorizedError: () => new UnauthorizedError("send your API key as 'Authorization: Bearer <api_key>' (or in connectionParams for WebSocket)"),
+    // The same code as REST, saying which credential the field needs.
+    unauthorizedError: (_parent, _context, _info, result) => new UnauthorizedError(CREDENTIALS_NEEDED[scopeOf(result.failure)]),
   },
   prisma: {
     client: (context) => context.deps.prisma,
@@ -72,11 +74,11 @@ export const builder = new SchemaBuilder<{
     clientMutationId: "omit",
     // Another customer's (or an unknown) id resolves to null, exactly like a missing one.
     nodeQueryOptions: {
-      resolve: (_root, { id }, _context, _info, resolveNode) => nullWhenMissing(resolveNode(id)),
+      resolve: (_root, { id }, _context, _info, resolveNode) => (isNodeId(id) ? resolveNode(id) : null),
     },
     nodesQueryOptions: {
       resolve: (_root, { ids }, _context, _info, resolveNodes) =>
-        ids.map((id) => nullWhenMissing(resolveNodes([id]).then((nodes) => nodes[0]))),
+        ids.map((id) => (isNodeId(id) ? resolveNodes([id]).then((nodes) => nodes[0]) : null)),
     },
     cursorType: "String",
     // Global IDs are our public IDs (tsk_…, bat_…): the same in REST and GraphQL.

@@ -1,7 +1,6 @@
+import { getProfile, registerCustomer, type Profile, type Registration } from "../domain/accounts/index.js";
 import { builder } from "./builder.js";
 import { AppError } from "./errors.js";
-import { getProfile, registerCustomer, type Profile, type Registration } from "../domain/customers.js";
-import { requireCustomer } from "./actor.js";
 
 const Customer = builder.objectRef<Profile>("Customer").implement({
   fields: (t) => ({
@@ -45,9 +44,8 @@ builder.mutationField("registerCustomer", (t) =>
 );
 
 builder.queryField("me", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: Customer,
-    authScopes: { customer: true },
-    resolve: (_root, _args, context) => getProfile(context.deps, requireCustomer(context)),
+    resolve: (_root, _args, context) => getProfile(context.deps, context.actor),
   }),
 );

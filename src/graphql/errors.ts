@@ -1,6 +1,6 @@
 // Expected errors as GraphQL types, for mutations that return a result union
 // (Pothos errors plugin). The same codes as REST.
-import { AppError } from "../domain/errors.js";
+import { AppError } from "../domain/shared/index.js";
 import { builder } from "./builder.js";
 
 const ErrorInterface = builder.interfaceRef<AppError>("Error").implement({

@@ -1,16 +1,22 @@
 // The annotator API (claim, judge, release) and the operator's workforce view.
+import { setCustomerTier } from "../domain/accounts/index.js";
+import {
+  claimNextAssignment,
+  createAnnotator,
+  getAnnotator,
+  listAnnotators,
+  releaseAssignment,
+  reliabilityOf,
+  reportProblem,
+  submitJudgment,
+  type AssignmentWithTask,
+  type Reliability as ReliabilityValue,
+} from "../domain/labeling/index.js";
+import { TIERS } from "../domain/shared/index.js";
+import type { Annotator, Assignment, Task } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
 import { AppError } from "./errors.js";
-import { requireAdmin, requireAnnotator } from "./actor.js";
-import { claimNextAssignment, releaseAssignment, reportProblem, submitJudgment, type AssignmentWithTask } from "../domain/labeling.js";
-import { createAnnotator, getAnnotator, listAnnotators, reliabilityOf } from "../domain/annotators.js";
-import { setCustomerTier } from "../domain/customers.js";
-import { TASK_TYPES } from "../domain/task-types.js";
-import type { Annotator, Assignment, Task } from "../generated/prisma/client.js";
-
-const WorkTaskType = builder.enumType("WorkTaskType", {
-  values: Object.fromEntries(TASK_TYPES.map((t) => [t.toUpperCase(), { value: t }])) as Record<string, { value: (typeof TASK_TYPES)[number] }>,
-});
+import { TaskType } from "./tasks.js";
 
 /** What an annotator sees of a task: the data and the question, nothing about the customer or gold. */
 const WorkItem = builder.objectRef<Task>("WorkItem").implement({
@@ -32,7 +38,7 @@ const AssignmentRef = builder.objectRef<AssignmentWithTask | Assignment>("Assign
   }),
 });
 
-const Reliability = builder.objectRef<ReturnType<typeof reliabilityOf>>("Reliability").implement({
+const Reliability = builder.objectRef<ReliabilityValue>("Reliability").implement({
   fields: (t) => ({
     goldTotal: t.exposeInt("goldTotal"),
     goldCorrect: t.exposeInt("goldCorrect"),
@@ -62,59 +68,54 @@ const JudgmentResult = builder.objectRef<{ judgmentId: string | null; taskStatus
 });
 
 builder.queryField("currentAnnotator", (t) =>
-  t.field({
+  t.withAuth({ annotator: true }).field({
     type: AnnotatorRef,
     description: "The signed-in annotator.",
-    authScopes: { annotator: true },
-    resolve: (_root, _args, context) => getAnnotator(context.deps, requireAnnotator(context)),
+    resolve: (_root, _args, context) => getAnnotator(context.deps, context.actor),
   }),
 );
 
 builder.mutationField("nextAssignment", (t) =>
-  t.field({
+  t.withAuth({ annotator: true }).field({
     type: AssignmentRef,
     nullable: true,
     description: "Claims the next task under a 10-minute lease; null when the queue is empty.",
-    authScopes: { annotator: true },
-    args: { types: t.arg({ type: [WorkTaskType] }) },
-    resolve: (_root, { types }, context) => claimNextAssignment(context.deps, requireAnnotator(context), types ?? undefined),
+    args: { types: t.arg({ type: [TaskType] }) },
+    resolve: (_root, { types }, context) => claimNextAssignment(context.deps, context.actor, types ?? undefined),
   }),
 );
 
 builder.mutationField("submitJudgment", (t) =>
-  t.field({
+  t.withAuth({ annotator: true }).field({
     type: JudgmentResult,
-    authScopes: { annotator: true },
     errors: { types: [AppError] },
     args: { assignmentId: t.arg.id({ required: true }), answer: t.arg({ type: "JSON", required: true }) },
     resolve: async (_root, { assignmentId, answer }, context) => {
-      const outcome = await submitJudgment(context.deps, requireAnnotator(context), String(assignmentId), answer);
+      const outcome = await submitJudgment(context.deps, context.actor, String(assignmentId), answer);
       return { judgmentId: outcome.judgment.id, taskStatus: outcome.task.status };
     },
   }),
 );
 
 builder.mutationField("reportProblem", (t) =>
-  t.field({
+  t.withAuth({ annotator: true }).field({
     type: JudgmentResult,
     description: "The item cannot be labeled (broken image, wrong language…); the task fails when half its judgments are such reports.",
-    authScopes: { annotator: true },
     errors: { types: [AppError] },
     args: { assignmentId: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
     resolve: async (_root, { assignmentId, reason }, context) => {
-      const task = await reportProblem(context.deps, requireAnnotator(context), String(assignmentId), reason);
+      const task = await reportProblem(context.deps, context.actor, String(assignmentId), reason);
       return { judgmentId: null, taskStatus: task.status };
     },
   }),
 );
 
 builder.mutationField("releaseAssignment", (t) =>
-  t.field({
+  t.withAuth({ annotator: true }).field({
     type: AssignmentRef,
-    authScopes: { annotator: true },
     errors: { types: [AppError] },
     args: { assignmentId: t.arg.id({ required: true }) },
-    resolve: (_root, { assignmentId }, context) => releaseAssignment(context.deps, requireAnnotator(context), String(assignmentId)),
+    resolve: (_root, { assignmentId }, context) => releaseAssignment(context.deps, context.actor, String(assignmentId)),
   }),
 );
 
@@ -126,31 +127,30 @@ const AnnotatorCreated = builder.objectRef<{ annotator: Annotator; token: string
 });
 
 builder.mutationField("createAnnotator", (t) =>
-  t.field({
+  t.withAuth({ admin: true }).field({
     type: AnnotatorCreated,
-    authScopes: { admin: true },
     errors: { types: [AppError] },
     args: { name: t.arg.string({ required: true }) },
-    resolve: (_root, { name }, context) => createAnnotator(context.deps, requireAdmin(context), { name }),
+    resolve: (_root, { name }, context) => createAnnotator(context.deps, context.actor, { name }),
   }),
 );
 
 builder.queryField("annotators", (t) =>
-  t.field({
+  t.withAuth({ admin: true }).field({
     type: [AnnotatorRef],
     description: "Every annotator with their reliability (operators only).",
-    authScopes: { admin: true },
-    resolve: (_root, _args, context) => listAnnotators(context.deps, requireAdmin(context)),
+    resolve: (_root, _args, context) => listAnnotators(context.deps, context.actor),
   }),
 );
 
-const CustomerTier = builder.enumType("CustomerTier", { values: { SANDBOX: { value: "sandbox" }, LIVE: { value: "live" } } as const });
+const CustomerTier = builder.enumType("CustomerTier", {
+  values: Object.fromEntries(TIERS.map((tier) => [tier.toUpperCase(), { value: tier }])) as { SANDBOX: { value: "sandbox" }; LIVE: { value: "live" } },
+});
 
 builder.mutationField("setCustomerTier", (t) =>
-  t.field({
+  t.withAuth({ admin: true }).field({
     type: "Boolean",
     description: "Operators move a customer between sandbox and live (and set its label quota).",
-    authScopes: { admin: true },
     errors: { types: [AppError] },
     args: {
       customerId: t.arg.id({ required: true }),
@@ -158,7 +158,7 @@ builder.mutationField("setCustomerTier", (t) =>
       labelQuota: t.arg.int({ required: true }),
     },
     resolve: async (_root, args, context) => {
-      await setCustomerTier(context.deps, requireAdmin(context), { customerId: String(args.customerId), tier: args.tier, labelQuota: args.labelQuota });
+      await setCustomerTier(context.deps, context.actor, { customerId: String(args.customerId), tier: args.tier, labelQuota: args.labelQuota });
       return true;
     },
   }),

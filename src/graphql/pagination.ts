@@ -1,4 +1,4 @@
-import { ValidationError } from "../domain/errors.js";
+import { ValidationError } from "../domain/shared/index.js";
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 25;

@@ -1,5 +1,5 @@
 import { builder } from "./builder.js";
-import { checkHealth } from "../domain/health.js";
+import { checkHealth } from "../domain/system/index.js";
 
 const Health = builder.objectRef<{ ok: boolean; service: string }>("Health").implement({
   fields: (t) => ({

@@ -1,36 +1,41 @@
-import { builder } from "./builder.js";
-import { AppError, nullIfNotFound } from "./errors.js";
-import { requireCustomer } from "./actor.js";
-import { TASK_TYPES } from "../domain/task-types.js";
 import {
-  TASK_STATUSES,
+  batchStatusCounts,
   cancelTask,
+  getBatch,
   getTask,
   listTasks,
   submitBatch,
   submitTask,
-  type TaskInput,
-} from "../domain/tasks.js";
-import { batchStatusCounts, getBatch } from "../domain/batches.js";
-import { subscribeToTaskEvents } from "../domain/task-events.js";
+  subscribeToTaskEvents,
+  TASK_STATUSES,
+  TASK_TYPES,
+  type BatchSubmission,
+  type StatusCounts,
+  type TaskStatus as TaskStatusValue,
+  type TaskType as TaskTypeValue,
+} from "../domain/tasks/index.js";
+import { builder } from "./builder.js";
+import { AppError, nullIfNotFound } from "./errors.js";
+import { withoutNulls } from "./input.js";
 import { cappedPageSize, DEFAULT_PAGE_SIZE } from "./pagination.js";
 
 const enumValues = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<T>, { value: T }>;
 
 const TaskStatus = builder.enumType("TaskStatus", { values: enumValues(TASK_STATUSES) });
-const TaskType = builder.enumType("TaskType", { values: enumValues(TASK_TYPES) });
+export const TaskType = builder.enumType("TaskType", { values: enumValues(TASK_TYPES) });
 const TaskOrder = builder.enumType("TaskOrder", {
   values: { NEWEST_FIRST: { value: "newest_first" }, OLDEST_FIRST: { value: "oldest_first" } } as const,
 });
 
 export const TaskRef = builder.prismaNode("Task", {
   id: { field: "id" },
-  // node(id) and refetches only ever find the caller's own tasks.
+  // node(id) and refetches only ever find the caller's own tasks; another's id is null.
   findUnique: (id, context) => ({ id, customerId: context.actor?.kind === "customer" ? context.actor.customerId : "" }),
+  nullable: true,
   fields: (t) => ({
-    status: t.field({ type: TaskStatus, resolve: (task) => task.status as (typeof TASK_STATUSES)[number] }),
-    type: t.field({ type: TaskType, resolve: (task) => task.type as (typeof TASK_TYPES)[number] }),
+    status: t.field({ type: TaskStatus, resolve: (task) => task.status as TaskStatusValue }),
+    type: t.field({ type: TaskType, resolve: (task) => task.type as TaskTypeValue }),
     dataUrl: t.exposeString("dataUrl", { nullable: true }),
     data: t.exposeString("data", { nullable: true }),
     labelSpec: t.expose("labelSpec", { type: "JSON" }),
@@ -53,7 +58,7 @@ export const TaskRef = builder.prismaNode("Task", {
 });
 
 const BatchCounts = builder
-  .objectRef<Record<(typeof TASK_STATUSES)[number], number>>("BatchCounts")
+  .objectRef<StatusCounts>("BatchCounts")
   .implement({
     fields: (t) => ({
       pending: t.exposeInt("pending"),
@@ -67,12 +72,13 @@ const BatchCounts = builder
 export const BatchRef = builder.prismaNode("Batch", {
   id: { field: "id" },
   findUnique: (id, context) => ({ id, customerId: context.actor?.kind === "customer" ? context.actor.customerId : "" }),
+  nullable: true,
   fields: (t) => ({
     status: t.exposeString("status"),
     taskCount: t.exposeInt("taskCount"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     completedAt: t.expose("completedAt", { type: "DateTime", nullable: true }),
-    counts: t.field({ type: BatchCounts, resolve: (batch, _args, { deps }) => batchStatusCounts(deps, batch.id) }),
+    counts: t.field({ type: BatchCounts, resolve: (batch, _args, { deps }) => batchStatusCounts(deps.prisma, batch.id) }),
     tasks: t.relatedConnection("tasks", {
       cursor: "id",
       query: { orderBy: { id: "asc" } },
@@ -98,103 +104,77 @@ const SubmitTaskInput = builder.inputType("SubmitTaskInput", {
   }),
 });
 
-type SubmitTaskFields = typeof SubmitTaskInput.$inferInput;
-
-/** GraphQL's camelCase input → the domain's (documented, snake_case) task input. */
-function toTaskInput(input: SubmitTaskFields): TaskInput {
-  const entries: [string, unknown][] = [
-    ["type", input.type],
-    ["data_url", input.dataUrl],
-    ["data", input.data],
-    ["label_spec", input.labelSpec],
-    ["metadata", input.metadata],
-    ["priority", input.priority],
-    ["callback_url", input.callbackUrl],
-    ["replication", input.replication],
-    ["min_confidence", input.minConfidence],
-    ["external_id", input.externalId],
-    ["gold_answer", input.goldAnswer],
-  ];
-  return Object.fromEntries(entries.filter(([, value]) => value !== undefined && value !== null)) as TaskInput;
-}
-
 builder.mutationField("submitTask", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: TaskRef,
-    authScopes: { customer: true },
     errors: { types: [AppError] },
     args: { input: t.arg({ type: SubmitTaskInput, required: true }) },
-    resolve: (_root, { input }, context) => submitTask(context.deps, requireCustomer(context), toTaskInput(input)),
+    resolve: (_root, { input }, context) => submitTask(context.deps, context.actor, withoutNulls(input)),
   }),
 );
 
-const BatchSubmission = builder
-  .objectRef<{ batchId: string; taskCount: number; duplicateCount: number; status: string }>("BatchSubmission")
+const BatchSubmissionRef = builder
+  .objectRef<BatchSubmission>("BatchSubmission")
   .implement({
     fields: (t) => ({
       batchId: t.exposeID("batchId"),
       taskCount: t.exposeInt("taskCount"),
       duplicateCount: t.exposeInt("duplicateCount"),
       status: t.exposeString("status"),
-      batch: t.field({
+      batch: t.withAuth({ customer: true }).field({
         type: BatchRef,
-        resolve: (submission, _args, context) => getBatch(context.deps, requireCustomer(context), submission.batchId),
+        resolve: (submission, _args, context) => getBatch(context.deps, context.actor, submission.batchId),
       }),
     }),
   });
 
 builder.mutationField("submitBatch", (t) =>
-  t.field({
-    type: BatchSubmission,
-    authScopes: { customer: true },
+  t.withAuth({ customer: true }).field({
+    type: BatchSubmissionRef,
     errors: { types: [AppError] },
     args: { tasks: t.arg({ type: [SubmitTaskInput], required: true }) },
     // Complexity grows with the batch, so cost limits stay meaningful.
     complexity: (args) => 1 + Math.ceil(args.tasks.length / 100),
     resolve: (_root, { tasks }, context) =>
-      submitBatch(context.deps, requireCustomer(context), { tasks: tasks.map(toTaskInput) }),
+      submitBatch(context.deps, context.actor, { tasks: tasks.map(withoutNulls) }),
   }),
 );
 
 builder.mutationField("cancelTask", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: TaskRef,
-    authScopes: { customer: true },
     errors: { types: [AppError] },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, context) => cancelTask(context.deps, requireCustomer(context), String(id)),
+    resolve: (_root, { id }, context) => cancelTask(context.deps, context.actor, String(id)),
   }),
 );
 
 builder.queryField("task", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: TaskRef,
     nullable: true,
-    authScopes: { customer: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
-      nullIfNotFound(getTask(context.deps, requireCustomer(context), String(id))),
+      nullIfNotFound(getTask(context.deps, context.actor, String(id))),
   }),
 );
 
 builder.queryField("batch", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: BatchRef,
     nullable: true,
-    authScopes: { customer: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) =>
-      nullIfNotFound(getBatch(context.deps, requireCustomer(context), String(id))),
+      nullIfNotFound(getBatch(context.deps, context.actor, String(id))),
   }),
 );
 
 builder.queryField("tasks", (t) =>
-  t.prismaConnection({
+  t.withAuth({ customer: true }).prismaConnection({
     type: "Task",
     cursor: "id",
     defaultSize: DEFAULT_PAGE_SIZE,
     maxSize: cappedPageSize,
-    authScopes: { customer: true },
     args: {
       status: t.arg({ type: TaskStatus }),
       type: t.arg({ type: TaskType }),
@@ -204,7 +184,7 @@ builder.queryField("tasks", (t) =>
     resolve: (query, _root, args, context) =>
       listTasks(
         context.deps,
-        requireCustomer(context),
+        context.actor,
         { status: args.status ?? undefined, type: args.type ?? undefined, batchId: args.batchId ? String(args.batchId) : undefined },
         args.orderBy ?? "newest_first",
         query,
@@ -213,25 +193,23 @@ builder.queryField("tasks", (t) =>
 );
 
 builder.subscriptionField("taskStatusChanged", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: TaskRef,
     description: "Status changes of one task; completes when the task is completed, failed or canceled.",
-    authScopes: { customer: true },
     args: { taskId: t.arg.id({ required: true }) },
     subscribe: (_root, { taskId }, context) =>
-      subscribeToTaskEvents(context.deps, requireCustomer(context), { taskId: String(taskId) }),
-    resolve: (event, _args, context) => getTask(context.deps, requireCustomer(context), event.taskId),
+      subscribeToTaskEvents(context.deps, context.actor, { taskId: String(taskId) }),
+    resolve: (event, _args, context) => getTask(context.deps, context.actor, event.taskId),
   }),
 );
 
 builder.subscriptionField("taskUpdates", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: TaskRef,
     description: "Status changes of all your tasks, or of one batch's.",
-    authScopes: { customer: true },
     args: { batchId: t.arg.id() },
     subscribe: (_root, { batchId }, context) =>
-      subscribeToTaskEvents(context.deps, requireCustomer(context), { batchId: batchId ? String(batchId) : undefined }),
-    resolve: (event, _args, context) => getTask(context.deps, requireCustomer(context), event.taskId),
+      subscribeToTaskEvents(context.deps, context.actor, { batchId: batchId ? String(batchId) : undefined }),
+    resolve: (event, _args, context) => getTask(context.deps, context.actor, event.taskId),
   }),
 );

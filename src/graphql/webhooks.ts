@@ -1,17 +1,8 @@
+import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, redeliver, rotateWebhookSecret } from "../domain/webhooks/index.js";
+import type { Webhook, WebhookAttempt, WebhookDelivery } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
 import { AppError, nullIfNotFound } from "./errors.js";
-import { requireCustomer } from "./actor.js";
-import {
-  createWebhook,
-  deleteWebhook,
-  getWebhook,
-  listDeliveries,
-  listWebhooks,
-  redeliver,
-  rotateWebhookSecret,
-  webhookView,
-} from "../domain/webhooks.js";
-import type { Webhook, WebhookAttempt, WebhookDelivery } from "../generated/prisma/client.js";
+import { withoutNulls } from "./input.js";
 
 const Attempt = builder.objectRef<WebhookAttempt>("WebhookAttempt").implement({
   fields: (t) => ({
@@ -46,15 +37,15 @@ const WebhookRef = builder.objectRef<Webhook>("Webhook").implement({
   fields: (t) => ({
     id: t.exposeID("id"),
     callbackUrl: t.exposeString("url"),
-    events: t.stringList({ resolve: (w) => webhookView(w).events }),
+    events: t.stringList({ resolve: (w) => w.events as string[] }),
     status: t.exposeString("status"),
     disabledReason: t.exposeString("disabledReason", { nullable: true }),
     failingSince: t.expose("failingSince", { type: "DateTime", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
-    deliveries: t.field({
+    deliveries: t.withAuth({ customer: true }).field({
       type: [Delivery],
       args: { last: t.arg.int({ defaultValue: 50 }) },
-      resolve: (w, { last }, context) => listDeliveries(context.deps, requireCustomer(context), w.id, last ?? 50),
+      resolve: (w, { last }, context) => listDeliveries(context.deps, context.actor, w.id, last ?? 50),
     }),
   }),
 });
@@ -67,65 +58,57 @@ const WebhookWithSecret = builder.objectRef<{ webhook: Webhook; secret?: string 
 });
 
 builder.queryField("webhooks", (t) =>
-  t.field({ type: [WebhookRef], authScopes: { customer: true }, resolve: (_r, _a, c) => listWebhooks(c.deps, requireCustomer(c)) }),
+  t.withAuth({ customer: true }).field({ type: [WebhookRef], resolve: (_r, _a, c) => listWebhooks(c.deps, c.actor) }),
 );
 
 builder.queryField("webhook", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: WebhookRef,
     nullable: true,
-    authScopes: { customer: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_r, { id }, c) =>
-      nullIfNotFound(getWebhook(c.deps, requireCustomer(c), String(id))),
+      nullIfNotFound(getWebhook(c.deps, c.actor, String(id))),
   }),
 );
 
 builder.mutationField("createWebhook", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: WebhookWithSecret,
-    authScopes: { customer: true },
     errors: { types: [AppError] },
     args: { callbackUrl: t.arg.string({ required: true }), secret: t.arg.string(), events: t.arg.stringList() },
     resolve: async (_r, args, c) => {
-      const input = Object.fromEntries(
-        Object.entries({ callback_url: args.callbackUrl, secret: args.secret, events: args.events }).filter(([, v]) => v != null),
-      );
-      const { webhook, generatedSecret } = await createWebhook(c.deps, requireCustomer(c), input);
+      const { webhook, generatedSecret } = await createWebhook(c.deps, c.actor, withoutNulls(args));
       return { webhook, secret: generatedSecret };
     },
   }),
 );
 
 builder.mutationField("deleteWebhook", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: "Boolean",
-    authScopes: { customer: true },
     errors: { types: [AppError] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_r, { id }, c) => {
-      await deleteWebhook(c.deps, requireCustomer(c), String(id));
+      await deleteWebhook(c.deps, c.actor, String(id));
       return true;
     },
   }),
 );
 
 builder.mutationField("rotateWebhookSecret", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: WebhookWithSecret,
-    authScopes: { customer: true },
     errors: { types: [AppError] },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, { id }, c) => rotateWebhookSecret(c.deps, requireCustomer(c), String(id)),
+    resolve: (_r, { id }, c) => rotateWebhookSecret(c.deps, c.actor, String(id)),
   }),
 );
 
 builder.mutationField("redeliver", (t) =>
-  t.field({
+  t.withAuth({ customer: true }).field({
     type: Delivery,
-    authScopes: { customer: true },
     errors: { types: [AppError] },
     args: { deliveryId: t.arg.id({ required: true }) },
-    resolve: (_r, { deliveryId }, c) => redeliver(c.deps, requireCustomer(c), String(deliveryId)),
+    resolve: (_r, { deliveryId }, c) => redeliver(c.deps, c.actor, String(deliveryId)),
   }),
 );

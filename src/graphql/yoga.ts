@@ -9,9 +9,8 @@ import { PothosValidationError } from "@pothos/core";
 import { schema } from "./schema.js";
 import type { GraphQLContext } from "./builder.js";
 import type { Deps } from "../deps.js";
-import { AppError } from "../domain/errors.js";
-import { unstorableInput } from "../domain/validation.js";
-import { authenticateBearer } from "../domain/api-keys.js";
+import { authenticateBearer } from "../domain/accounts/index.js";
+import { AppError, unstorableInput } from "../domain/shared/index.js";
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 

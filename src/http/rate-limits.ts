@@ -5,7 +5,7 @@
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config, RateLimit } from "../config.js";
-import { AppError } from "../domain/errors.js";
+import { AppError } from "../domain/shared/index.js";
 
 export type RatePlan = "sandbox" | "live" | "registration";
 

@@ -1,14 +1,29 @@
-import type { Context } from "koa";
+// Who is calling, decided once per request by the router: public routes take
+// anyone, the rest only customers with a valid API key.
+import type { Context, Middleware } from "koa";
 import type { Deps } from "../deps.js";
-import type { CustomerActor } from "../domain/actors.js";
-import { authenticateBearer } from "../domain/api-keys.js";
-import { UnauthorizedError } from "../domain/errors.js";
+import { authenticateBearer } from "../domain/accounts/index.js";
+import { CREDENTIALS_NEEDED, UnauthorizedError, type Actor, type CustomerActor } from "../domain/shared/index.js";
 
-/** The calling customer, from `Authorization: Bearer <api_key>`; 401 otherwise. */
-export async function requireCustomer(ctx: Context, deps: Deps): Promise<CustomerActor> {
-  const header = ctx.get("authorization");
-  if (!header) throw new UnauthorizedError("send your API key as 'Authorization: Bearer <api_key>'");
-  const actor = await authenticateBearer(deps, header);
-  if (actor?.kind !== "customer") throw new UnauthorizedError("the API key is invalid or has been revoked");
-  return actor;
+/** Sets ctx.state.actor from `Authorization: Bearer <credential>`: null when absent or not valid. */
+export function authenticate(deps: Deps): Middleware {
+  return async (ctx, next) => {
+    const credentials = ctx.get("authorization");
+    ctx.state.actor = credentials ? await authenticateBearer(deps, credentials) : null;
+    await next();
+  };
+}
+
+/** Lets only customers through (401 otherwise, saying what is wrong). */
+export const customersOnly: Middleware = async (ctx, next) => {
+  const actor: Actor | null = ctx.state.actor;
+  if (actor?.kind !== "customer") {
+    throw ctx.get("authorization") ? UnauthorizedError.invalidApiKey() : new UnauthorizedError(CREDENTIALS_NEEDED.customer);
+  }
+  await next();
+};
+
+/** The customer that `customersOnly` let through. */
+export function customerOf(ctx: Context): CustomerActor {
+  return ctx.state.actor as CustomerActor;
 }

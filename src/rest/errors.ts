@@ -1,6 +1,7 @@
 // The one JSON error shape of /v1: {"error": {"code", "message", "request_id", ...details}}.
 import type { Context, Middleware } from "koa";
-import { AppError } from "../domain/errors.js";
+import { AppError } from "../domain/shared/index.js";
+import { withRestFieldNames } from "./field-names.js";
 import type { Logger } from "../logger.js";
 
 export interface ErrorBody {
@@ -51,7 +52,7 @@ export function restErrors(logger: Logger): Middleware {
         ctx.body = errorBody(ctx, code, message.replace("$route", `${ctx.method} ${ctx.path}`));
       }
     } catch (thrown) {
-      const error = thrown instanceof AppError ? thrown : fromHttpError(thrown as object);
+      const error = thrown instanceof AppError ? withRestFieldNames(thrown) : fromHttpError(thrown as object);
       if (error) {
         ctx.status = error.status;
         ctx.body = errorBody(ctx, error.code, error.message, error.details);

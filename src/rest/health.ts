@@ -1,6 +1,6 @@
 import type Router from "@koa/router";
 import type { Deps } from "../deps.js";
-import { checkHealth } from "../domain/health.js";
+import { checkHealth } from "../domain/system/index.js";
 
 export function healthRoutes(router: Router, deps: Deps) {
   router.get("/health", async (ctx) => {

@@ -1,7 +1,7 @@
 // Sends a domain result; POSTs honour Idempotency-Key.
 import type { Context } from "koa";
 import type { Deps } from "../deps.js";
-import { fingerprintOf, runIdempotently, type StoredResponse } from "../domain/idempotency.js";
+import { fingerprintOf, runIdempotently, type StoredResponse } from "../domain/system/index.js";
 
 export async function respondIdempotently(ctx: Context, deps: Deps, scope: string, execute: () => Promise<StoredResponse>) {
   const key = ctx.get("idempotency-key");

@@ -1,33 +1,39 @@
-// The /v1 REST adapter: parse → call domain → serialize the documented JSON.
+// The /v1 REST adapter: authenticate → parse → call domain → serialize the documented JSON.
 import Router from "@koa/router";
 import { bodyParser } from "@koa/bodyparser";
 import Koa from "koa";
 import type { Deps } from "../deps.js";
-import { AppError, ValidationError } from "../domain/errors.js";
-import { unstorableInput } from "../domain/validation.js";
-import { restErrors } from "./errors.js";
-import { authenticateBearer } from "../domain/api-keys.js";
+import { AppError, unstorableInput, ValidationError, type Actor } from "../domain/shared/index.js";
 import { rateLimitHeaders, RateLimitedError, type RateDecision } from "../http/rate-limits.js";
+import { authenticate, customersOnly } from "./auth.js";
+import { restErrors } from "./errors.js";
+import { customerRoutes, publicCustomerRoutes } from "./customers.js";
 import { healthRoutes } from "./health.js";
-import { customerRoutes } from "./customers.js";
 import { taskRoutes } from "./tasks.js";
 import { webhookRoutes } from "./webhooks.js";
 
 export function restApp(deps: Deps): Koa {
-  const router = new Router();
-  healthRoutes(router, deps);
-  customerRoutes(router, deps);
-  taskRoutes(router, deps);
-  webhookRoutes(router, deps);
+  const publicRouter = new Router();
+  healthRoutes(publicRouter, deps);
+  publicCustomerRoutes(publicRouter, deps);
+
+  const customerRouter = new Router();
+  customerRouter.use(customersOnly);
+  customerRoutes(customerRouter, deps);
+  taskRoutes(customerRouter, deps);
+  webhookRoutes(customerRouter, deps);
 
   const app = new Koa();
   app.use(restErrors(deps.logger));
+  app.use(authenticate(deps));
   app.use(rateLimited(deps));
   app.use(requireJsonBody);
   app.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimit, encoding: "utf-8" }));
   app.use(refuseUnstorableInput);
-  app.use(router.routes());
-  app.use(router.allowedMethods());
+  for (const router of [publicRouter, customerRouter]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   // /v1 ends here: unmatched paths are answered by restErrors, not by the parent app.
   app.use(async () => {});
   return app;
@@ -40,12 +46,11 @@ export function restApp(deps: Deps): Koa {
 function rateLimited(deps: Deps): Koa.Middleware {
   return async (ctx, next) => {
     let decision: RateDecision | undefined;
-    const credentials = ctx.get("authorization");
+    const actor: Actor | null = ctx.state.actor;
     if (ctx.method === "POST" && ctx.path === "/customers") {
       decision = await deps.rateLimits.charge("registration", ctx.ip, 1);
-    } else if (credentials) {
-      const actor = await authenticateBearer(deps, credentials);
-      if (actor?.kind === "customer") decision = await deps.rateLimits.charge(actor.tier, actor.customerId, 1);
+    } else if (actor?.kind === "customer") {
+      decision = await deps.rateLimits.charge(actor.tier, actor.customerId, 1);
     }
     if (decision) {
       ctx.set(rateLimitHeaders(decision));

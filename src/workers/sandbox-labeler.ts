@@ -3,10 +3,8 @@
 // complete within seconds. Any number of processes can run it: claims use
 // FOR UPDATE SKIP LOCKED.
 import type { Deps } from "../deps.js";
-import type { AnnotatorActor } from "../domain/actors.js";
-import { claimNextAssignment, releaseAssignment, submitJudgment } from "../domain/labeling.js";
-import { ensureSandboxCrowd } from "../domain/annotators.js";
-import { sandboxCrowd, simulatedAnswer } from "../domain/sandbox-crowd.js";
+import { claimNextAssignment, ensureSandboxCrowd, releaseAssignment, sandboxCrowd, simulatedAnswer, submitJudgment } from "../domain/labeling/index.js";
+import type { AnnotatorActor } from "../domain/shared/index.js";
 import { startPollingWorker, type Worker } from "./worker.js";
 
 export function startSandboxLabeler(deps: Deps, options: { seed: number; accuracies: number[]; idleMs?: number }): Worker {

@@ -1,7 +1,7 @@
 // Delivers due webhook deliveries with bounded concurrency: a slow or dead
 // receiver holds one slot (at most one in flight per endpoint), never the rest.
 import type { Deps } from "../deps.js";
-import { attemptDelivery, claimDueDelivery, type DeliveryPolicy } from "../domain/webhook-delivery.js";
+import { attemptDelivery, claimDueDelivery, type DeliveryPolicy } from "../domain/webhooks/index.js";
 import { startPollingWorker, type Worker } from "./worker.js";
 
 const MAX_IN_FLIGHT = 16;

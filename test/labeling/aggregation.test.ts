@@ -10,8 +10,8 @@ import {
   weightedVote,
   workerQuality,
   type CategoricalVote,
-} from "../../src/domain/aggregation.js";
-import { seededRandom } from "../../src/domain/random.js";
+} from "../../src/domain/tasks/index.js";
+import { seededRandom } from "../../src/domain/shared/index.js";
 
 /** items with a true class, each labeled by `perItem` distinct workers of the given accuracies. */
 function syntheticCrowd(seed: number, accuracies: number[], items: number, classes: number, perItem: number) {

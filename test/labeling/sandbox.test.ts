@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer, type Customer } from "../support/fixtures.js";
 import { subscribe, wsClient } from "../support/ws.js";
-import { sandboxCrowd, sandboxTruth, simulatedAnswer } from "../../src/domain/sandbox-crowd.js";
+import { sandboxCrowd, sandboxTruth, simulatedAnswer } from "../../src/domain/labeling/index.js";
 import { loadConfig } from "../../src/config.js";
 
 const SANDBOX_CROWD = sandboxCrowd(loadConfig({ DATA_DIR: "/tmp/refinery-crowd", SERVER_SECRET: "x".repeat(40) }).sandboxCrowd);
-import { TASK_TYPE_DEFINITIONS, type TaskType } from "../../src/domain/task-types.js";
+import { TASK_TYPE_DEFINITIONS, type TaskType } from "../../src/domain/tasks/index.js";
 
 let service: TestService;
 let customer: Customer;

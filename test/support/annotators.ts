@@ -22,7 +22,7 @@ export async function makeLive(graphql: GraphQLClient, customerId: string, label
   expect(result.data?.setCustomerTier?.data, JSON.stringify(result)).toBe(true);
 }
 
-export const NEXT = `mutation($types: [WorkTaskType!]) { nextAssignment(types: $types) { id leasedUntil task { taskId type data dataUrl labelSpec } } }`;
+export const NEXT = `mutation($types: [TaskType!]) { nextAssignment(types: $types) { id leasedUntil task { taskId type data dataUrl labelSpec } } }`;
 export const SUBMIT = `mutation($id: ID!, $answer: JSON!) { submitJudgment(assignmentId: $id, answer: $answer) {
   __typename ... on MutationSubmitJudgmentSuccess { data { judgmentId taskStatus } } ... on AppError { code message details } } }`;
 export const RELEASE = `mutation($id: ID!) { releaseAssignment(assignmentId: $id) { __typename ... on AppError { code } } }`;

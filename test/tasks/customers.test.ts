@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../support/harness.js";
 import { registerCustomer } from "../support/fixtures.js";
-import { forgetCachedKeys } from "../../src/domain/api-keys.js";
-import { hashCredential as hashApiKey } from "../../src/domain/secrets.js";
+import { forgetCachedKeys } from "../../src/domain/accounts/index.js";
+import { hashCredential as hashApiKey } from "../../src/domain/shared/index.js";
 
 let service: TestService;
 beforeAll(async () => {

@@ -34,7 +34,7 @@ describe("submitTask", () => {
     expect(result.data!.submitTask).toMatchObject({
       __typename: "AppError",
       code: "invalid_request",
-      details: { errors: [{ path: "label_spec.options", message: "needs at least 2 options" }] },
+      details: { errors: [{ path: "labelSpec.options", message: "needs at least 2 options" }] },
     });
   });
 

@@ -76,6 +76,8 @@ describe("POST /v1/tasks", () => {
     ["replication above the sandbox cap", imageTask({ replication: 5 }), "replication"],
     ["a gold answer outside the options", imageTask({ gold_answer: { label: "c" } }), "gold_answer.label"],
     ["an unknown field", imageTask({ colour: "red" }), "(body)"],
+    // The domain's own (camelCase) names are not part of the REST contract.
+    ["a camelCase field name", { type: "image_classification", dataUrl: "https://e.com/a.jpg", label_spec: { question: "Q", options: ["a", "b"] } }, "(body)"],
   ])("rejects %s with 400 invalid_request at %s", async (_label, body, path) => {
     const before = await service.deps.prisma.task.count();
     const res = await service.rest.post("/v1/tasks", body, { apiKey: acme.apiKey });
@@ -89,6 +91,16 @@ describe("POST /v1/tasks", () => {
     const res = await service.rest.post("/v1/tasks", imageTask());
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("unauthorized");
+  });
+
+  it("names fields as documented in every error, messages included", async () => {
+    const res = await service.rest.post("/v1/tasks", { type: "image_classification", data: "x", label_spec: { question: "Q", options: ["a", "b"] } }, { apiKey: acme.apiKey });
+    expect(res.status).toBe(400);
+    expect(res.body.error.errors).toEqual([
+      { path: "data_url", message: "is required for image_classification" },
+      { path: "data", message: "is not allowed for image_classification; use data_url" },
+    ]);
+    expect(res.body.error.message).toBe("data_url: is required for image_classification");
   });
 
   it("returns the existing task for a repeated external_id", async () => {

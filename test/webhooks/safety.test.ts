@@ -6,8 +6,8 @@ import { startTestService, restClient, type TestService } from "../support/harne
 import { imageTask, registerCustomer } from "../support/fixtures.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
 import { startServerProcess } from "../support/process.js";
-import { newId } from "../../src/domain/ids.js";
-import { secretBox } from "../../src/domain/secrets.js";
+import { newId } from "../../src/domain/shared/index.js";
+import { secretBox } from "../../src/domain/shared/index.js";
 
 const SECRET = "whsec_" + Buffer.from("0123456789abcdef0123456789abcdef").toString("base64");
 

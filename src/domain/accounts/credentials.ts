@@ -1,0 +1,85 @@
+// Credentials: customer API keys and annotator tokens — high entropy, shown
+// once, stored only as a SHA-256 hash plus a display prefix — and their
+// authentication (with the operator's ADMIN_TOKEN).
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { Deps } from "../../deps.js";
+import { hashCredential, type Actor, type Tier } from "../shared/index.js";
+
+const KEY_FORMAT = /^sk_(sandbox|live)_[A-Za-z0-9_-]{32}$/;
+const ANNOTATOR_TOKEN_FORMAT = /^at_[A-Za-z0-9_-]{32}$/;
+
+export interface NewCredential {
+  key: string;
+  hash: string;
+  prefix: string;
+}
+
+export function generateApiKey(tier: Tier): NewCredential {
+  const key = `sk_${tier}_${randomBytes(24).toString("base64url")}`;
+  return { key, hash: hashCredential(key), prefix: displayPrefix(key) };
+}
+
+export function generateAnnotatorToken(): NewCredential {
+  const key = `at_${randomBytes(24).toString("base64url")}`;
+  return { key, hash: hashCredential(key), prefix: key.slice(0, 7) };
+}
+
+/** Enough to recognise a key in a list, far too little to use it. */
+function displayPrefix(key: string): string {
+  const tierEnd = key.indexOf("_", 3) + 1;
+  return key.slice(0, tierEnd + 4);
+}
+
+/**
+ * Recent lookups, per database client: every authenticated request would
+ * otherwise pay a query. A revoked key stops working within AUTH_CACHE_TTL_MS.
+ */
+const AUTH_CACHE_TTL_MS = 30_000;
+const authCaches = new WeakMap<object, LRUCache<string, { actor: Actor | null }>>();
+
+/**
+ * Accepts "Bearer <credential>" or a bare one (graphql-ws connectionParams):
+ * a customer API key (sk_…), an annotator token (at_…) or the operator's
+ * ADMIN_TOKEN. Null when absent or not valid.
+ */
+export async function authenticateBearer(deps: Pick<Deps, "prisma" | "config">, credentials: string | undefined): Promise<Actor | null> {
+  if (!credentials) return null;
+  const key = credentials.replace(/^Bearer\s+/i, "").trim();
+  if (isAdminToken(deps.config.adminToken, key)) return { kind: "admin" };
+  if (!KEY_FORMAT.test(key) && !ANNOTATOR_TOKEN_FORMAT.test(key)) return null;
+  const hash = hashCredential(key);
+  let cache = authCaches.get(deps.prisma);
+  if (!cache) authCaches.set(deps.prisma, (cache = new LRUCache({ max: 10_000, ttl: AUTH_CACHE_TTL_MS })));
+  const cached = cache.get(hash);
+  if (cached) return cached.actor;
+  const actor = await lookUpKey(deps, hash);
+  cache.set(hash, { actor });
+  return actor;
+}
+
+/** Forgets cached lookups, e.g. right after a key is revoked in this process. */
+export function forgetCachedKeys(deps: Pick<Deps, "prisma">) {
+  authCaches.get(deps.prisma)?.clear();
+}
+
+function isAdminToken(adminToken: string | undefined, presented: string): boolean {
+  if (!adminToken) return false;
+  const a = createHash("sha256").update(adminToken).digest();
+  const b = createHash("sha256").update(presented).digest();
+  return timingSafeEqual(a, b);
+}
+
+async function lookUpKey(deps: Pick<Deps, "prisma">, hash: string): Promise<Actor | null> {
+  const annotator = await deps.prisma.annotator.findUnique({ where: { tokenHash: hash }, select: { id: true, kind: true, disabledAt: true } });
+  if (annotator) {
+    if (annotator.disabledAt) return null;
+    return { kind: "annotator", annotatorId: annotator.id, workforce: annotator.kind === "simulated" ? "simulated" : "human" };
+  }
+  const apiKey = await deps.prisma.apiKey.findUnique({
+    where: { hash },
+    select: { revokedAt: true, customer: { select: { id: true, tier: true } } },
+  });
+  if (!apiKey || apiKey.revokedAt) return null;
+  return { kind: "customer", customerId: apiKey.customer.id, tier: apiKey.customer.tier as Tier };
+}

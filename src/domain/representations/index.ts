@@ -1,0 +1,128 @@
+// The public JSON: every body the REST API answers, which is also what
+// webhooks deliver (and exports will write). One place, so the three agree.
+import type { Batch, Task, Webhook } from "../../generated/prisma/client.js";
+import type { Profile, Registration } from "../accounts/index.js";
+import { isFinal, type StatusCounts } from "../tasks/statuses.js";
+import type { BatchSubmission } from "../tasks/submission.js";
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** 201 of POST /v1/customers. */
+export function registrationView(registration: Registration) {
+  return {
+    customer_id: registration.customerId,
+    api_key: registration.apiKey,
+    tier: registration.tier,
+    label_quota: registration.labelQuota,
+    message: registration.message,
+  };
+}
+
+/** GET /v1/customers/me. */
+export function profileView(profile: Profile) {
+  return {
+    customer_id: profile.customerId,
+    name: profile.name,
+    email: profile.email,
+    tier: profile.tier,
+    label_quota: profile.labelQuota,
+    labels_used: profile.labelsUsed,
+    labels_remaining: profile.labelsRemaining,
+    api_key_prefix: profile.apiKeyPrefix,
+    callback_secret: profile.callbackSecret,
+    created_at: profile.createdAt.toISOString(),
+  };
+}
+
+/** 202 of POST /v1/tasks. */
+export function acceptedTaskView(task: Task) {
+  return { task_id: task.id, status: task.status, created_at: task.createdAt.toISOString() };
+}
+
+/** 202 of POST /v1/tasks/batch. */
+export function acceptedBatchView(batch: BatchSubmission) {
+  return {
+    batch_id: batch.batchId,
+    task_count: batch.taskCount,
+    status: batch.status,
+    ...(batch.duplicateCount ? { duplicate_count: batch.duplicateCount } : {}),
+  };
+}
+
+/** GET /v1/tasks/{id}; the data of a task.failed event. */
+export function taskView(task: Task) {
+  return {
+    task_id: task.id,
+    status: task.status,
+    task_type: task.type,
+    data_url: task.dataUrl,
+    ...(task.data !== null ? { data: task.data } : {}),
+    label_spec: task.labelSpec,
+    metadata: task.metadata ?? null,
+    priority: task.priority,
+    replication: task.replication,
+    callback_url: task.callbackUrl,
+    external_id: task.externalId,
+    batch_id: task.batchId,
+    gold: !task.billable,
+    created_at: iso(task.createdAt),
+    updated_at: iso(task.updatedAt),
+    completed_at: iso(task.completedAt),
+    ...(task.failureReason ? { failure_reason: task.failureReason } : {}),
+  };
+}
+
+/**
+ * GET /v1/tasks/{id}/result (the data of a task.completed event): 202 with the
+ * status while in progress; 200 once final — with the result when completed,
+ * without one when failed or canceled.
+ */
+export function taskResultView(task: Task): { status: 200 | 202; body: Record<string, unknown> } {
+  const base = { task_id: task.id, status: task.status, task_type: task.type };
+  if (!isFinal(task.status)) {
+    return { status: 202, body: { ...base, judgments: task.judgmentCount, replication: task.replication } };
+  }
+  if (task.status !== "completed") {
+    const failure = task.failureReason ? { failure_reason: task.failureReason } : {};
+    return { status: 200, body: { ...base, result: null, ...failure, judgments: task.judgmentCount, completed_at: iso(task.completedAt) } };
+  }
+  return {
+    status: 200,
+    body: {
+      ...base,
+      result: task.result,
+      confidence: task.confidence,
+      judgments: task.judgmentCount,
+      completed_at: iso(task.completedAt),
+      // How the result was reached: the method, each vote and how reliable its annotator was.
+      aggregation: task.aggregation ?? null,
+    },
+  };
+}
+
+/** GET /v1/batches/{id}; the data of a batch.completed event. */
+export function batchView(batch: Batch, counts: StatusCounts) {
+  return {
+    batch_id: batch.id,
+    status: batch.status,
+    task_count: batch.taskCount,
+    counts,
+    created_at: batch.createdAt.toISOString(),
+    completed_at: iso(batch.completedAt),
+  };
+}
+
+/** GET /v1/webhooks items and the 201 of POST /v1/webhooks; never the secret. */
+export function webhookView(webhook: Webhook, generatedSecret?: string) {
+  return {
+    webhook_id: webhook.id,
+    callback_url: webhook.url,
+    events: webhook.events as string[],
+    status: webhook.status,
+    disabled_reason: webhook.disabledReason,
+    failing_since: iso(webhook.failingSince),
+    created_at: webhook.createdAt.toISOString(),
+    // Only when the server generated it: shown this once.
+    ...(generatedSecret ? { secret: generatedSecret } : {}),
+  };
+}

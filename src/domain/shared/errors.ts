@@ -1,0 +1,59 @@
+// Expected failures. Each has a stable machine-readable code; the REST error
+// middleware and the GraphQL error plugin map them to HTTP status / extensions.
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, readonly problems: FieldProblem[]) {
+    super("invalid_request", message, 400, { errors: problems });
+  }
+
+  /** Says the first problem in the message and lists them all. */
+  static of(problems: FieldProblem[]): ValidationError {
+    return new ValidationError(`${problems[0].path}: ${problems[0].message}`, problems);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super("not_found", `${what.length > 80 ? what.slice(0, 80) + "…" : what} not found`, 404);
+  }
+}
+
+/** What each kind of caller must send: the one wording for REST and GraphQL. */
+export const CREDENTIALS_NEEDED = {
+  customer: "send your API key as 'Authorization: Bearer <api_key>'",
+  annotator: "send your annotator token as 'Authorization: Bearer at_…'",
+  admin: "this operation needs the operator's ADMIN_TOKEN",
+} as const;
+
+export class UnauthorizedError extends AppError {
+  constructor(message: string = CREDENTIALS_NEEDED.customer) {
+    super("unauthorized", message, 401);
+  }
+
+  static invalidApiKey(): UnauthorizedError {
+    return new UnauthorizedError("the API key is invalid or has been revoked");
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(code, message, 409, details);
+  }
+}

@@ -1,0 +1,104 @@
+// Every status transition of a task, and what comes with it:
+//
+//   pending ──claim──▶ in_progress ──aggregate──▶ completed
+//      │                    │
+//      └──────cancel────────┴──────▶ canceled   (quota refunded)
+//                           └─problems─▶ failed (quota refunded)
+//
+// Ending a task (completed, failed, canceled) releases its open assignments,
+// writes its outbox event, and completes its batch when it was the last open
+// task. Status events are published after the transaction commits.
+import { transaction, type Tx } from "../../db/transaction.js";
+import type { Deps } from "../../deps.js";
+import type { Prisma, Task } from "../../generated/prisma/client.js";
+import { batchView, taskResultView, taskView } from "../representations/index.js";
+import { ConflictError, NotFoundError, type CustomerActor } from "../shared/index.js";
+import { recordEvent, type EventType } from "../webhooks/index.js";
+import { isFinal, OPEN_STATUSES, statusCounts, type StatusCounts, type TaskStatus } from "./statuses.js";
+
+/** Tells subscribers (GraphQL, all processes) that a task's status changed; call after commit. */
+export async function publishTaskStatus(deps: Pick<Deps, "pubsub">, task: Pick<Task, "id" | "customerId" | "batchId" | "status">) {
+  deps.pubsub.publish("customer:tasks", task.customerId, {
+    taskId: task.id,
+    customerId: task.customerId,
+    batchId: task.batchId,
+    status: task.status,
+  });
+}
+
+/** pending → in_progress, when the first annotator claims the task (its row is locked). Whether it changed. */
+export async function startTask(tx: Tx, task: Task): Promise<boolean> {
+  if (task.status !== "pending") return false;
+  await tx.task.update({ where: { id: task.id }, data: { status: "in_progress" } });
+  task.status = "in_progress";
+  return true;
+}
+
+export interface TaskResult {
+  result: unknown;
+  confidence: number;
+  /** How the result was reached: method, votes, voters' reliability. */
+  aggregation: unknown;
+}
+
+/** in_progress → completed with its aggregated result (task row locked). */
+export function completeTask(tx: Tx, task: Task, outcome: TaskResult): Promise<Task> {
+  return endTask(tx, task, "completed", {
+    result: outcome.result as Prisma.InputJsonValue,
+    confidence: outcome.confidence,
+    aggregation: outcome.aggregation as Prisma.InputJsonValue,
+  });
+}
+
+/** → failed: the item cannot be labeled. Not billed (task row locked). */
+export function failTask(tx: Tx, task: Task, reason: string): Promise<Task> {
+  return endTask(tx, task, "failed", { failureReason: reason.slice(0, 2000) });
+}
+
+/** → canceled, by the customer, before the task ended; its label goes back to the quota. */
+export async function cancelTask(deps: Pick<Deps, "prisma" | "pubsub">, actor: CustomerActor, taskId: string): Promise<Task> {
+  const task = await transaction(deps.prisma, async (tx) => {
+    const [locked] = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM tasks WHERE id = ${taskId} AND customer_id = ${actor.customerId} FOR UPDATE`;
+    if (!locked) throw new NotFoundError(`task ${taskId}`);
+    const current = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
+    if (isFinal(current.status)) throw new ConflictError("task_not_cancelable", `task ${taskId} is already ${current.status}`);
+    return endTask(tx, current, "canceled", {});
+  });
+  await publishTaskStatus(deps, task);
+  return task;
+}
+
+const EVENT_OF: Partial<Record<TaskStatus, EventType>> = { completed: "task.completed", failed: "task.failed" };
+
+async function endTask(tx: Tx, task: Task, status: "completed" | "failed" | "canceled", fields: Prisma.TaskUpdateInput): Promise<Task> {
+  const ended = await tx.task.update({ where: { id: task.id }, data: { ...fields, status, completedAt: new Date() } });
+  // Only a completed task is billed: its label was charged at submission.
+  if (status !== "completed" && ended.billable) {
+    await tx.customer.update({ where: { id: ended.customerId }, data: { labelsUsed: { decrement: 1 } } });
+  }
+  await tx.assignment.updateMany({ where: { taskId: ended.id, status: "active" }, data: { status: "released" } });
+  const event = EVENT_OF[status];
+  if (event) {
+    const payload = status === "completed" ? taskResultView(ended).body : taskView(ended);
+    await recordEvent(tx, ended.customerId, event, payload, { callbackUrl: ended.callbackUrl });
+  }
+  if (ended.batchId) await completeBatchIfDone(tx, ended.batchId);
+  return ended;
+}
+
+async function completeBatchIfDone(tx: Tx, batchId: string) {
+  // The batch row lock serializes the last tasks finishing at once: without it
+  // each counted the other as still open and nobody completed the batch.
+  // (Locked last, after the task, customer and annotators: the global lock order.)
+  await tx.$queryRaw`SELECT id FROM batches WHERE id = ${batchId} FOR UPDATE`;
+  const counts = await batchStatusCounts(tx, batchId);
+  if (OPEN_STATUSES.some((status) => counts[status] > 0)) return;
+  const batch = await tx.batch.update({ where: { id: batchId }, data: { status: "completed", completedAt: new Date() } });
+  await recordEvent(tx, batch.customerId, "batch.completed", batchView(batch, counts));
+}
+
+export async function batchStatusCounts(prisma: Pick<Tx, "task">, batchId: string): Promise<StatusCounts> {
+  const groups = await prisma.task.groupBy({ by: ["status"], where: { batchId }, _count: { _all: true } });
+  return statusCounts(groups.map((group) => ({ status: group.status, count: group._count._all })));
+}

@@ -1,0 +1,45 @@
+// Reading a customer's tasks and batches. Every read is scoped to the actor:
+// another customer's id is a 404, never a 403.
+import type { Deps } from "../../deps.js";
+import type { Batch, Prisma, Task } from "../../generated/prisma/client.js";
+import { NotFoundError, type CustomerActor } from "../shared/index.js";
+import type { TaskStatus } from "./statuses.js";
+import type { TaskType } from "./types/index.js";
+
+export async function getTask(deps: Pick<Deps, "prisma">, actor: CustomerActor, taskId: string): Promise<Task> {
+  const task = await deps.prisma.task.findFirst({ where: { id: taskId, customerId: actor.customerId } });
+  if (!task) throw new NotFoundError(`task ${taskId}`);
+  return task;
+}
+
+export async function getBatch(deps: Pick<Deps, "prisma">, actor: CustomerActor, batchId: string): Promise<Batch> {
+  const batch = await deps.prisma.batch.findFirst({ where: { id: batchId, customerId: actor.customerId } });
+  if (!batch) throw new NotFoundError(`batch ${batchId}`);
+  return batch;
+}
+
+export interface TaskFilter {
+  status?: TaskStatus;
+  type?: TaskType;
+  batchId?: string;
+}
+
+/** A customer's tasks, newest first by default; `query` carries the GraphQL selection and cursor. */
+export function listTasks(
+  deps: Pick<Deps, "prisma">,
+  actor: CustomerActor,
+  filter: TaskFilter,
+  order: "newest_first" | "oldest_first",
+  query: { take?: number; skip?: number; cursor?: Prisma.TaskWhereUniqueInput; include?: Prisma.TaskInclude; select?: Prisma.TaskSelect },
+) {
+  return deps.prisma.task.findMany({
+    ...query,
+    where: {
+      customerId: actor.customerId,
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.type ? { type: filter.type } : {}),
+      ...(filter.batchId ? { batchId: filter.batchId } : {}),
+    },
+    orderBy: { id: order === "oldest_first" ? "asc" : "desc" },
+  } as Prisma.TaskFindManyArgs);
+}

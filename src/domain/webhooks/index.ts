@@ -1,0 +1,16 @@
+// The webhooks wing: endpoints customers register, the outbox every event goes
+// through, delivery with retries, SSRF-safe targets and signing.
+export { EVENT_TYPES, recordEvent, type EventType } from "./outbox.js";
+export {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listDeliveries,
+  listWebhooks,
+  redeliver,
+  rotateWebhookSecret,
+  type CreatedWebhook,
+} from "./registration.js";
+export { attemptDelivery, claimDueDelivery, type DeliveryPolicy } from "./delivery.js";
+export { callbackSecret } from "./signing.js";
+export { assertSafeTarget } from "./targets.js";

@@ -1,0 +1,42 @@
+// The outbox: events are written in the same transaction as the state change
+// they describe, together with one delivery row per subscribed webhook, so a
+// crash can neither lose nor invent one.
+import type { Prisma } from "../../generated/prisma/client.js";
+import { newId } from "../shared/index.js";
+
+export const EVENT_TYPES = ["task.completed", "task.failed", "batch.completed", "job.completed", "job.failed"] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** `callbackUrl`: a task's own callback_url, delivered like a webhook. */
+export async function recordEvent(
+  tx: Prisma.TransactionClient,
+  customerId: string,
+  type: EventType,
+  data: unknown,
+  options: { callbackUrl?: string | null } = {},
+) {
+  const createdAt = new Date();
+  const event = await tx.event.create({
+    data: {
+      id: newId("evt"),
+      customerId,
+      type,
+      payload: { type, created_at: createdAt.toISOString(), data } as Prisma.InputJsonValue,
+      createdAt,
+    },
+  });
+  const webhooks = await tx.webhook.findMany({ where: { customerId, status: "active" }, select: { id: true, events: true } });
+  const subscribed = webhooks.filter((w) => (w.events as string[]).includes(type));
+  const deliveries: Prisma.WebhookDeliveryCreateManyInput[] = subscribed.map((w) => ({
+    id: newId("dlv"),
+    webhookId: w.id,
+    eventId: event.id,
+    status: "pending",
+    nextAttemptAt: createdAt,
+  }));
+  if (options.callbackUrl) {
+    deliveries.push({ id: newId("dlv"), targetUrl: options.callbackUrl, eventId: event.id, status: "pending", nextAttemptAt: createdAt });
+  }
+  if (deliveries.length) await tx.webhookDelivery.createMany({ data: deliveries });
+  return event;
+}

@@ -1,0 +1,41 @@
+// The REST API documents snake_case fields; the domain speaks camelCase. Bodies
+// are mapped on the way in, and field names in errors on the way out, so a
+// REST client only ever sees the documented names.
+import { AppError, ValidationError, type FieldProblem } from "../domain/shared/index.js";
+
+/** Documented request fields whose domain name differs. */
+const DOMAIN_NAME_OF = new Map([
+  ["data_url", "dataUrl"],
+  ["label_spec", "labelSpec"],
+  ["callback_url", "callbackUrl"],
+  ["min_confidence", "minConfidence"],
+  ["external_id", "externalId"],
+  ["gold_answer", "goldAnswer"],
+]);
+const REST_NAME_OF = new Map([...DOMAIN_NAME_OF].map(([rest, domain]) => [domain, rest]));
+const DOMAIN_NAMES = new RegExp(`\\b(${[...REST_NAME_OF.keys()].join("|")})\\b`, "g");
+
+/**
+ * A request object with its documented field names mapped to the domain's. A
+ * domain name sent to REST is as unknown as any other undocumented field.
+ * Anything but a plain object is left for the domain to refuse.
+ */
+export function toDomainFields(body: unknown, path = "(body)"): unknown {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
+  const undocumented = Object.keys(body).filter((key) => REST_NAME_OF.has(key));
+  if (undocumented.length) {
+    throw ValidationError.of([{ path, message: `Unrecognized key${undocumented.length > 1 ? "s" : ""}: ${undocumented.map((key) => `"${key}"`).join(", ")}` }]);
+  }
+  return Object.fromEntries(Object.entries(body).map(([key, value]) => [DOMAIN_NAME_OF.get(key) ?? key, value]));
+}
+
+/** The same error with domain field names (in paths and messages) replaced by the documented ones. */
+export function withRestFieldNames(error: AppError): AppError {
+  const rename = (text: string) => text.replace(DOMAIN_NAMES, (name) => REST_NAME_OF.get(name)!);
+  const details = error.details && { ...error.details };
+  if (details && typeof details.path === "string") details.path = rename(details.path);
+  if (details && Array.isArray(details.errors)) {
+    details.errors = (details.errors as FieldProblem[]).map((problem) => ({ path: rename(problem.path), message: rename(problem.message) }));
+  }
+  return new AppError(error.code, rename(error.message), error.status, details);
+}
