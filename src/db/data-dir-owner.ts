@@ -13,7 +13,7 @@ export interface DataDirOwnerInfo {
   databaseUrl?: string;
 }
 
-export class DataDirInUseError extends Error {}
+class DataDirInUseError extends Error {}
 
 const ownerFile = (dataDir: string) => path.join(dataDir, "owner.json");
 

@@ -27,7 +27,7 @@ export async function transaction<T>(prisma: PrismaClient, work: (tx: Tx) => Pro
 }
 
 /** A deadlock (40P01) or serialization failure (40001), as raised through Prisma's pg adapter. */
-export function isRetryableConflict(error: unknown): boolean {
+function isRetryableConflict(error: unknown): boolean {
   const e = error as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } };
   if (e?.code === "P2034") return true;
   const cause = e?.meta?.driverAdapterError?.cause;

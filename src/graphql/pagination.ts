@@ -1,6 +1,6 @@
 import { ValidationError } from "../domain/shared/index.js";
 
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 25;
 
 /**

@@ -23,7 +23,7 @@ function credentialsFrom(initial: { request?: Request; connectionParams?: Record
 }
 
 /** A larger document is never a real client's; refused before it is parsed. */
-export const MAX_DOCUMENT_BYTES = 100_000;
+const MAX_DOCUMENT_BYTES = 100_000;
 
 /** Checks a request's document and variables before parsing (HTTP here, graphql-ws in ws.ts). */
 export function unusableParams(params: { query?: unknown; variables?: unknown }): GraphQLError | undefined {

@@ -2,6 +2,7 @@
 import Koa from "koa";
 import mount from "koa-mount";
 import type { Deps } from "../deps.js";
+import { errorBody } from "../rest/errors.js";
 import { restApp } from "../rest/router.js";
 import { createGraphQLServer, type Yoga } from "../graphql/yoga.js";
 import { requestContext } from "./request-context.js";
@@ -36,7 +37,7 @@ export function buildApp(deps: Deps): App {
   });
   koa.use(async (ctx) => {
     ctx.status = 404;
-    ctx.body = { error: { code: "not_found", message: `no route for ${ctx.method} ${ctx.path}`, request_id: ctx.state.requestId } };
+    ctx.body = errorBody(ctx, "not_found", `no route for ${ctx.method} ${ctx.path}`);
   });
   return { koa, yoga, callback: koa.callback() };
 }

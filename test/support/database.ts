@@ -13,9 +13,6 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Whether this run uses the PostgreSQL server that DATABASE_URL names. */
-export const externalDatabase = inject("externalDatabase");
-
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { url, drop } = await createThrowawayDatabase({ migrated: true });
   const db = await openDatabase(url);

@@ -17,8 +17,6 @@ declare module "vitest" {
     adminDatabaseUrl: string;
     /** The migrated template database each test file clones. */
     templateDatabase: string;
-    /** Whether the server is the one DATABASE_URL names (else embedded for this run). */
-    externalDatabase: boolean;
   }
 }
 
@@ -41,7 +39,6 @@ export async function setup(project: TestProject) {
   await withClient(databaseUrl(adminUrl, template), (client) => migrate(pgSession(client)));
   project.provide("adminDatabaseUrl", adminUrl);
   project.provide("templateDatabase", template);
-  project.provide("externalDatabase", Boolean(process.env.DATABASE_URL));
 
   return async () => {
     await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`)).catch(() => {});

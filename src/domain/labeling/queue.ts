@@ -6,7 +6,7 @@ import { Prisma, type Assignment, type Task } from "../../generated/prisma/clien
 import { ConflictError, newId, NotFoundError, type AnnotatorActor } from "../shared/index.js";
 import { publishTaskStatus, startTask, type TaskType } from "../tasks/index.js";
 
-export const LEASE_MS = 10 * 60 * 1000;
+const LEASE_MS = 10 * 60 * 1000;
 export type AssignmentWithTask = Assignment & { task: Task };
 
 /** nextAssignment: the highest-priority, oldest task this annotator may still judge, or null. */

@@ -1,7 +1,7 @@
 // Liveness: the service answers and its database does too.
 import type { Deps } from "../../deps.js";
 
-export const SERVICE_NAME = "asg-gateway";
+const SERVICE_NAME = "asg-gateway";
 const PING_TIMEOUT_MS = 2_000;
 
 export interface Health {

@@ -7,7 +7,7 @@ import type { Deps } from "../../deps.js";
 import { Prisma } from "../../generated/prisma/client.js";
 import { AppError, ConflictError, secretBox, ValidationError } from "../shared/index.js";
 
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const ABANDONED_AFTER_MS = 2 * 60 * 1000;
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
@@ -32,7 +32,7 @@ export function fingerprintOf(method: string, path: string, body: unknown): stri
 }
 
 /** JSON with object keys sorted at every level (bodies are depth-checked at the edge). */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.keys(value)

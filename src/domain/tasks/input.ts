@@ -5,9 +5,9 @@ import type { Tier } from "../shared/index.js";
 import { formatPath, httpUrl, metadataObject, problemsOf, type FieldProblem } from "../shared/index.js";
 import { TASK_TYPE_DEFINITIONS, TASK_TYPES, type TaskType } from "./types/index.js";
 
-export const DEFAULT_PRIORITY = 5;
+const DEFAULT_PRIORITY = 5;
 /** Judgments per task: how many a tier gets by default and may ask for at most. */
-export const REPLICATION = { sandbox: { default: 3, max: 3 }, live: { default: 3, max: 10 } } as const;
+const REPLICATION = { sandbox: { default: 3, max: 3 }, live: { default: 3, max: 10 } } as const;
 
 const taskInputSchema = z
   .object({

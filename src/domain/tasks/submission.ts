@@ -10,11 +10,11 @@ import { assertSafeTarget } from "../webhooks/index.js";
 import { checkTask, problemAt, type NewTask } from "./input.js";
 import { publishTaskStatus } from "./lifecycle.js";
 
-export const MAX_BATCH_SIZE = 10_000;
+const MAX_BATCH_SIZE = 10_000;
 /** Batch items validated between two yields to the event loop. */
 const VALIDATION_SLICE = 250;
 
-export class QuotaExceededError extends AppError {
+class QuotaExceededError extends AppError {
   constructor(requested: number, remaining: number) {
     super(
       "quota_exceeded",

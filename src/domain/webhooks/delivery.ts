@@ -19,7 +19,7 @@ export interface DeliveryPolicy {
 
 const RESPONSE_EXCERPT_BYTES = 1024;
 
-export function withJitter(delayMs: number, random = Math.random): number {
+function withJitter(delayMs: number, random = Math.random): number {
   return Math.round(delayMs * (0.9 + 0.2 * random()));
 }
 

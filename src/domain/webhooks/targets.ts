@@ -7,14 +7,14 @@ import ipaddr from "ipaddr.js";
 import { AppError } from "../shared/index.js";
 
 /** Only ordinary public unicast addresses are reachable targets. */
-export function isPublicAddress(address: string): boolean {
+function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   let parsed = ipaddr.parse(address);
   if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   return parsed.range() === "unicast";
 }
 
-export class UnsafeTargetError extends AppError {
+class UnsafeTargetError extends AppError {
   constructor(host: string, address: string) {
     super("unsafe_callback_url", `host ${host} resolves to ${address}, which is not a public address`, 400);
   }
