@@ -8,6 +8,7 @@ import { createRateLimits } from "./http/rate-limits.js";
 import { startSandboxLabeler } from "./workers/sandbox-labeler.js";
 import type { Worker } from "./workers/worker.js";
 import { startWebhookDeliverer } from "./workers/webhook-deliverer.js";
+import { startManifestIngester } from "./workers/manifest-ingester.js";
 
 /** Connections for background work, apart from the request path's pool so workers never starve requests. */
 const WORKER_POOL_SIZE = 4;
@@ -44,6 +45,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           timeoutMs: config.webhookTimeoutMs,
           allowPrivateTargets: config.allowPrivateWebhookTargets,
         }),
+        startManifestIngester(workerDeps),
       ]
     : [];
   let workersStopped: Promise<void> | undefined;

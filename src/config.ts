@@ -51,6 +51,12 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   WS_MAX_PAYLOAD: z.string().regex(/^\d+(b|kb|mb)$/i, "like 1mb or 512kb").default("1mb"),
   WS_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(100),
+  // Batch jobs: where s3:// manifests are read (empty: AWS), and what a manifest may hold.
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, message: "must be an http(s):// URL" }).optional().or(z.literal("").transform(() => undefined)),
+  JOB_MAX_LINES: z.coerce.number().int().min(1).max(10_000_000).default(1_000_000),
+  JOB_MAX_LINE_BYTES: z.coerce.number().int().min(100).max(10_000_000).default(65_536),
+  // How long an ingesting process holds a job before another may take over (it renews while alive).
+  JOB_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
 });
 
 export interface RateLimit {
@@ -103,6 +109,7 @@ export type Config = {
   /** Largest graphql-ws message, in bytes. */
   wsMaxPayloadBytes: number;
   wsMaxSubscriptions: number;
+  jobs: { s3Endpoint?: string; maxLines: number; maxLineBytes: number; leaseMs: number };
 };
 
 export class ConfigError extends Error {}
@@ -142,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS),
     wsMaxPayloadBytes: parseSize(e.WS_MAX_PAYLOAD),
     wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+    jobs: { s3Endpoint: e.S3_ENDPOINT, maxLines: e.JOB_MAX_LINES, maxLineBytes: e.JOB_MAX_LINE_BYTES, leaseMs: e.JOB_LEASE_MS },
   };
 }
 

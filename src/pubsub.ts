@@ -8,12 +8,21 @@ export interface TaskEvent {
   taskId: string;
   customerId: string;
   batchId: string | null;
+  jobId: string | null;
+  status: string;
+}
+
+export interface JobEvent {
+  jobId: string;
+  customerId: string;
   status: string;
 }
 
 export type PubSubChannels = {
   /** Every task status change of one customer. */
   "customer:tasks": [customerId: string, event: TaskEvent];
+  /** A job's status or ingestion progress changed. */
+  "customer:jobs": [customerId: string, event: JobEvent];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<PubSubChannels>>;

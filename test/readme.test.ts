@@ -4,6 +4,8 @@ import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "./support/harness.js";
+import { registerCustomer } from "./support/fixtures.js";
+import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3Server } from "./support/s3.js";
 
 let service: TestService;
 beforeAll(async () => {
@@ -12,24 +14,29 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-function readmeCurlBlocks(): string[] {
+function readmeCurlBlocks(heading: string): string[] {
   const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-  const section = readme.split(/^## REST API with curl$/m)[1].split(/^## /m)[0];
+  const section = readme.split(new RegExp(`^## ${heading}$`, "m"))[1].split(/^## /m)[0];
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).filter((block) => block.includes("curl"));
 }
 
 /** Values a reader copies from one response into the next commands. */
-const CAPTURE: Record<string, string> = { api_key: "API_KEY", task_id: "TASK_ID", batch_id: "BATCH_ID", webhook_id: "WEBHOOK_ID" };
+const CAPTURE: Record<string, string> = { api_key: "API_KEY", task_id: "TASK_ID", batch_id: "BATCH_ID", webhook_id: "WEBHOOK_ID", job_id: "JOB_ID" };
+
+async function runBlock(block: string, url: string, env: Record<string, string>): Promise<string> {
+  const script = block.replaceAll("http://localhost:8081", url);
+  // Async: the server answering these requests runs in this same process.
+  const { stdout } = await promisify(execFile)("bash", ["-euo", "pipefail", "-c", script], { env, encoding: "utf8" });
+  return stdout;
+}
 
 describe("README curl examples", () => {
   it("all run as written and answer without an error", async () => {
-    const blocks = readmeCurlBlocks();
+    const blocks = readmeCurlBlocks("REST API with curl");
     expect(blocks.length).toBeGreaterThanOrEqual(8);
     const env: Record<string, string> = { PATH: process.env.PATH ?? "" };
     for (const block of blocks) {
-      const script = block.replaceAll("http://localhost:8081", service.url);
-      // Async: the server answering these requests runs in this same process.
-      const { stdout: output } = await promisify(execFile)("bash", ["-euo", "pipefail", "-c", script], { env, encoding: "utf8" });
+      const output = await runBlock(block, service.url, env);
       if (output === "" && /-X DELETE/.test(block)) continue; // 204 No Content
       let body: Record<string, unknown>;
       try {
@@ -44,5 +51,40 @@ describe("README curl examples", () => {
     }
     expect(env.API_KEY).toMatch(/^sk_sandbox_/);
     expect(env.TASK_ID).toMatch(/^tsk_/);
+  });
+
+  it("run the batch-job walkthrough against a local S3 server", async () => {
+    const s3: S3Server = await startS3Server();
+    // The manifest is on this machine: this server may fetch from private addresses.
+    const jobs = await startTestService({ env: { WORKERS: "on", S3_ENDPOINT: s3.endpoint } });
+    try {
+      await s3.put("reviews.jsonl", ['{"source":"great product"}', '{"source":"broke in a day"}'].join("\n"));
+      const customer = await registerCustomer(jobs.rest);
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? "",
+        API_KEY: customer.apiKey,
+        MANIFEST_URL: `s3://${s3.bucket}/reviews.jsonl`,
+        AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
+      };
+      const [create, status, exported, listing] = readmeCurlBlocks("Batch jobs from S3");
+      const created = JSON.parse(await runBlock(create, jobs.url, env));
+      expect(created).toMatchObject({ job_id: expect.stringMatching(/^job_/), status: "queued" });
+      env.JOB_ID = created.job_id;
+      let job = JSON.parse(await runBlock(status, jobs.url, env));
+      for (let i = 0; i < 300 && job.status !== "completed"; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        job = JSON.parse(await runBlock(status, jobs.url, env));
+      }
+      expect(job).toMatchObject({ status: "completed", counts: { total_lines: 2, tasks_created: 2 } });
+      const lines = (await runBlock(exported, jobs.url, env)).trimEnd().split("\n").map((line) => JSON.parse(line));
+      expect(lines.map((line) => line.source)).toEqual(["great product", "broke in a day"]);
+      expect(lines[0]).toHaveProperty("label-metadata.job-name", created.job_id);
+      const page = JSON.parse(await runBlock(listing, jobs.url, env));
+      expect(page.data).toHaveLength(2);
+    } finally {
+      await jobs.close();
+      await s3.close();
+    }
   });
 });

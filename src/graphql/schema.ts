@@ -7,6 +7,7 @@ import "./customers.js";
 import "./tasks.js";
 import "./labeling.js";
 import "./webhooks.js";
+import "./jobs.js";
 
 export const schema = builder.toSchema();
 

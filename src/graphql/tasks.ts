@@ -120,6 +120,7 @@ const BatchSubmissionRef = builder
       batchId: t.exposeID("batchId"),
       taskCount: t.exposeInt("taskCount"),
       duplicateCount: t.exposeInt("duplicateCount"),
+      taskIds: t.exposeIDList("taskIds", { description: "The task of each item, in input order." }),
       status: t.exposeString("status"),
       batch: t.withAuth({ customer: true }).field({
         type: BatchRef,

@@ -11,22 +11,33 @@ const DOMAIN_NAME_OF = new Map([
   ["min_confidence", "minConfidence"],
   ["external_id", "externalId"],
   ["gold_answer", "goldAnswer"],
+  ["manifest_url", "manifestUrl"],
+  ["s3_credentials", "s3Credentials"],
+  ["access_key_id", "accessKeyId"],
+  ["secret_access_key", "secretAccessKey"],
+  ["session_token", "sessionToken"],
 ]);
 const REST_NAME_OF = new Map([...DOMAIN_NAME_OF].map(([rest, domain]) => [domain, rest]));
 const DOMAIN_NAMES = new RegExp(`\\b(${[...REST_NAME_OF.keys()].join("|")})\\b`, "g");
 
 /**
- * A request object with its documented field names mapped to the domain's. A
- * domain name sent to REST is as unknown as any other undocumented field.
- * Anything but a plain object is left for the domain to refuse.
+ * A request object with its documented field names mapped to the domain's
+ * (also inside the `nested` objects it holds). A domain name sent to REST is
+ * as unknown as any other undocumented field. Anything but a plain object is
+ * left for the domain to refuse.
  */
-export function toDomainFields(body: unknown, path = "(body)"): unknown {
+export function toDomainFields(body: unknown, path = "(body)", nested: string[] = []): unknown {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
   const undocumented = Object.keys(body).filter((key) => REST_NAME_OF.has(key));
   if (undocumented.length) {
     throw ValidationError.of([{ path, message: `Unrecognized key${undocumented.length > 1 ? "s" : ""}: ${undocumented.map((key) => `"${key}"`).join(", ")}` }]);
   }
-  return Object.fromEntries(Object.entries(body).map(([key, value]) => [DOMAIN_NAME_OF.get(key) ?? key, value]));
+  return Object.fromEntries(
+    Object.entries(body).map(([key, value]) => [
+      DOMAIN_NAME_OF.get(key) ?? key,
+      nested.includes(key) ? toDomainFields(value, path === "(body)" ? key : `${path}.${key}`) : value,
+    ]),
+  );
 }
 
 /** The same error with domain field names (in paths and messages) replaced by the documented ones. */

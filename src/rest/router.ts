@@ -9,6 +9,7 @@ import { authenticate, customersOnly } from "./auth.js";
 import { restErrors } from "./errors.js";
 import { customerRoutes, publicCustomerRoutes } from "./customers.js";
 import { healthRoutes } from "./health.js";
+import { jobRoutes } from "./jobs.js";
 import { taskRoutes } from "./tasks.js";
 import { webhookRoutes } from "./webhooks.js";
 
@@ -22,6 +23,7 @@ export function restApp(deps: Deps): Koa {
   customerRoutes(customerRouter, deps);
   taskRoutes(customerRouter, deps);
   webhookRoutes(customerRouter, deps);
+  jobRoutes(customerRouter, deps);
 
   const app = new Koa();
   app.use(restErrors(deps.logger));

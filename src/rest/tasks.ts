@@ -1,10 +1,42 @@
 import type Router from "@koa/router";
+import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { acceptedBatchView, acceptedTaskView, batchView, taskResultView, taskView } from "../domain/representations/index.js";
-import { batchStatusCounts, cancelTask, getBatch, getTask, submitBatch, submitTask } from "../domain/tasks/index.js";
+import { parseInput } from "../domain/shared/index.js";
+import {
+  batchStatusCounts,
+  cancelTask,
+  getBatch,
+  getTask,
+  listTasks,
+  submitBatch,
+  submitTask,
+  TASK_STATUSES,
+  TASK_TYPES,
+  type TaskFilter,
+} from "../domain/tasks/index.js";
 import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
+import { pageBody, pageQuery, pageRequest, single } from "./listing.js";
 import { respondIdempotently } from "./respond.js";
+
+const filterSchema = z.object({
+  batch_id: z.string().max(100).optional(),
+  job_id: z.string().max(100).optional(),
+  status: z.enum(TASK_STATUSES, { message: `must be one of ${TASK_STATUSES.join(", ")}` }).optional(),
+  type: z.enum(TASK_TYPES, { message: `must be one of ${TASK_TYPES.join(", ")}` }).optional(),
+});
+
+/** The filters of GET /v1/tasks; 400 naming the parameter when one is wrong. */
+function taskFilter(query: Record<string, unknown>): TaskFilter {
+  const parsed = parseInput(filterSchema, {
+    batch_id: single(query.batch_id),
+    job_id: single(query.job_id),
+    status: single(query.status),
+    type: single(query.type),
+  });
+  return { batchId: parsed.batch_id, jobId: parsed.job_id, status: parsed.status, type: parsed.type };
+}
 
 export function taskRoutes(router: Router, deps: Deps) {
   router.post("/tasks", async (ctx) => {
@@ -21,6 +53,20 @@ export function taskRoutes(router: Router, deps: Deps) {
       status: 202,
       body: acceptedBatchView(await submitBatch(deps, actor, batchInDomainFields(ctx.request.body))),
     }));
+  });
+
+  router.get("/tasks", async (ctx) => {
+    const filter = taskFilter(ctx.query);
+    const page = pageRequest(ctx.query);
+    ctx.body = pageBody(await listTasks(deps, customerOf(ctx), filter, "newest_first", pageQuery(page)), page, taskView);
+  });
+
+  router.get("/batches/:id/tasks", async (ctx) => {
+    const actor = customerOf(ctx);
+    const batch = await getBatch(deps, actor, ctx.params.id);
+    const page = pageRequest(ctx.query);
+    // A batch reads in the order it was submitted.
+    ctx.body = pageBody(await listTasks(deps, actor, { batchId: batch.id }, "oldest_first", pageQuery(page)), page, taskView);
   });
 
   router.get("/tasks/:id", async (ctx) => {

@@ -19,7 +19,12 @@ describe("POST /v1/tasks/batch", () => {
       { apiKey },
     );
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ batch_id: expect.stringMatching(/^bat_[0-9a-z]{26}$/), task_count: 1, status: "accepted" });
+    expect(res.body).toEqual({
+      batch_id: expect.stringMatching(/^bat_[0-9a-z]{26}$/),
+      task_count: 1,
+      status: "accepted",
+      task_ids: [expect.stringMatching(/^tsk_/)],
+    });
     const batch = await service.rest.get(`/v1/batches/${res.body.batch_id}`, { apiKey });
     expect(batch.body).toMatchObject({ batch_id: res.body.batch_id, task_count: 1, counts: { pending: 1, completed: 0 } });
   });

@@ -1,6 +1,6 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
-import type { Batch, Task, Webhook } from "../../generated/prisma/client.js";
+import type { Batch, Job, Task, Webhook } from "../../generated/prisma/client.js";
 import type { Profile, Registration } from "../accounts/index.js";
 import { isFinal, type StatusCounts } from "../tasks/statuses.js";
 import type { BatchSubmission } from "../tasks/submission.js";
@@ -46,8 +46,12 @@ export function acceptedBatchView(batch: BatchSubmission) {
     task_count: batch.taskCount,
     status: batch.status,
     ...(batch.duplicateCount ? { duplicate_count: batch.duplicateCount } : {}),
+    // Large batches are read with GET /v1/batches/{id}/tasks instead.
+    ...(batch.taskIds.length <= MAX_LISTED_TASK_IDS ? { task_ids: batch.taskIds } : {}),
   };
 }
+
+const MAX_LISTED_TASK_IDS = 1_000;
 
 /** GET /v1/tasks/{id}; the data of a task.failed event. */
 export function taskView(task: Task) {
@@ -124,5 +128,62 @@ export function webhookView(webhook: Webhook, generatedSecret?: string) {
     created_at: webhook.createdAt.toISOString(),
     // Only when the server generated it: shown this once.
     ...(generatedSecret ? { secret: generatedSecret } : {}),
+  };
+}
+
+/** 202 of POST /v1/jobs. */
+export function acceptedJobView(job: Job) {
+  return { job_id: job.id, status: job.status, created_at: job.createdAt.toISOString() };
+}
+
+/** GET /v1/jobs/{id}; the data of job.completed and job.failed events. */
+export function jobView(job: Job, counts: StatusCounts) {
+  const ended = counts.completed + counts.failed + counts.canceled;
+  const progress = job.status === "completed" ? 1 : job.validLines > 0 ? ended / job.validLines : 0;
+  return {
+    job_id: job.id,
+    status: job.status,
+    manifest_url: job.manifestUrl,
+    counts: {
+      total_lines: job.totalLines,
+      tasks_created: job.tasksCreated,
+      invalid_lines: job.invalidLines,
+      completed: counts.completed,
+      failed: counts.failed,
+      canceled: counts.canceled,
+    },
+    progress: Math.round(progress * 10_000) / 10_000,
+    line_errors: job.lineErrors,
+    ...(job.failureCode ? { failure_code: job.failureCode, failure_reason: job.failureReason } : {}),
+    created_at: job.createdAt.toISOString(),
+    updated_at: job.updatedAt.toISOString(),
+    completed_at: iso(job.completedAt),
+  };
+}
+
+/** The attribute that holds the label in an export line, Ground Truth style. */
+const LABEL_ATTRIBUTE = "label";
+
+/**
+ * One line of GET /v1/jobs/{id}/export: the manifest line as given, plus the
+ * label and its "<attr>-metadata" (SageMaker Ground Truth's output manifest).
+ */
+export function exportLineView(task: Task, jobId: string) {
+  const result = task.result as Record<string, unknown> | null;
+  return {
+    ...(task.manifestLine as Record<string, unknown>),
+    [LABEL_ATTRIBUTE]: result && "label" in result ? result.label : result,
+    [`${LABEL_ATTRIBUTE}-metadata`]: {
+      ...(result && "label" in result ? { "class-name": result.label } : {}),
+      confidence: task.confidence,
+      type: `asg-refinery/${task.type}`,
+      "job-name": jobId,
+      "human-annotated": task.workforce === "human" ? "yes" : "no",
+      "creation-date": iso(task.completedAt),
+      status: task.status,
+      ...(task.failureReason ? { "failure-reason": task.failureReason } : {}),
+    },
+    task_id: task.id,
+    judgments: task.judgmentCount,
   };
 }

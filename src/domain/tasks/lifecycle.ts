@@ -17,11 +17,12 @@ import { recordEvent, type EventType } from "../webhooks/index.js";
 import { isFinal, OPEN_STATUSES, statusCounts, type StatusCounts, type TaskStatus } from "./statuses.js";
 
 /** Tells subscribers (GraphQL, all processes) that a task's status changed; call after commit. */
-export async function publishTaskStatus(deps: Pick<Deps, "pubsub">, task: Pick<Task, "id" | "customerId" | "batchId" | "status">) {
+export async function publishTaskStatus(deps: Pick<Deps, "pubsub">, task: Pick<Task, "id" | "customerId" | "batchId" | "jobId" | "status">) {
   deps.pubsub.publish("customer:tasks", task.customerId, {
     taskId: task.id,
     customerId: task.customerId,
     batchId: task.batchId,
+    jobId: task.jobId,
     status: task.status,
   });
 }
@@ -84,6 +85,8 @@ async function endTask(tx: Tx, task: Task, status: "completed" | "failed" | "can
     await recordEvent(tx, ended.customerId, event, payload, { callbackUrl: ended.callbackUrl });
   }
   if (ended.batchId) await completeBatchIfDone(tx, ended.batchId);
+  // A job completes by the jobs worker's sweep, not here: locking the job row
+  // at each of its 10,000 tasks' ends serialized (and deadlocked) the crowd.
   return ended;
 }
 
@@ -92,10 +95,36 @@ async function completeBatchIfDone(tx: Tx, batchId: string) {
   // each counted the other as still open and nobody completed the batch.
   // (Locked last, after the task, customer and annotators: the global lock order.)
   await tx.$queryRaw`SELECT id FROM batches WHERE id = ${batchId} FOR UPDATE`;
-  const counts = await batchStatusCounts(tx, batchId);
-  if (OPEN_STATUSES.some((status) => counts[status] > 0)) return;
+  if (await hasOpenTask(tx, { batchId })) return;
   const batch = await tx.batch.update({ where: { id: batchId }, data: { status: "completed", completedAt: new Date() } });
-  await recordEvent(tx, batch.customerId, "batch.completed", batchView(batch, counts));
+  await recordEvent(tx, batch.customerId, "batch.completed", batchView(batch, await batchStatusCounts(tx, batchId)));
+}
+
+/** One index probe (batch or job, status): cheap at every task's end, however large the group. */
+export async function hasOpenTask(tx: Pick<Tx, "task">, group: { batchId: string } | { jobId: string }): Promise<boolean> {
+  const open = await tx.task.findFirst({ where: { ...group, status: { in: [...OPEN_STATUSES] } }, select: { id: true } });
+  return open !== null;
+}
+
+/**
+ * Cancels a job's open tasks at once (the job failed or was canceled): their
+ * labels go back to the quota and their assignments are released. Returns how
+ * many labels were refunded. No per-task events: the job's own event says it.
+ */
+export async function cancelJobTasks(tx: Tx, jobId: string, customerId: string): Promise<number> {
+  const canceled = await tx.$queryRaw<{ id: string; billable: boolean }[]>`
+    UPDATE tasks SET status = 'canceled', completed_at = now(), updated_at = now()
+    WHERE job_id = ${jobId} AND status IN ('pending', 'in_progress') RETURNING id, billable`;
+  if (canceled.length === 0) return 0;
+  await tx.assignment.updateMany({ where: { taskId: { in: canceled.map((t) => t.id) }, status: "active" }, data: { status: "released" } });
+  const refund = canceled.filter((t) => t.billable).length;
+  if (refund > 0) await tx.customer.update({ where: { id: customerId }, data: { labelsUsed: { decrement: refund } } });
+  return refund;
+}
+
+export async function jobTaskCounts(prisma: Pick<Tx, "task">, jobId: string): Promise<StatusCounts> {
+  const groups = await prisma.task.groupBy({ by: ["status"], where: { jobId }, _count: { _all: true } });
+  return statusCounts(groups.map((group) => ({ status: group.status, count: group._count._all })));
 }
 
 export async function batchStatusCounts(prisma: Pick<Tx, "task">, batchId: string): Promise<StatusCounts> {

@@ -22,6 +22,7 @@ export interface TaskFilter {
   status?: TaskStatus;
   type?: TaskType;
   batchId?: string;
+  jobId?: string;
 }
 
 /** A customer's tasks, newest first by default; `query` carries the GraphQL selection and cursor. */
@@ -39,6 +40,7 @@ export function listTasks(
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.type ? { type: filter.type } : {}),
       ...(filter.batchId ? { batchId: filter.batchId } : {}),
+      ...(filter.jobId ? { jobId: filter.jobId } : {}),
     },
     orderBy: { id: order === "oldest_first" ? "asc" : "desc" },
   } as Prisma.TaskFindManyArgs);

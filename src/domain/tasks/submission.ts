@@ -41,6 +41,8 @@ export interface BatchSubmission {
   /** Items whose externalId already existed: not created again. */
   duplicateCount: number;
   status: "accepted";
+  /** The task of each item, in input order. */
+  taskIds: string[];
 }
 
 /** POST /v1/tasks/batch, submitBatch. All-or-nothing: one bad item rejects the batch. */
@@ -77,8 +79,8 @@ export async function submitBatch(deps: Deps, actor: CustomerActor, input: unkno
   }
   await assertSafeCallbackUrls(deps, tasks, (index) => `tasks[${index}].callbackUrl`);
   const batchId = newId("bat");
-  const { createdCount, existing } = await insertTasks(deps, actor, tasks, batchId);
-  return { batchId, taskCount: createdCount, duplicateCount: existing.length, status: "accepted" };
+  const { createdCount, existing, taskIds } = await insertTasks(deps, actor, tasks, batchId);
+  return { batchId, taskCount: createdCount, duplicateCount: existing.length, status: "accepted", taskIds };
 }
 
 /**
@@ -106,45 +108,22 @@ async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], b
       const existing = externalIds.length
         ? await tx.task.findMany({ where: { customerId: actor.customerId, externalId: { in: externalIds } } })
         : [];
-      const known = new Set(existing.map((t) => t.externalId));
-      const fresh = tasks.filter((t) => t.externalId === null || !known.has(t.externalId));
+      const existingIds = new Map(existing.map((t) => [t.externalId, t.id]));
+      const fresh = tasks.filter((t) => t.externalId === null || !existingIds.has(t.externalId));
       const billable = fresh.filter((t) => t.goldAnswer === null).length;
-      if (billable > 0) {
-        const charged = await tx.$executeRaw`
-          UPDATE customers SET labels_used = labels_used + ${billable}, updated_at = now()
-          WHERE id = ${actor.customerId} AND labels_used + ${billable} <= label_quota`;
-        if (charged === 0) {
-          const customer = await tx.customer.findUniqueOrThrow({ where: { id: actor.customerId } });
-          throw new QuotaExceededError(billable, Math.max(0, customer.labelQuota - customer.labelsUsed));
-        }
-      }
+      if (billable > 0) await chargeQuota(tx, actor.customerId, billable);
       if (batchId !== null) {
         await tx.batch.create({
           data: { id: batchId, customerId: actor.customerId, taskCount: fresh.length, status: fresh.length ? "pending" : "completed" },
         });
       }
-      const rows = fresh.map((t) => ({
-        id: newId("tsk"),
-        customer_id: actor.customerId,
-        batch_id: batchId,
-        type: t.type,
-        data_url: t.dataUrl,
-        data: t.data,
-        label_spec: t.labelSpec,
-        metadata: t.metadata ?? null,
-        priority: t.priority,
-        callback_url: t.callbackUrl,
-        replication: t.replication,
-        min_confidence: t.minConfidence,
-        external_id: t.externalId,
-        gold_answer: t.goldAnswer,
-        billable: t.goldAnswer === null,
-        workforce: actor.tier === "sandbox" ? "simulated" : "human",
-        target_judgments: t.replication,
-      }));
+      const rows = fresh.map((t) => taskRow(actor, t, { batchId }));
       await insertTaskRows(tx, rows);
+      // Input order: a repeated externalId stands for the task that has it.
+      const freshIds = rows.map((row) => row.id);
+      const taskIds = tasks.map((t) => (t.externalId !== null && existingIds.get(t.externalId)) || freshIds.shift()!);
       const created = rows.length === 1 && batchId === null ? await tx.task.findUniqueOrThrow({ where: { id: rows[0].id } }) : undefined;
-      return { created, createdCount: rows.length, existing };
+      return { created, createdCount: rows.length, existing, taskIds };
     });
   } catch (error) {
     // Two requests racing with the same new externalId: the loser learns which task won.
@@ -155,21 +134,69 @@ async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], b
   }
 }
 
+/** Charges `labels` to the customer's quota, or throws quota_exceeded with the numbers (nothing charged). */
+export async function chargeQuota(tx: Tx, customerId: string, labels: number): Promise<void> {
+  const charged = await tx.$executeRaw`
+    UPDATE customers SET labels_used = labels_used + ${labels}, updated_at = now()
+    WHERE id = ${customerId} AND labels_used + ${labels} <= label_quota`;
+  if (charged === 0) {
+    const customer = await tx.customer.findUniqueOrThrow({ where: { id: customerId } });
+    throw new QuotaExceededError(labels, Math.max(0, customer.labelQuota - customer.labelsUsed));
+  }
+}
+
+/** Where a new task belongs: a batch, or a job's manifest line. */
+export interface TaskPlacement {
+  batchId?: string | null;
+  job?: { id: string; line: number; manifestLine: unknown };
+}
+
+export type TaskRow = ReturnType<typeof taskRow>;
+
+export function taskRow(actor: CustomerActor, t: NewTask, placement: TaskPlacement = {}) {
+  return {
+    id: newId("tsk"),
+    customer_id: actor.customerId,
+    batch_id: placement.batchId ?? null,
+    job_id: placement.job?.id ?? null,
+    job_line: placement.job?.line ?? null,
+    manifest_line: placement.job?.manifestLine ?? null,
+    type: t.type,
+    data_url: t.dataUrl,
+    data: t.data,
+    label_spec: t.labelSpec,
+    metadata: t.metadata ?? null,
+    priority: t.priority,
+    callback_url: t.callbackUrl,
+    replication: t.replication,
+    min_confidence: t.minConfidence,
+    external_id: t.externalId,
+    gold_answer: t.goldAnswer,
+    billable: t.goldAnswer === null,
+    workforce: actor.tier === "sandbox" ? "simulated" : "human",
+    target_judgments: t.replication,
+  };
+}
+
 /**
  * One statement for any number of rows: the rows travel as one JSON parameter
  * and PostgreSQL unpacks them (Prisma's createMany took 12 s for 10,000 rows).
+ * A job's line that already has its task is skipped. Returns the rows inserted.
  */
-async function insertTaskRows(tx: Tx, rows: Record<string, unknown>[]) {
-  if (rows.length === 0) return;
-  await tx.$executeRaw`
-    INSERT INTO tasks (id, customer_id, batch_id, type, status, data_url, data, label_spec, metadata, priority, callback_url,
-                       replication, min_confidence, external_id, gold_answer, billable, workforce, target_judgments, updated_at)
-    SELECT id, customer_id, batch_id, type, 'pending', data_url, data, label_spec, NULLIF(metadata, 'null'), priority, callback_url,
-           replication, min_confidence, external_id, NULLIF(gold_answer, 'null'), billable, workforce, target_judgments, now()
+export async function insertTaskRows(tx: Tx, rows: TaskRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  return tx.$executeRaw`
+    INSERT INTO tasks (id, customer_id, batch_id, job_id, job_line, manifest_line, type, status, data_url, data, label_spec, metadata,
+                       priority, callback_url, replication, min_confidence, external_id, gold_answer, billable, workforce,
+                       target_judgments, updated_at)
+    SELECT id, customer_id, batch_id, job_id, job_line, NULLIF(manifest_line, 'null'), type, 'pending', data_url, data, label_spec,
+           NULLIF(metadata, 'null'), priority, callback_url, replication, min_confidence, external_id, NULLIF(gold_answer, 'null'),
+           billable, workforce, target_judgments, now()
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
-      id text, customer_id text, batch_id text, type text, data_url text, data text, label_spec jsonb, metadata jsonb,
-      priority int, callback_url text, replication int, min_confidence float8, external_id text, gold_answer jsonb,
-      billable boolean, workforce text, target_judgments int)`;
+      id text, customer_id text, batch_id text, job_id text, job_line int, manifest_line jsonb, type text, data_url text, data text,
+      label_spec jsonb, metadata jsonb, priority int, callback_url text, replication int, min_confidence float8, external_id text,
+      gold_answer jsonb, billable boolean, workforce text, target_judgments int)
+    ON CONFLICT (job_id, job_line) DO NOTHING`;
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -12,4 +12,4 @@ export {
 } from "./registration.js";
 export { attemptDelivery, claimDueDelivery, type DeliveryPolicy } from "./delivery.js";
 export { callbackSecret } from "./signing.js";
-export { assertSafeTarget } from "./targets.js";
+export { assertSafeTarget, guardedLookup, refusedLiteralTarget } from "./targets.js";

@@ -1,0 +1,110 @@
+// What a customer asks of a job, and how each manifest line becomes a task:
+// {"source-ref": "s3://…"} or {"data_url": "…"} label a file by URL,
+// {"source": "text"} labels inline text; other keys ride along to the export.
+import { z } from "zod";
+import type { Job } from "../../generated/prisma/client.js";
+import { httpUrl, metadataObject, type Tier } from "../shared/index.js";
+import { checkTask, TASK_TYPE_DEFINITIONS, TASK_TYPES, type NewTask, type TaskType } from "../tasks/index.js";
+import { isS3Url, objectUrl, type S3Credentials } from "./manifest.js";
+
+const credentialsSchema = z
+  .object({
+    accessKeyId: z.string().min(1, "must not be empty").max(128),
+    secretAccessKey: z.string().min(1, "must not be empty").max(256),
+    sessionToken: z.string().min(1).max(4096).optional(),
+    region: z.string().regex(/^[a-z0-9-]{2,32}$/, "must be an AWS region such as us-east-1").default("us-east-1"),
+  })
+  .strict();
+
+export const jobInputSchema = z
+  .object({
+    manifestUrl: z
+      .string()
+      .max(2048, "must be at most 2048 characters")
+      .refine((value) => isS3Url(value) || httpUrl.safeParse(value).success, "must be s3://bucket/key or an http(s):// URL"),
+    labelSpec: z.custom<unknown>((value) => value !== undefined, "is required"),
+    s3Credentials: credentialsSchema.optional(),
+    type: z.enum(TASK_TYPES, { message: `must be one of ${TASK_TYPES.join(", ")}` }).optional(),
+    replication: z.number().int().min(1).max(10).optional(),
+    priority: z.number().int().min(0).max(10).optional(),
+    callbackUrl: httpUrl.optional(),
+  })
+  .strict();
+
+export type JobInput = z.output<typeof jobInputSchema>;
+export type { S3Credentials };
+
+/** What a line labels: a file by URL, or inline text. */
+type DataKind = "url" | "text";
+
+/**
+ * The type a line's task gets when the job names none: from the label_spec's
+ * shape, and for single-choice questions from the data (a URL is an image).
+ */
+export function inferTaskType(labelSpec: unknown, data: DataKind): TaskType | undefined {
+  const spec = (labelSpec ?? {}) as Record<string, unknown>;
+  if ("classes" in spec) return "bounding_box";
+  if ("entity_types" in spec) return "named_entity";
+  if ("min" in spec || "max" in spec) return "multi_label_classification";
+  if ("options" in spec) return data === "url" ? "image_classification" : "text_classification";
+  return undefined;
+}
+
+/** The label_spec must fit the job's type (or the type its shape implies). */
+export function labelSpecProblem(input: JobInput): string | undefined {
+  const type = input.type ?? inferTaskType(input.labelSpec, "url");
+  if (!type) return "needs options, classes or entity_types (or give type)";
+  const parsed = TASK_TYPE_DEFINITIONS[type].spec.safeParse(input.labelSpec);
+  return parsed.success ? undefined : `${parsed.error.issues[0].path.join(".") || "(spec)"}: ${parsed.error.issues[0].message}`;
+}
+
+const lineSchema = z
+  .object({
+    "source-ref": z.string().max(2048).optional(),
+    source: z.string().optional(),
+    data_url: z.string().max(2048).optional(),
+    metadata: metadataObject.optional(),
+  })
+  .passthrough();
+
+export type LineOutcome = { task: NewTask; manifestLine: Record<string, unknown> } | { problem: string };
+
+/** One manifest line → the task it asks for, or why it cannot be one. */
+export function taskFromLine(text: string | null, job: Job, tier: Tier, options: { s3Endpoint?: string; maxLineBytes: number }): LineOutcome {
+  if (text === null) return { problem: `line is longer than ${options.maxLineBytes} bytes` };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: "not valid JSON" };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return { problem: "not a JSON object" };
+  const line = lineSchema.safeParse(value);
+  if (!line.success) return { problem: `${line.error.issues[0].path.join(".")}: ${line.error.issues[0].message}` };
+  const sources = (["source-ref", "source", "data_url"] as const).filter((key) => line.data[key] !== undefined);
+  if (sources.length !== 1) return { problem: "unknown shape: give exactly one of source-ref, source or data_url" };
+
+  const ref = line.data["source-ref"];
+  const dataUrl = ref !== undefined ? (isS3Url(ref) ? objectUrl(ref, "us-east-1", options.s3Endpoint).href : ref) : line.data.data_url;
+  const data = line.data.source;
+  const type = (job.type as TaskType | null) ?? inferTaskType(job.labelSpec, dataUrl !== undefined ? "url" : "text");
+  const checked = checkTask(
+    {
+      type,
+      ...(dataUrl !== undefined ? { dataUrl } : { data }),
+      labelSpec: job.labelSpec,
+      ...(line.data.metadata ? { metadata: line.data.metadata } : {}),
+      ...(job.replication !== null ? { replication: job.replication } : {}),
+      ...(job.priority !== null ? { priority: job.priority } : {}),
+      ...(job.callbackUrl !== null ? { callbackUrl: job.callbackUrl } : {}),
+    },
+    tier,
+    [],
+  );
+  if (!checked.task) {
+    const [first] = checked.problems;
+    const field = ref !== undefined && first.path === "dataUrl" ? "source-ref" : first.path === "dataUrl" ? "data_url" : first.path === "data" ? "source" : first.path;
+    return { problem: `${field}: ${first.message}` };
+  }
+  return { task: checked.task, manifestLine: value as Record<string, unknown> };
+}

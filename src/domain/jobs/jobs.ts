@@ -1,0 +1,139 @@
+// Batch jobs as customers see them: create (validated, URL checked against
+// SSRF, credentials sealed), read, list, cancel, and follow live.
+import { transaction } from "../../db/transaction.js";
+import type { Deps } from "../../deps.js";
+import type { Job, Prisma } from "../../generated/prisma/client.js";
+import type { JobEvent, TaskEvent } from "../../pubsub.js";
+import { ConflictError, newId, NotFoundError, parseInput, secretBox, ValidationError, type CustomerActor } from "../shared/index.js";
+import { jobTaskCounts, type StatusCounts } from "../tasks/index.js";
+import { assertSafeTarget } from "../webhooks/index.js";
+import { endJob, publishJob } from "./ingestion.js";
+import { jobInputSchema, labelSpecProblem } from "./job-input.js";
+import { isS3Url, objectUrl } from "./manifest.js";
+
+/** POST /v1/jobs, createJob: queued for a worker to ingest. */
+export async function createJob(deps: Pick<Deps, "prisma" | "config" | "pubsub">, actor: CustomerActor, input: unknown): Promise<Job> {
+  const value = parseInput(jobInputSchema, input);
+  const specProblem = labelSpecProblem(value);
+  if (specProblem) throw ValidationError.of([{ path: "labelSpec", message: specProblem }]);
+  const fetchedFrom = isS3Url(value.manifestUrl)
+    ? objectUrl(value.manifestUrl, value.s3Credentials?.region ?? "us-east-1", deps.config.jobs.s3Endpoint)
+    : new URL(value.manifestUrl);
+  await assertSafeTarget(fetchedFrom, deps.config.allowPrivateWebhookTargets, "manifestUrl");
+  if (value.callbackUrl) await assertSafeTarget(new URL(value.callbackUrl), deps.config.allowPrivateWebhookTargets, "callbackUrl");
+  const job = await deps.prisma.job.create({
+    data: {
+      id: newId("job"),
+      customerId: actor.customerId,
+      status: "queued",
+      manifestUrl: value.manifestUrl,
+      type: value.type ?? null,
+      labelSpec: value.labelSpec as Prisma.InputJsonValue,
+      replication: value.replication ?? null,
+      priority: value.priority ?? null,
+      callbackUrl: value.callbackUrl ?? null,
+      // Encrypted, and only until the job no longer reads its manifest.
+      credentialsSealed: value.s3Credentials ? secretBox(deps.config.serverSecret).seal(JSON.stringify(value.s3Credentials)) : null,
+    },
+  });
+  publishJob(deps, job);
+  return job;
+}
+
+export async function getJob(deps: Pick<Deps, "prisma">, actor: CustomerActor, jobId: string): Promise<Job> {
+  const job = await deps.prisma.job.findFirst({ where: { id: jobId, customerId: actor.customerId } });
+  if (!job) throw new NotFoundError(`job ${jobId}`);
+  return job;
+}
+
+/** A job with the counts of its tasks by status (what its representation shows). */
+export async function getJobWithCounts(deps: Pick<Deps, "prisma">, actor: CustomerActor, jobId: string): Promise<{ job: Job; counts: StatusCounts }> {
+  const job = await getJob(deps, actor, jobId);
+  return { job, counts: await jobTaskCounts(deps.prisma, job.id) };
+}
+
+/** A customer's jobs, newest first; `query` carries the cursor and page size. */
+export function listJobs(deps: Pick<Deps, "prisma">, actor: CustomerActor, query: { take?: number; skip?: number; cursor?: Prisma.JobWhereUniqueInput }) {
+  return deps.prisma.job.findMany({ ...query, where: { customerId: actor.customerId }, orderBy: { id: "desc" } });
+}
+
+/** POST /v1/jobs/{id}/cancel: stops ingestion, cancels open tasks, refunds what was not labeled. */
+export async function cancelJob(deps: Pick<Deps, "prisma" | "pubsub">, actor: CustomerActor, jobId: string): Promise<Job> {
+  await getJob(deps, actor, jobId);
+  const ended = await transaction(deps.prisma, (tx) => endJob(tx, jobId, "canceled"));
+  const job = await getJob(deps, actor, jobId);
+  if (!ended) throw new ConflictError("job_not_cancelable", `job ${jobId} is already ${job.status}`);
+  publishJob(deps, job);
+  return job;
+}
+
+/** At most this many updates per second reach a jobProgress subscriber. */
+const UPDATES_PER_SECOND = 4;
+
+/**
+ * jobProgress: the job now, then again after every change (its own or one of
+ * its tasks'), at most a few times a second; ends once the job has ended.
+ * Subscribed before the first read, so no change falls between them.
+ */
+export async function followJob(deps: Pick<Deps, "prisma" | "pubsub">, actor: CustomerActor, jobId: string): Promise<AsyncIterable<{ job: Job; counts: StatusCounts }>> {
+  await getJob(deps, actor, jobId);
+  const changes = mergeChanges(
+    deps.pubsub.subscribe("customer:jobs", actor.customerId),
+    deps.pubsub.subscribe("customer:tasks", actor.customerId),
+    (event) => ("taskId" in event ? event.jobId === jobId : event.jobId === jobId),
+  );
+  return (async function* () {
+    try {
+      let last = 0;
+      for (;;) {
+        const current = await getJobWithCounts(deps, actor, jobId);
+        yield current;
+        if (["completed", "failed", "canceled"].includes(current.job.status)) return;
+        if (!(await changes.next())) return;
+        const wait = last + 1000 / UPDATES_PER_SECOND - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        last = Date.now();
+        changes.drain();
+      }
+    } finally {
+      changes.close();
+    }
+  })();
+}
+
+/** Both event streams as one "something changed" signal; events that pile up count once. */
+function mergeChanges(
+  jobs: AsyncIterable<JobEvent>,
+  tasks: AsyncIterable<TaskEvent>,
+  relevant: (event: JobEvent | TaskEvent) => boolean,
+) {
+  let pending = false;
+  let closed = false;
+  let wake: ((more: boolean) => void) | undefined;
+  const iterators = [jobs[Symbol.asyncIterator](), tasks[Symbol.asyncIterator]()] as AsyncIterator<JobEvent | TaskEvent>[];
+  for (const iterator of iterators) {
+    void (async () => {
+      for (let next = await iterator.next(); !next.done && !closed; next = await iterator.next()) {
+        if (!relevant(next.value)) continue;
+        pending = true;
+        wake?.(true);
+      }
+    })();
+  }
+  return {
+    next: () =>
+      new Promise<boolean>((resolve) => {
+        if (closed) return resolve(false);
+        if (pending) return resolve(true);
+        wake = resolve;
+      }),
+    drain: () => {
+      pending = false;
+    },
+    close: () => {
+      closed = true;
+      wake?.(false);
+      for (const iterator of iterators) void iterator.return?.();
+    },
+  };
+}
