@@ -6,10 +6,12 @@ import { registerCustomer, type Customer } from "../support/fixtures.js";
 import { makeLive } from "../support/annotators.js";
 import { S3_ACCESS_KEY_ID, S3_REGION, S3_SECRET_ACCESS_KEY, startS3Server, type S3Server } from "../support/s3.js";
 import { subscribe, wsClient } from "../support/ws.js";
+import { startReceiver, type Receiver } from "../support/receiver.js";
 
 let service: TestService;
 let s3: S3Server;
 let customer: Customer;
+let receiver: Receiver;
 const CREDENTIALS = { access_key_id: S3_ACCESS_KEY_ID, secret_access_key: S3_SECRET_ACCESS_KEY, region: S3_REGION };
 const SENTIMENT = { question: "Sentiment?", options: ["pos", "neg"] };
 /**
@@ -21,7 +23,8 @@ const E2E_LINES = Number(process.env.JOBS_E2E_LINES ?? 2_000);
 
 beforeAll(async () => {
   s3 = await startS3Server();
-  service = await startTestService({ env: { WORKERS: "on", S3_ENDPOINT: s3.endpoint } });
+  receiver = await startReceiver();
+  service = await startTestService({ env: { WORKERS: "on", S3_ENDPOINT: s3.endpoint, JOB_MAX_LINE_BYTES: "2000" } });
   customer = await registerCustomer(service.rest, "Jobs Co");
   // An operator raises the sandbox quota for a big manifest.
   const raised = await service.graphql(
@@ -34,6 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service.close();
   await s3.close();
+  await receiver.close();
 });
 
 const textLines = (count: number, from = 1) => Array.from({ length: count }, (_, i) => JSON.stringify({ source: `review ${from + i}`, id: from + i })).join("\n") + "\n";
@@ -65,6 +69,9 @@ async function exportLines(jobId: string) {
 
 describe("batch jobs", () => {
   it("fails with s3_access_denied for a wrong secret and manifest_not_found for a missing object", async () => {
+    const watcher = await registerCustomer(service.rest, "Watcher Co");
+    const hook = await service.rest.post("/v1/webhooks", { callback_url: receiver.url, events: ["job.failed", "job.completed"] }, { apiKey: watcher.apiKey });
+    expect(hook.status).toBe(201);
     await s3.put("small.jsonl", textLines(3));
     const wrongSecret = await createJob({
       manifest_url: `${s3.endpoint}/${s3.bucket}/small.jsonl`,
@@ -76,6 +83,12 @@ describe("batch jobs", () => {
     expect(await waitForJob(missing, ["failed", "completed"])).toMatchObject({ status: "failed", failure_code: "manifest_not_found" });
     const stored = await service.deps.prisma.job.findUniqueOrThrow({ where: { id: wrongSecret } });
     expect(stored.credentialsSealed).toBeNull();
+
+    // The same as a webhook event, with the job's representation.
+    const watched = await createJob({ manifest_url: `s3://${s3.bucket}/nowhere-else.jsonl`, label_spec: SENTIMENT, s3_credentials: CREDENTIALS }, watcher.apiKey);
+    const [delivery] = await receiver.waitFor(1);
+    expect(JSON.parse(delivery.body)).toMatchObject({ type: "job.failed", data: { job_id: watched, status: "failed", failure_code: "manifest_not_found" } });
+    expect(delivery.body).not.toContain(S3_SECRET_ACCESS_KEY);
   });
 
   it("reports bad lines by number and labels the rest; an https manifest with credentials is signed", async () => {
@@ -87,13 +100,15 @@ describe("batch jobs", () => {
       "",
       JSON.stringify({ data_url: "ftp://example.com/a.txt" }),
       JSON.stringify({ source: "fine 3" }),
+      JSON.stringify({ source: "x".repeat(5000) }),
     ].join("\n");
     await s3.put("mixed.jsonl", manifest);
     const jobId = await createJob({ manifest_url: `${s3.endpoint}/${s3.bucket}/mixed.jsonl`, label_spec: SENTIMENT, s3_credentials: CREDENTIALS });
     const job = await waitForJob(jobId, ["completed", "failed"]);
-    expect(job).toMatchObject({ status: "completed", counts: { total_lines: 6, tasks_created: 3, invalid_lines: 3, completed: 3 } });
-    expect(job.line_errors.map((e: { line: number }) => e.line)).toEqual([2, 4, 6]);
+    expect(job).toMatchObject({ status: "completed", counts: { total_lines: 7, tasks_created: 3, invalid_lines: 4, completed: 3 } });
+    expect(job.line_errors.map((e: { line: number }) => e.line)).toEqual([2, 4, 6, 8]);
     expect(job.line_errors[0].reason).toBe("not valid JSON");
+    expect(job.line_errors[3].reason).toBe("line is longer than 2000 bytes");
     const lines = await exportLines(jobId);
     expect(lines.map((line) => line.source)).toEqual(["fine 1", "fine 2", "fine 3"]);
     expect(lines[1].metadata).toEqual({ batch: 7 });

@@ -38,6 +38,17 @@ describe("SSRF protection (private targets not allowed)", () => {
     expect(res.body.error.code).toBe("unsafe_callback_url");
   });
 
+  it.each(["http://127.0.0.1:9/manifest.jsonl", "http://169.254.169.254/latest/manifest.jsonl", "http://[::1]:9/m.jsonl"])(
+    "refuses a job whose manifest is at %s (a private address)",
+    async (url) => {
+      const customer = await registerCustomer(service.rest);
+      const body = { manifest_url: url, label_spec: { question: "Q?", options: ["a", "b"] } };
+      const res = await service.rest.post("/v1/jobs", body, { apiKey: customer.apiKey });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "unsafe_manifest_url", path: "manifest_url" });
+    },
+  );
+
   it("checks again on every attempt: a target that turned private gets nothing", async () => {
     // As if the hostname's DNS answer changed after registration.
     const customer = await registerCustomer(service.rest);

@@ -19,7 +19,7 @@ export async function createJob(deps: Pick<Deps, "prisma" | "config" | "pubsub">
   const fetchedFrom = isS3Url(value.manifestUrl)
     ? objectUrl(value.manifestUrl, value.s3Credentials?.region ?? "us-east-1", deps.config.jobs.s3Endpoint)
     : new URL(value.manifestUrl);
-  await assertSafeTarget(fetchedFrom, deps.config.allowPrivateWebhookTargets, "manifestUrl");
+  await assertSafeTarget(fetchedFrom, deps.config.allowPrivateWebhookTargets, "manifestUrl", "unsafe_manifest_url");
   if (value.callbackUrl) await assertSafeTarget(new URL(value.callbackUrl), deps.config.allowPrivateWebhookTargets, "callbackUrl");
   const job = await deps.prisma.job.create({
     data: {

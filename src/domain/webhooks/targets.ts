@@ -54,13 +54,13 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
  * from here) is accepted: that is no SSRF, and every delivery checks again at
  * connect time.
  */
-export async function assertSafeTarget(url: URL, allowPrivate: boolean, field: string): Promise<void> {
+export async function assertSafeTarget(url: URL, allowPrivate: boolean, field: string, code = "unsafe_callback_url"): Promise<void> {
   if (allowPrivate) return;
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const lookup = guardedLookup(allowPrivate);
   await new Promise<void>((resolve, reject) =>
     lookup(host, { all: true }, (error) => {
-      if (error instanceof AppError) return reject(new AppError(error.code, `${field}: ${error.message}`, error.status, { path: field }));
+      if (error instanceof AppError) return reject(new AppError(code, `${field}: ${error.message}`, error.status, { path: field }));
       resolve();
     }),
   );
