@@ -3,10 +3,11 @@ import type Router from "@koa/router";
 import type { Deps } from "../deps.js";
 import { cancelJob, createJob, exportJob, getJobWithCounts, listJobs } from "../domain/jobs/index.js";
 import { acceptedJobView, jobView } from "../domain/representations/index.js";
+import { ValidationError } from "../domain/shared/index.js";
 import { jobTaskCounts } from "../domain/tasks/index.js";
 import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
-import { pageBody, pageQuery, pageRequest } from "./listing.js";
+import { pageBody, pageQuery, pageRequest, single } from "./listing.js";
 import { respondIdempotently } from "./respond.js";
 
 export function jobRoutes(router: Router, deps: Deps) {
@@ -32,6 +33,9 @@ export function jobRoutes(router: Router, deps: Deps) {
   });
 
   router.get("/jobs/:id/export", async (ctx) => {
+    // JSONL is the one format so far; asking for another is an error, not a surprise.
+    const format = single(ctx.query.format) ?? "jsonl";
+    if (format !== "jsonl") throw ValidationError.of([{ path: "format", message: "must be jsonl" }]);
     const lines = await exportJob(deps, customerOf(ctx), ctx.params.id);
     ctx.type = "application/x-ndjson";
     ctx.set("Content-Disposition", `attachment; filename="${ctx.params.id}.jsonl"`);

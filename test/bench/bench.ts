@@ -4,13 +4,18 @@
 // percentiles with the ratio against the baseline measured in the same run.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
+import { Readable } from "node:stream";
 import path from "node:path";
 import autocannon from "autocannon";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** Lines of the manifest a batch job ingests (0 skips it). */
+const MANIFEST_LINES = Number(process.env.BENCH_MANIFEST_LINES ?? 100_000);
 /** Sandbox tasks the crowd labels during the "under load" scenarios (0 skips them). */
 const BACKGROUND_TASKS = Number(process.env.BENCH_BACKGROUND_TASKS ?? 10_000);
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
@@ -68,6 +73,8 @@ async function main() {
         LOG_LEVEL: "info", // as deployed: one log line per request
         DATA_DIR: mkdtempSync(path.join(tmpdir(), "refinery-bench-")),
         ADMIN_TOKEN,
+        // The bench serves the job's manifest from this machine.
+        ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
         // The load generator is one customer: measure the server, not its rate limit.
         RATE_LIMIT_SANDBOX: "1000000/s",
         RATE_LIMIT_LIVE: "1000000/s",
@@ -95,6 +102,7 @@ async function main() {
     console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s per scenario, 2 cores shared by load generator and servers\n`);
     const rows = [{ name: "hello-world baseline", ...hello }];
     for (const scenario of scenarios) rows.push({ name: scenario.name, ...(await run(target, scenario)) });
+    if (MANIFEST_LINES > 0 && !process.env.BENCH_URL) await manifestIngestion(target, children[1]);
     if (BACKGROUND_TASKS > 0 && !process.env.BENCH_URL) {
       rows.push(...(await underBackgroundLoad(target, auth, created.task_id, task, children[1])));
     }
@@ -167,6 +175,54 @@ async function underBackgroundLoad(target: string, auth: Record<string, string>,
       `together ${memory.serverRssMb + memory.postgresPssMb} MB\n`,
   );
   return rows;
+}
+
+/**
+ * A batch job of MANIFEST_LINES lines, served over HTTP from here (generated
+ * as it streams), for a live customer (no labeling): lines/s from creation to
+ * "labeling", and the server's RSS before and at its peak meanwhile.
+ */
+async function manifestIngestion(target: string, server: ChildProcess) {
+  const manifest = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    const stream = Readable.from(
+      (function* () {
+        for (let line = 1; line <= MANIFEST_LINES; line += 1_000) {
+          const end = Math.min(MANIFEST_LINES, line + 999);
+          yield Array.from({ length: end - line + 1 }, (_, i) => JSON.stringify({ source: `review ${line + i}`, row: line + i })).join("\n") + "\n";
+        }
+      })(),
+    );
+    stream.pipe(res);
+  });
+  await new Promise<void>((resolve) => manifest.listen(0, "127.0.0.1", resolve));
+  try {
+    const auth = await customerWithQuota(target, "LIVE", MANIFEST_LINES);
+    const idleRss = memoryOf(server.pid!).serverRssMb;
+    const started = Date.now();
+    const created = await fetch(`${target}/v1/jobs`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({
+        manifest_url: `http://127.0.0.1:${(manifest.address() as AddressInfo).port}/manifest.jsonl`,
+        label_spec: { question: "Sentiment?", options: ["pos", "neg"] },
+      }),
+    }).then((r) => r.json() as Promise<{ job_id: string }>);
+    let peakRss = idleRss;
+    let job: { status: string; counts: { tasks_created: number } };
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      peakRss = Math.max(peakRss, memoryOf(server.pid!).serverRssMb);
+      job = await fetch(`${target}/v1/jobs/${created.job_id}`, { headers: auth }).then((r) => r.json() as Promise<typeof job>);
+    } while (job.status === "queued" || job.status === "ingesting");
+    const seconds = (Date.now() - started) / 1000;
+    console.log(
+      `\nbatch job: ${job.counts.tasks_created} of ${MANIFEST_LINES} manifest lines ingested in ${seconds.toFixed(1)} s ` +
+        `(${(MANIFEST_LINES / seconds).toFixed(0)} lines/s, status ${job.status}); server RSS ${idleRss} MB before, ${peakRss} MB at peak\n`,
+    );
+  } finally {
+    manifest.close();
+  }
 }
 
 /** A new customer of the tier, with the quota set by the operator; its auth headers. */

@@ -178,7 +178,12 @@ async function saveChunk(deps: Pick<Deps, "prisma" | "config" | "pubsub">, job: 
  * Their S3 credentials are no longer needed and are wiped. Returns how many.
  */
 export async function completeFinishedJobs(deps: Pick<Deps, "prisma" | "pubsub">): Promise<number> {
-  const candidates = await deps.prisma.job.findMany({ where: { status: "labeling" }, select: { id: true }, take: 100 });
+  // One probe per labeling job along the (job_id, status) index; only the finished ones are locked.
+  const candidates = await deps.prisma.$queryRaw<{ id: string }[]>`
+    SELECT j.id FROM jobs j
+    WHERE j.status = 'labeling'
+      AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.id AND t.status IN ('pending', 'in_progress'))
+    LIMIT 100`;
   let completed = 0;
   for (const { id } of candidates) {
     const job = await transaction(deps.prisma, async (tx) => {
