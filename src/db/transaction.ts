@@ -1,5 +1,5 @@
 // Interactive transactions that PostgreSQL may abort under concurrency.
-// Lock order everywhere: customer → task → annotators (by id) → batch; a
+// Lock order everywhere: customer → task → annotators (by id) → batch → job; a
 // deadlock or serialization failure that still happens (another process, a
 // future path) is retried here, bounded and with jitter, so a caller never
 // sees an internal error for it.
