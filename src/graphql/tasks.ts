@@ -180,13 +180,19 @@ builder.queryField("tasks", (t) =>
       status: t.arg({ type: TaskStatus }),
       type: t.arg({ type: TaskType }),
       batchId: t.arg.id(),
+      jobId: t.arg.id(),
       orderBy: t.arg({ type: TaskOrder, defaultValue: "newest_first" }),
     },
     resolve: (query, _root, args, context) =>
       listTasks(
         context.deps,
         context.actor,
-        { status: args.status ?? undefined, type: args.type ?? undefined, batchId: args.batchId ? String(args.batchId) : undefined },
+        {
+          status: args.status ?? undefined,
+          type: args.type ?? undefined,
+          batchId: args.batchId ? String(args.batchId) : undefined,
+          jobId: args.jobId ? String(args.jobId) : undefined,
+        },
         args.orderBy ?? "newest_first",
         query,
       ),
