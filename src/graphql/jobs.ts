@@ -6,7 +6,7 @@ import { builder } from "./builder.js";
 import { AppError, nullIfNotFound } from "./errors.js";
 import { withoutNulls } from "./input.js";
 import { cappedPageSize, DEFAULT_PAGE_SIZE } from "./pagination.js";
-import { TaskType } from "./tasks.js";
+import { BatchCounts, TaskType } from "./tasks.js";
 
 const JobStatus = builder.enumType("JobStatus", {
   values: ["QUEUED", "INGESTING", "LABELING", "COMPLETED", "FAILED", "CANCELED"] as const,
@@ -25,7 +25,7 @@ const JobRef = builder.prismaObject("Job", {
     tasksCreated: t.exposeInt("tasksCreated"),
     invalidLines: t.exposeInt("invalidLines"),
     lineErrors: t.field({ type: [LineError], resolve: (job) => job.lineErrors as { line: number; reason: string }[] }),
-    counts: t.field({ type: "JSON", description: "Tasks by status.", resolve: (job, _args, { deps }) => jobTaskCounts(deps.prisma, job.id) }),
+    counts: t.field({ type: BatchCounts, description: "The job's tasks by status.", resolve: (job, _args, { deps }) => jobTaskCounts(deps.prisma, job.id) }),
     progress: t.float({
       description: "Share of the valid lines whose tasks have ended, 0..1.",
       resolve: async (job, _args, { deps }) => jobView(job, await jobTaskCounts(deps.prisma, job.id)).progress,

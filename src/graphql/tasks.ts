@@ -57,7 +57,7 @@ export const TaskRef = builder.prismaNode("Task", {
   }),
 });
 
-const BatchCounts = builder
+export const BatchCounts = builder
   .objectRef<StatusCounts>("BatchCounts")
   .implement({
     fields: (t) => ({
