@@ -9,6 +9,7 @@ import { startSandboxLabeler } from "./workers/sandbox-labeler.js";
 import type { Worker } from "./workers/worker.js";
 import { startWebhookDeliverer } from "./workers/webhook-deliverer.js";
 import { startManifestIngester } from "./workers/manifest-ingester.js";
+import { startInvoiceCloser } from "./workers/invoice-closer.js";
 
 /** Connections for background work, apart from the request path's pool so workers never starve requests. */
 const WORKER_POOL_SIZE = 4;
@@ -46,6 +47,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           allowPrivateTargets: config.allowPrivateWebhookTargets,
         }),
         startManifestIngester(workerDeps),
+        startInvoiceCloser(workerDeps),
       ]
     : [];
   let workersStopped: Promise<void> | undefined;

@@ -57,6 +57,12 @@ const envSchema = z.object({
   JOB_MAX_LINE_BYTES: z.coerce.number().int().min(100).max(10_000_000).default(65_536),
   // How long an ingesting process holds a job before another may take over (it renews while alive).
   JOB_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  // Price of one label of a live customer, per task type, in minor units of CURRENCY.
+  PRICE_LIST: z
+    .string()
+    .regex(/^[a-z_]+=\d{1,9}(,[a-z_]+=\d{1,9})*$/, "like image_classification=8,bounding_box=25")
+    .default("image_classification=8,text_classification=5,multi_label_classification=10,bounding_box=25,named_entity=15"),
+  CURRENCY: z.string().regex(/^[a-z]{3}$/, "an ISO 4217 code in lower case, like usd").default("usd"),
 });
 
 export interface RateLimit {
@@ -110,6 +116,9 @@ export type Config = {
   wsMaxPayloadBytes: number;
   wsMaxSubscriptions: number;
   jobs: { s3Endpoint?: string; maxLines: number; maxLineBytes: number; leaseMs: number };
+  /** Live labels' unit prices by task type (minor units); sandbox labels cost 0. */
+  prices: Record<string, number>;
+  currency: string;
 };
 
 export class ConfigError extends Error {}
@@ -150,6 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxPayloadBytes: parseSize(e.WS_MAX_PAYLOAD),
     wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
     jobs: { s3Endpoint: e.S3_ENDPOINT, maxLines: e.JOB_MAX_LINES, maxLineBytes: e.JOB_MAX_LINE_BYTES, leaseMs: e.JOB_LEASE_MS },
+    prices: Object.fromEntries(e.PRICE_LIST.split(",").map((item) => [item.split("=")[0], Number(item.split("=")[1])])),
+    currency: e.CURRENCY,
   };
 }
 

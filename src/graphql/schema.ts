@@ -8,6 +8,7 @@ import "./tasks.js";
 import "./labeling.js";
 import "./webhooks.js";
 import "./jobs.js";
+import "./billing.js";
 
 export const schema = builder.toSchema();
 

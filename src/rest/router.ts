@@ -8,6 +8,7 @@ import { rateLimitHeaders, RateLimitedError, type RateDecision } from "../http/r
 import { authenticate, customersOnly } from "./auth.js";
 import { restErrors } from "./errors.js";
 import { customerRoutes, publicCustomerRoutes } from "./customers.js";
+import { billingRoutes } from "./billing.js";
 import { healthRoutes } from "./health.js";
 import { jobRoutes } from "./jobs.js";
 import { taskRoutes } from "./tasks.js";
@@ -24,6 +25,7 @@ export function restApp(deps: Deps): Koa {
   taskRoutes(customerRouter, deps);
   webhookRoutes(customerRouter, deps);
   jobRoutes(customerRouter, deps);
+  billingRoutes(customerRouter, deps);
 
   const app = new Koa();
   app.use(restErrors(deps.logger));

@@ -3,6 +3,7 @@
 // annotators' reliability updated in the same transaction.
 import type { Tx } from "../../db/transaction.js";
 import type { Annotator, Judgment, Prisma, Task } from "../../generated/prisma/client.js";
+import type { PriceList } from "../billing/index.js";
 import { completeTask, roundTo, taskTypeOf, type AggregationContext } from "../tasks/index.js";
 import { reliabilityOf } from "./annotators.js";
 
@@ -15,7 +16,7 @@ const DAWID_SKENE_CONTEXT = 300;
 type JudgmentWithAnnotator = Judgment & { annotator: Annotator };
 
 /** Called with the task row locked, once it has its target number of judgments. */
-export async function aggregateAndMaybeComplete(tx: Tx, task: Task): Promise<Task> {
+export async function aggregateAndMaybeComplete(tx: Tx, task: Task, prices: PriceList): Promise<Task> {
   const type = taskTypeOf(task);
   const judgments = await tx.judgment.findMany({ where: { taskId: task.id }, include: { annotator: true }, orderBy: { id: "asc" } });
   const votes = judgments.map((j) => ({ annotatorId: j.annotatorId, answer: j.answer }));
@@ -41,14 +42,19 @@ export async function aggregateAndMaybeComplete(tx: Tx, task: Task): Promise<Tas
     });
   }
 
-  return completeTask(tx, task, {
-    result: aggregate.answer,
-    confidence: aggregate.confidence,
-    aggregation: {
-      method: aggregate.method,
-      votes: judgments.map((j) => ({ annotator_id: j.annotatorId, answer: j.answer, reliability: roundTo(reliabilityOf(j.annotator).quality, 4) })),
+  return completeTask(
+    tx,
+    task,
+    {
+      result: aggregate.answer,
+      confidence: aggregate.confidence,
+      aggregation: {
+        method: aggregate.method,
+        votes: judgments.map((j) => ({ annotator_id: j.annotatorId, answer: j.answer, reliability: roundTo(reliabilityOf(j.annotator).quality, 4) })),
+      },
     },
-  });
+    prices,
+  );
 }
 
 function aggregationContext(tx: Tx, task: Task, judgments: JudgmentWithAnnotator[]): AggregationContext {

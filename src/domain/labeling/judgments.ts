@@ -16,7 +16,7 @@ export interface JudgmentOutcome {
 
 /** submitJudgment: validates the answer against the task's label_spec; may complete the task. */
 export async function submitJudgment(
-  deps: Pick<Deps, "prisma" | "pubsub">,
+  deps: Pick<Deps, "prisma" | "pubsub" | "config">,
   actor: AnnotatorActor,
   assignmentId: string,
   answer: unknown,
@@ -34,7 +34,7 @@ export async function submitJudgment(
     });
     await tx.assignment.update({ where: { id: assignmentId }, data: { status: "submitted", submittedAt: new Date() } });
     const counted = await tx.task.update({ where: { id: task.id }, data: { judgmentCount: { increment: 1 } } });
-    const after = counted.judgmentCount >= counted.targetJudgments ? await aggregateAndMaybeComplete(tx, counted) : counted;
+    const after = counted.judgmentCount >= counted.targetJudgments ? await aggregateAndMaybeComplete(tx, counted, deps.config) : counted;
     return { judgment, task: after };
   });
   if (outcome.task.status === "completed") await publishTaskStatus(deps, outcome.task);

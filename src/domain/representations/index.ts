@@ -2,6 +2,7 @@
 // webhooks deliver (and exports will write). One place, so the three agree.
 import type { Batch, Job, Task, Webhook } from "../../generated/prisma/client.js";
 import type { Profile, Registration } from "../accounts/index.js";
+import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import { isFinal, type StatusCounts } from "../tasks/statuses.js";
 import type { BatchSubmission } from "../tasks/submission.js";
 
@@ -185,5 +186,34 @@ export function exportLineView(task: Task, jobId: string) {
     },
     task_id: task.id,
     judgments: task.judgmentCount,
+  };
+}
+
+/** GET /v1/billing/usage. */
+export function usageView(usage: MonthUsage) {
+  return {
+    month: usage.month,
+    currency: usage.currency,
+    total_labels: usage.totalLabels,
+    total_amount: usage.totalAmount,
+    by_type: usage.byType.map((line) => ({ task_type: line.taskType, labels: line.labels, amount: line.amount })),
+    by_day: usage.byDay.map((day) => ({ date: day.date, labels: day.labels, amount: day.amount })),
+    quota: { label_quota: usage.quota.labelQuota, labels_used: usage.quota.labelsUsed, labels_remaining: usage.quota.labelsRemaining },
+  };
+}
+
+/** An item of GET /v1/billing/invoices, and GET /v1/billing/invoices/{id}. Amounts in minor units. */
+export function invoiceView(invoice: InvoiceDocument) {
+  return {
+    invoice_id: invoice.invoiceId,
+    period: invoice.period,
+    period_start: invoice.periodStart.toISOString(),
+    period_end: invoice.periodEnd.toISOString(),
+    currency: invoice.currency,
+    line_items: invoice.lineItems.map((line) => ({ task_type: line.taskType, quantity: line.labels, unit_price: line.unitPrice, amount: line.amount })),
+    subtotal: invoice.subtotal,
+    total: invoice.total,
+    status: invoice.status,
+    issued_at: iso(invoice.issuedAt),
   };
 }

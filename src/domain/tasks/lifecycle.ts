@@ -12,6 +12,7 @@ import { transaction, type Tx } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
 import type { Prisma, Task } from "../../generated/prisma/client.js";
 import { batchView, taskResultView, taskView } from "../representations/index.js";
+import { unitPriceOf, type PriceList } from "../billing/index.js";
 import { ConflictError, NotFoundError, type CustomerActor } from "../shared/index.js";
 import { recordEvent, type EventType } from "../webhooks/index.js";
 import { isFinal, OPEN_STATUSES, statusCounts, type StatusCounts, type TaskStatus } from "./statuses.js";
@@ -42,13 +43,25 @@ export interface TaskResult {
   aggregation: unknown;
 }
 
-/** in_progress → completed with its aggregated result (task row locked). */
-export function completeTask(tx: Tx, task: Task, outcome: TaskResult): Promise<Task> {
-  return endTask(tx, task, "completed", {
+/**
+ * in_progress → completed with its aggregated result (task row locked). A
+ * billable task is metered here, once, in the same transaction: the task id
+ * is the meter's key, so no retry or re-aggregation can count it twice.
+ */
+export async function completeTask(tx: Tx, task: Task, outcome: TaskResult, prices: PriceList): Promise<Task> {
+  const completed = await endTask(tx, task, "completed", {
     result: outcome.result as Prisma.InputJsonValue,
     confidence: outcome.confidence,
     aggregation: outcome.aggregation as Prisma.InputJsonValue,
   });
+  if (completed.billable) {
+    const { tier, unitPrice } = unitPriceOf(prices, completed);
+    await tx.billedLabel.createMany({
+      data: [{ taskId: completed.id, customerId: completed.customerId, type: completed.type, tier, unitPrice, billedAt: completed.completedAt! }],
+      skipDuplicates: true,
+    });
+  }
+  return completed;
 }
 
 /** → failed: the item cannot be labeled. Not billed (task row locked). */
