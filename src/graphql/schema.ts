@@ -9,6 +9,7 @@ import "./labeling.js";
 import "./webhooks.js";
 import "./jobs.js";
 import "./billing.js";
+import "./dashboard.js";
 
 export const schema = builder.toSchema();
 

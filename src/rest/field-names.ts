@@ -16,6 +16,7 @@ const DOMAIN_NAME_OF = new Map([
   ["access_key_id", "accessKeyId"],
   ["secret_access_key", "secretAccessKey"],
   ["session_token", "sessionToken"],
+  ["per_page", "perPage"],
 ]);
 const REST_NAME_OF = new Map([...DOMAIN_NAME_OF].map(([rest, domain]) => [domain, rest]));
 const DOMAIN_NAMES = new RegExp(`\\b(${[...REST_NAME_OF.keys()].join("|")})\\b`, "g");

@@ -9,6 +9,7 @@ import { authenticate, customersOnly } from "./auth.js";
 import { restErrors } from "./errors.js";
 import { customerRoutes, publicCustomerRoutes } from "./customers.js";
 import { billingRoutes } from "./billing.js";
+import { dashboardRoutes } from "./dashboard.js";
 import { healthRoutes } from "./health.js";
 import { jobRoutes } from "./jobs.js";
 import { taskRoutes } from "./tasks.js";
@@ -26,6 +27,7 @@ export function restApp(deps: Deps): Koa {
   webhookRoutes(customerRouter, deps);
   jobRoutes(customerRouter, deps);
   billingRoutes(customerRouter, deps);
+  dashboardRoutes(customerRouter, deps);
 
   const app = new Koa();
   app.use(restErrors(deps.logger));

@@ -3,6 +3,7 @@
 import type { Batch, Job, Task, Webhook } from "../../generated/prisma/client.js";
 import type { Profile, Registration } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
+import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
 import { isFinal, type StatusCounts } from "../tasks/statuses.js";
 import type { BatchSubmission } from "../tasks/submission.js";
 
@@ -216,4 +217,44 @@ export function invoiceView(invoice: InvoiceDocument) {
     status: invoice.status,
     issued_at: iso(invoice.issuedAt),
   };
+}
+
+/** GET /v1/dashboard/overview. Turnaround in seconds, spend in minor units. */
+export function overviewView(overview: Overview) {
+  return {
+    counts: overview.counts,
+    submitted: { last_24h: overview.submitted.last24h, last_7d: overview.submitted.last7d },
+    completed: { last_24h: overview.completed.last24h, last_7d: overview.completed.last7d },
+    turnaround_seconds: { median: overview.turnaround.median, p90: overview.turnaround.p90 },
+    spend_this_month: overview.spendThisMonth,
+    currency: overview.currency,
+    quota: { label_quota: overview.quota.labelQuota, labels_used: overview.quota.labelsUsed, labels_remaining: overview.quota.labelsRemaining },
+    open_jobs: overview.openJobs,
+    open_batches: overview.openBatches,
+  };
+}
+
+/** GET /v1/dashboard/tasks. */
+export function taskTableView(table: TaskTable) {
+  return { items: table.items.map(taskView), page: table.page, per_page: table.perPage, total: table.total, total_pages: table.totalPages };
+}
+
+/** GET /v1/dashboard/quality. */
+export function qualityView(types: TypeQuality[]) {
+  return {
+    task_types: types.map((type) => ({
+      task_type: type.taskType,
+      completed: type.completed,
+      mean_confidence: type.meanConfidence,
+      agreement: type.agreement,
+      gold_accuracy: type.goldAccuracy,
+      extra_judgment_share: type.extraJudgmentShare,
+      confidence_histogram: type.confidenceHistogram,
+    })),
+  };
+}
+
+/** GET /v1/dashboard/usage. */
+export function dailyUsageView(days: UsageDay[]) {
+  return { days };
 }

@@ -13,7 +13,7 @@ export {
   publishTaskStatus,
   startTask,
 } from "./lifecycle.js";
-export { isFinal, TASK_STATUSES, type StatusCounts, type TaskStatus } from "./statuses.js";
+export { isFinal, statusCounts, TASK_STATUSES, type StatusCounts, type TaskStatus } from "./statuses.js";
 export { getBatch, getTask, listTasks, type TaskFilter } from "./queries.js";
 export { subscribeToTaskEvents } from "./live-updates.js";
 export * from "./types/index.js";
