@@ -6,7 +6,7 @@ import { errorBody } from "../rest/errors.js";
 import { restApp } from "../rest/router.js";
 import { createGraphQLServer, type Yoga } from "../graphql/yoga.js";
 import { requestContext } from "./request-context.js";
-import { annotatePage } from "./annotate-page.js";
+import { pages } from "./pages.js";
 
 export interface App {
   koa: Koa;
@@ -18,9 +18,14 @@ export function buildApp(deps: Deps): App {
   const yoga = createGraphQLServer(deps);
   const koa = new Koa();
   koa.proxy = false;
+  // A client that leaves mid-stream (an SSE subscriber closing its tab) is not an error of ours.
+  koa.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "ERR_STREAM_PREMATURE_CLOSE" || error.code === "ECONNRESET") return;
+    deps.logger.error({ err: error }, "http error");
+  });
   koa.use(requestContext(deps.logger));
   koa.use(mount("/v1", restApp(deps)));
-  koa.use(annotatePage);
+  koa.use(pages);
   koa.use(async (ctx, next) => {
     if (ctx.path !== yoga.graphqlEndpoint) return next();
     // Yoga answers a POST of another type with an empty 204; say what is wrong instead.
