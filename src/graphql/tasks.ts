@@ -202,7 +202,7 @@ builder.queryField("tasks", (t) =>
 builder.subscriptionField("taskStatusChanged", (t) =>
   t.withAuth({ customer: true }).field({
     type: TaskRef,
-    description: "Status changes of one task; completes when the task is completed, failed or canceled.",
+    description: "One task's status now, then each change; completes when the task is completed, failed or canceled (at once if it already is).",
     args: { taskId: t.arg.id({ required: true }) },
     subscribe: (_root, { taskId }, context) =>
       subscribeToTaskEvents(context.deps, context.actor, { taskId: String(taskId) }),

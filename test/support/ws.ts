@@ -6,6 +6,8 @@ export interface Subscription<T> {
   /** Resolves with the next event (or rejects after timeoutMs). */
   next(timeoutMs?: number): Promise<T>;
   received: T[];
+  /** Whether the server has completed the subscription. */
+  readonly completed: boolean;
   dispose(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function subscribe<T = any>(client: Client, query: string, variable
   const waiters: { resolve: (v: T) => void; reject: (e: unknown) => void }[] = [];
   let failure: unknown;
   let delivered = 0;
+  let completed = false;
   const connected = new Promise<void>((resolve) => {
     const off = client.on("connected", () => {
       off();
@@ -47,7 +50,9 @@ export async function subscribe<T = any>(client: Client, query: string, variable
         failure = error;
         for (const waiter of waiters.splice(0)) waiter.reject(error);
       },
-      complete: () => {},
+      complete: () => {
+        completed = true;
+      },
     },
   );
   await connected;
@@ -56,6 +61,9 @@ export async function subscribe<T = any>(client: Client, query: string, variable
   await new Promise((resolve) => setTimeout(resolve, 500));
   return {
     received,
+    get completed() {
+      return completed;
+    },
     next: (timeoutMs = 10_000) => {
       if (delivered < received.length) return Promise.resolve(received[delivered++]);
       if (failure) return Promise.reject(failure);

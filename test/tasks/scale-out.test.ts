@@ -38,6 +38,8 @@ describe.skipIf(!redisUrl)("scale-out over PostgreSQL and Redis", () => {
       const client = wsClient(b.url, { authorization: customer.apiKey });
       try {
         const sub = await subscribe(client, `subscription($id: ID!) { taskStatusChanged(taskId: $id) { id status } }`, { id: task.body.task_id });
+        // Its status now, read by B; then the change made on A, through Redis.
+        expect(await sub.next()).toEqual({ taskStatusChanged: { id: task.body.task_id, status: "PENDING" } });
         await restClient(a.url).post(`/v1/tasks/${task.body.task_id}/cancel`, undefined, { apiKey: customer.apiKey });
         expect(await sub.next()).toEqual({ taskStatusChanged: { id: task.body.task_id, status: "CANCELED" } });
       } finally {

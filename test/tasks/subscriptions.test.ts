@@ -22,8 +22,24 @@ describe("graphql-ws subscriptions", () => {
     const client = wsClient(service.url, { authorization: `Bearer ${acme.apiKey}` });
     try {
       const sub = await subscribe(client, TASK_STATUS, { taskId: created.body.task_id });
+      // The task's status now comes first.
+      expect(await sub.next()).toEqual({ taskStatusChanged: { id: created.body.task_id, status: "PENDING" } });
       await service.rest.post(`/v1/tasks/${created.body.task_id}/cancel`, undefined, { apiKey: acme.apiKey });
       expect(await sub.next()).toEqual({ taskStatusChanged: { id: created.body.task_id, status: "CANCELED" } });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it("answers a subscriber that came after the task ended with its final status at once, then completes", async () => {
+    const created = await service.rest.post("/v1/tasks", imageTask(), { apiKey: acme.apiKey });
+    await service.rest.post(`/v1/tasks/${created.body.task_id}/cancel`, undefined, { apiKey: acme.apiKey });
+    const client = wsClient(service.url, { authorization: `Bearer ${acme.apiKey}` });
+    try {
+      const sub = await subscribe(client, TASK_STATUS, { taskId: created.body.task_id });
+      expect(await sub.next()).toEqual({ taskStatusChanged: { id: created.body.task_id, status: "CANCELED" } });
+      await expect.poll(() => sub.completed).toBe(true);
+      expect(sub.received).toHaveLength(1);
     } finally {
       await client.dispose();
     }
