@@ -4,12 +4,12 @@ import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../support/browser.js";
 import { startTestService, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer } from "../support/fixtures.js";
 import { createAnnotator, makeLive, NEXT, SUBMIT } from "../support/annotators.js";
 
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 /** Screenshots of each page, for a person to look at. */
 const SCREENSHOTS = path.join(tmpdir(), "refinery-console");
 
@@ -18,10 +18,7 @@ let browser: Browser;
 beforeAll(async () => {
   service = await startTestService();
   if (CHROMIUM) {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   }
   mkdirSync(SCREENSHOTS, { recursive: true });
 });

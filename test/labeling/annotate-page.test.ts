@@ -1,22 +1,18 @@
 // The annotator page in a real browser (Debian chromium driven by playwright-core).
-import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../support/browser.js";
 import { startTestService, type TestService } from "../support/harness.js";
 import { registerCustomer } from "../support/fixtures.js";
 import { createAnnotator, makeLive } from "../support/annotators.js";
 
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 
 let service: TestService;
 let browser: Browser;
 beforeAll(async () => {
   service = await startTestService();
   if (CHROMIUM) {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   }
 });
 afterAll(async () => {

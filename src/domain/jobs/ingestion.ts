@@ -19,6 +19,9 @@ import { recordEvent } from "../webhooks/index.js";
 import { taskFromLine } from "./job-input.js";
 import { JobFailure, linesOf, openManifest, type S3Credentials } from "./manifest.js";
 
+/** A job in one of these has ended: it neither ingests nor changes again. */
+export const isJobEnded = (status: string) => status === "completed" || status === "failed" || status === "canceled";
+
 /** Lines whose tasks are inserted in one transaction. */
 const CHUNK_LINES = 1_000;
 /** Line errors kept on the job (the counts cover all of them). */
@@ -221,7 +224,7 @@ export async function endJob(tx: Tx, jobId: string, status: "failed" | "canceled
   await tx.$queryRaw`SELECT id FROM customers WHERE id = ${job.customerId} FOR UPDATE`;
   await cancelJobTasks(tx, jobId, job.customerId);
   const current = await lockedJob(tx, jobId);
-  if (["completed", "failed", "canceled"].includes(current.status)) return null;
+  if (isJobEnded(current.status)) return null;
   // Labels reserved for lines that never became tasks.
   const unspent = Math.max(0, current.reservedLabels - current.tasksCreated);
   if (unspent > 0) await tx.customer.update({ where: { id: current.customerId }, data: { labelsUsed: { decrement: unspent } } });

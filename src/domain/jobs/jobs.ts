@@ -7,7 +7,7 @@ import type { JobEvent, TaskEvent } from "../../pubsub.js";
 import { ConflictError, newId, NotFoundError, parseInput, secretBox, ValidationError, type CustomerActor } from "../shared/index.js";
 import { jobTaskCounts, type StatusCounts } from "../tasks/index.js";
 import { assertSafeTarget } from "../webhooks/index.js";
-import { endJob, publishJob } from "./ingestion.js";
+import { endJob, isJobEnded, publishJob } from "./ingestion.js";
 import { jobInputSchema, labelSpecProblem } from "./job-input.js";
 import { isS3Url, objectUrl } from "./manifest.js";
 
@@ -88,7 +88,7 @@ export async function followJob(deps: Pick<Deps, "prisma" | "pubsub">, actor: Cu
       for (;;) {
         const current = await getJobWithCounts(deps, actor, jobId);
         yield current;
-        if (["completed", "failed", "canceled"].includes(current.job.status)) return;
+        if (isJobEnded(current.job.status)) return;
         if (!(await changes.next())) return;
         const wait = last + 1000 / UPDATES_PER_SECOND - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
