@@ -1,4 +1,5 @@
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from "graphql";
 import type { IncomingMessage } from "node:http";
@@ -123,12 +124,39 @@ async function charge(args: {
   return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details, http: { status: 429 } } });
 }
 
+const GRAPHIQL_DEFAULT_QUERY = `# Welcome to ASG Refinery's GraphQL API.
+#
+# Put your API key in the Headers tab below:
+#   { "Authorization": "Bearer sk_sandbox_…" }
+# (register with the registerCustomer mutation, or POST /v1/customers, to get one).
+# The same header works for queries, mutations and subscriptions.
+
+query Me {
+  me {
+    id
+    name
+    tier
+    labelQuota
+    labelsUsed
+  }
+}
+`;
+
 export function createGraphQLServer(deps: Deps): Yoga {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    graphiql: { title: "ASG Refinery", subscriptionsProtocol: "WS" },
+    // GraphiQL's assets are inlined from node_modules (no CDN: it works offline).
+    // Subscriptions go over SSE, which carries the Headers tab's Authorization.
+    renderGraphiQL,
+    graphiql: {
+      title: "ASG Refinery GraphiQL",
+      subscriptionsProtocol: "SSE",
+      defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+      headers: JSON.stringify({ Authorization: "Bearer sk_sandbox_…" }, null, 2),
+      shouldPersistHeaders: false,
+    },
     // Unexpected errors are logged once, with their stack, by maskError below;
     // what Yoga reports itself is mostly expected errors (debug).
     logging: {
