@@ -5,6 +5,7 @@ import { createPrismaClient, openConfiguredDatabase, type Database } from "./db/
 import { createLogger, type Logger } from "./logger.js";
 import { createAppPubSub } from "./pubsub.js";
 import { createRateLimits } from "./http/rate-limits.js";
+import { createMetrics } from "./metrics.js";
 import { startSandboxLabeler } from "./workers/sandbox-labeler.js";
 import type { Worker } from "./workers/worker.js";
 import { startWebhookDeliverer } from "./workers/webhook-deliverer.js";
@@ -35,8 +36,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     (await openConfiguredDatabase(config, { role: "server", log: (line) => logger.debug({ postgres: line }, "embedded postgres") }));
   const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
   const rateLimits = createRateLimits(config);
-  const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger, rateLimits };
   const workerPrisma = config.workers ? createPrismaClient(db.url, WORKER_POOL_SIZE) : undefined;
+  const metrics = createMetrics({ pools: workerPrisma ? { requests: db.prisma, workers: workerPrisma } : { requests: db.prisma } });
+  const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger, rateLimits, metrics };
   const workerDeps: Deps = workerPrisma ? { ...deps, prisma: workerPrisma } : deps;
   const workers: Worker[] = config.workers
     ? [

@@ -28,6 +28,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SERVER_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "like 1mb or 512kb").default("5mb"),
   ALLOW_PRIVATE_WEBHOOK_TARGETS: booleanFlag,
   SANDBOX_SEED: z.coerce.number().int().default(42),
@@ -98,6 +99,8 @@ export type Config = {
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   serverSecret: string;
   adminToken?: string;
+  /** Bearer token a Prometheus scraper must send to /metrics; open when unset. */
+  metricsToken?: string;
   bodyLimit: string;
   allowPrivateWebhookTargets: boolean;
   sandboxSeed: number;
@@ -141,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     serverSecret: e.SERVER_SECRET ?? persistedServerSecret(dataDir),
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     bodyLimit: e.BODY_LIMIT,
     allowPrivateWebhookTargets: e.ALLOW_PRIVATE_WEBHOOK_TARGETS,
     sandboxSeed: e.SANDBOX_SEED,

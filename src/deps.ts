@@ -4,6 +4,7 @@ import type { Database, Prisma } from "./db/database.js";
 import type { Logger } from "./logger.js";
 import type { PubSub } from "./pubsub.js";
 import type { RateLimits } from "./http/rate-limits.js";
+import type { Metrics } from "./metrics.js";
 
 export interface Deps {
   config: Config;
@@ -12,4 +13,5 @@ export interface Deps {
   pubsub: PubSub;
   logger: Logger;
   rateLimits: RateLimits;
+  metrics: Metrics;
 }

@@ -53,7 +53,16 @@ export async function openDatabase(databaseUrl: string, options: DatabaseOptions
 
 /** A Prisma client with its own connection pool (no migration: for a database already opened). */
 export function createPrismaClient(databaseUrl: string, poolSize: number): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 }) });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(prisma, pool);
+  return prisma;
+}
+
+/** Each client's connection pool, for the metrics (open, idle, waiting). */
+const pools = new WeakMap<PrismaClient, pg.Pool>();
+export function connectionPoolOf(prisma: PrismaClient): pg.Pool | undefined {
+  return pools.get(prisma);
 }
 
 export interface ServiceDatabaseOptions extends DatabaseOptions {

@@ -92,6 +92,7 @@ builder.mutationField("submitJudgment", (t) =>
     args: { assignmentId: t.arg.id({ required: true }), answer: t.arg({ type: "JSON", required: true }) },
     resolve: async (_root, { assignmentId, answer }, context) => {
       const outcome = await submitJudgment(context.deps, context.actor, String(assignmentId), answer);
+      context.deps.metrics.judgment(context.actor.workforce, outcome.task.status);
       return { judgmentId: outcome.judgment.id, taskStatus: outcome.task.status };
     },
   }),

@@ -7,6 +7,7 @@ import { restApp } from "../rest/router.js";
 import { createGraphQLServer, type Yoga } from "../graphql/yoga.js";
 import { requestContext } from "./request-context.js";
 import { pages } from "./pages.js";
+import { metricsEndpoint, requestMetrics } from "./metrics.js";
 
 export interface App {
   koa: Koa;
@@ -24,6 +25,8 @@ export function buildApp(deps: Deps): App {
     deps.logger.error({ err: error }, "http error");
   });
   koa.use(requestContext(deps.logger));
+  koa.use(requestMetrics(deps));
+  koa.use(metricsEndpoint(deps));
   koa.use(mount("/v1", restApp(deps)));
   koa.use(pages);
   koa.use(async (ctx, next) => {

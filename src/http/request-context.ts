@@ -18,7 +18,15 @@ export function requestContext(logger: Logger): Middleware {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       // The path only: query strings may carry tokens.
       logger.info(
-        { requestId, method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round(durationMs * 10) / 10 },
+        {
+          requestId,
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          durationMs: Math.round(durationMs * 10) / 10,
+          // GraphQL requests name their operation ("query Me"), set by the Yoga plugin.
+          operation: ctx.state.graphqlOperation,
+        },
         "request",
       );
     }

@@ -34,7 +34,8 @@ export function startSandboxLabeler(deps: Deps, options: { seed: number; accurac
       const assignment = await claimNextAssignment(deps, actor);
       if (!assignment) return false;
       assignmentId = assignment.id;
-      await submitJudgment(deps, actor, assignment.id, simulatedAnswer(options.seed, assignment.task, member));
+      const outcome = await submitJudgment(deps, actor, assignment.id, simulatedAnswer(options.seed, assignment.task, member));
+      deps.metrics.judgment(actor.workforce, outcome.task.status);
       return true;
     } catch (error) {
       if (!worker.isStopped()) deps.logger.warn({ err: error, annotator: member.name }, "sandbox labeler: judgment failed");

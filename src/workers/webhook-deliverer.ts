@@ -28,6 +28,7 @@ export function startWebhookDeliverer(deps: Deps, policy: DeliveryPolicy, option
         if (!deliveryId) break;
         claimed = true;
         const attempt: Promise<void> = attemptDelivery(deps, deliveryId, policy)
+          .then((status) => deps.metrics.webhookAttempt(status))
           .catch((error) => deps.logger.error({ err: error, deliveryId }, "webhook deliverer: attempt failed"))
           .finally(() => {
             inFlight.delete(attempt);

@@ -1,10 +1,10 @@
 // Credentials: customer API keys and annotator tokens — high entropy, shown
 // once, stored only as a SHA-256 hash plus a display prefix — and their
 // authentication (with the operator's ADMIN_TOKEN).
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Deps } from "../../deps.js";
-import { hashCredential, type Actor, type Tier } from "../shared/index.js";
+import { hashCredential, matchesSecret, type Actor, type Tier } from "../shared/index.js";
 
 const KEY_FORMAT = /^sk_(sandbox|live)_[A-Za-z0-9_-]{32}$/;
 const ANNOTATOR_TOKEN_FORMAT = /^at_[A-Za-z0-9_-]{32}$/;
@@ -64,10 +64,7 @@ export function forgetCachedKeys(deps: Pick<Deps, "prisma">) {
 }
 
 function isAdminToken(adminToken: string | undefined, presented: string): boolean {
-  if (!adminToken) return false;
-  const a = createHash("sha256").update(adminToken).digest();
-  const b = createHash("sha256").update(presented).digest();
-  return timingSafeEqual(a, b);
+  return adminToken !== undefined && matchesSecret(adminToken, presented);
 }
 
 async function lookUpKey(deps: Pick<Deps, "prisma">, hash: string): Promise<Actor | null> {

@@ -1,6 +1,6 @@
 // Encryption at rest for stored secrets, keyed by the server secret (AES-256-GCM),
 // and the one-way hash of credentials.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 
 export interface SecretBox {
   seal(plaintext: string): string;
@@ -33,6 +33,13 @@ function makeSecretBox(serverSecret: string): SecretBox {
       return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
     },
   };
+}
+
+/** Compares a presented token with a configured one in constant time (whatever their lengths). */
+export function matchesSecret(expected: string, presented: string): boolean {
+  const a = createHash("sha256").update(expected).digest();
+  const b = createHash("sha256").update(presented).digest();
+  return timingSafeEqual(a, b);
 }
 
 /** Credentials (API keys, annotator tokens) are stored only as this hash. */

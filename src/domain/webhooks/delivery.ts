@@ -57,7 +57,7 @@ interface AttemptOutcome {
   error: string | null;
 }
 
-/** Makes one attempt at a claimed delivery and records it. */
+/** Makes one attempt at a claimed delivery and records it; answers the delivery's status after it. */
 export async function attemptDelivery(deps: Pick<Deps, "prisma" | "config" | "logger">, deliveryId: string, policy: DeliveryPolicy) {
   const delivery = await deps.prisma.webhookDelivery.findUniqueOrThrow({
     where: { id: deliveryId },
@@ -102,6 +102,7 @@ export async function attemptDelivery(deps: Pick<Deps, "prisma" | "config" | "lo
     }
   });
   deps.logger.info({ deliveryId, webhookId: delivery.webhookId ?? "callback_url", eventId: delivery.eventId, attempt: attemptNumber, statusCode: outcome.statusCode, status }, "webhook attempt");
+  return status;
 }
 
 /** POST without following redirects, within the timeout, to a checked address. */
