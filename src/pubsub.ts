@@ -25,20 +25,54 @@ export type PubSubChannels = {
   "customer:jobs": [customerId: string, event: JobEvent];
 };
 
-export type PubSub = ReturnType<typeof createPubSub<PubSubChannels>>;
+type Channel = keyof PubSubChannels;
+
+export type PubSub = ReturnType<typeof createPubSub<PubSubChannels>> & {
+  /**
+   * Subscribes now and resolves once the subscription is live: every event
+   * published after that is delivered. (Yoga's `subscribe` only starts
+   * listening at the first `next()`, and Redis confirms a SUBSCRIBE later still.)
+   * Read a snapshot after this, and no change can fall between the two.
+   */
+  listen<C extends Channel>(channel: C, id: PubSubChannels[C][0]): Promise<AsyncIterableIterator<PubSubChannels[C][1]>>;
+};
 
 export interface PubSubHandle {
   pubsub: PubSub;
   close(): Promise<void>;
 }
 
+function withListen(pubsub: ReturnType<typeof createPubSub<PubSubChannels>>, confirmed: (topic: string) => Promise<unknown>): PubSub {
+  return Object.assign(pubsub, {
+    async listen<C extends Channel>(channel: C, id: PubSubChannels[C][0]) {
+      const iterator = (pubsub.subscribe as (c: C, i: unknown) => AsyncIterable<PubSubChannels[C][1]>)(channel, id)[Symbol.asyncIterator]();
+      // The first next() attaches the listener; its value is handed out by the first next() of ours.
+      let first: Promise<IteratorResult<PubSubChannels[C][1]>> | undefined = iterator.next();
+      first.catch(() => {});
+      await confirmed(`${channel}:${id}`);
+      const listening: AsyncIterableIterator<PubSubChannels[C][1]> = {
+        next: () => {
+          const value = first ?? iterator.next();
+          first = undefined;
+          return value;
+        },
+        return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
+        [Symbol.asyncIterator]: () => listening,
+      };
+      return listening;
+    },
+  });
+}
+
 export function createAppPubSub(redisUrl?: string): PubSubHandle {
-  if (!redisUrl) return { pubsub: createPubSub<PubSubChannels>(), close: async () => {} };
+  if (!redisUrl) return { pubsub: withListen(createPubSub<PubSubChannels>(), async () => {}), close: async () => {} };
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
   return {
-    pubsub: createPubSub<PubSubChannels>({ eventTarget }),
+    // Redis answers commands on one connection in order: once this SUBSCRIBE
+    // is confirmed, the event target's own SUBSCRIBE of the topic is live.
+    pubsub: withListen(createPubSub<PubSubChannels>({ eventTarget }), (topic) => subscribeClient.subscribe(topic)),
     close: async () => {
       publishClient.disconnect();
       subscribeClient.disconnect();

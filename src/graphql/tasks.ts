@@ -6,7 +6,9 @@ import {
   listTasks,
   submitBatch,
   submitTask,
-  subscribeToTaskEvents,
+  subscribeToTaskStatus,
+  subscribeToTaskUpdates,
+  type TaskUpdate,
   TASK_STATUSES,
   TASK_TYPES,
   type BatchSubmission,
@@ -205,18 +207,36 @@ builder.subscriptionField("taskStatusChanged", (t) =>
     description: "One task's status now, then each change; completes when the task is completed, failed or canceled (at once if it already is).",
     args: { taskId: t.arg.id({ required: true }) },
     subscribe: (_root, { taskId }, context) =>
-      subscribeToTaskEvents(context.deps, context.actor, { taskId: String(taskId) }),
+      subscribeToTaskStatus(context.deps, context.actor, String(taskId)),
     resolve: (event, _args, context) => getTask(context.deps, context.actor, event.taskId),
   }),
 );
 
+const TaskUpdateRef = builder.objectRef<TaskUpdate>("TaskUpdate").implement({
+  description: "A change seen by a taskUpdates subscriber.",
+  fields: (t) => ({
+    task: t.withAuth({ customer: true }).field({
+      type: TaskRef,
+      nullable: true,
+      description: "The task whose status changed; null in a batch's first update, which carries the batch as it is.",
+      resolve: (update, _args, context) => (update.taskId ? getTask(context.deps, context.actor, update.taskId) : null),
+    }),
+    batch: t.withAuth({ customer: true }).field({
+      type: BatchRef,
+      nullable: true,
+      description: "The task's batch, read when the update is sent (its counts include this change); null for a task outside any batch.",
+      resolve: (update, _args, context) => (update.batchId ? getBatch(context.deps, context.actor, update.batchId) : null),
+    }),
+  }),
+});
+
 builder.subscriptionField("taskUpdates", (t) =>
   t.withAuth({ customer: true }).field({
-    type: TaskRef,
-    description: "Status changes of all your tasks, or of one batch's.",
-    args: { batchId: t.arg.id() },
-    subscribe: (_root, { batchId }, context) =>
-      subscribeToTaskEvents(context.deps, context.actor, { batchId: batchId ? String(batchId) : undefined }),
-    resolve: (event, _args, context) => getTask(context.deps, context.actor, event.taskId),
+    type: TaskUpdateRef,
+    description:
+      "Status changes of all your tasks, or of one batch's. With batchId, the first update has no task and the batch as it is now (its counts), then one update per change.",
+    args: { batchId: t.arg.id({ description: "Only this batch's tasks; the stream starts with the batch's counts." }) },
+    subscribe: (_root, { batchId }, context) => subscribeToTaskUpdates(context.deps, context.actor, batchId ? String(batchId) : undefined),
+    resolve: (update) => update,
   }),
 );

@@ -205,8 +205,8 @@ describe("graphql-ws under abuse", () => {
   it("answers a syntax error or a NUL with an error for that operation only", async () => {
     const ws = await rawSocket();
     try {
-      ws.send({ id: "good", type: "subscribe", payload: { query: "subscription { taskUpdates { id status } }" } });
-      ws.send({ id: "broken", type: "subscribe", payload: { query: "subscription { taskUpdates { id " } });
+      ws.send({ id: "good", type: "subscribe", payload: { query: "subscription { taskUpdates { task { id status } } }" } });
+      ws.send({ id: "broken", type: "subscribe", payload: { query: "subscription { taskUpdates { task { id " } });
       ws.send({ id: "nul", type: "subscribe", payload: { query: "query($id: ID!) { task(id: $id) { id } }", variables: { id: "tsk_\u0000x" } } });
       expect((await ws.waitFor((m) => m.id === "broken")).type).toBe("error");
       const nul = await ws.waitFor((m) => m.id === "nul");
@@ -216,7 +216,7 @@ describe("graphql-ws under abuse", () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const created = await service.rest.post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });
       const event = await ws.waitFor((m) => m.id === "good" && m.type === "next");
-      expect(event.payload.data.taskUpdates.id).toBe(created.body.task_id);
+      expect(event.payload.data.taskUpdates.task.id).toBe(created.body.task_id);
     } finally {
       ws.socket.close();
     }
@@ -225,7 +225,7 @@ describe("graphql-ws under abuse", () => {
   it("caps subscriptions per connection and the size of a message", async () => {
     const ws = await rawSocket();
     try {
-      for (const id of ["s1", "s2", "s3", "s4"]) ws.send({ id, type: "subscribe", payload: { query: "subscription { taskUpdates { id } }" } });
+      for (const id of ["s1", "s2", "s3", "s4"]) ws.send({ id, type: "subscribe", payload: { query: "subscription { taskUpdates { task { id } } }" } });
       const refused = await ws.waitFor((m) => m.id === "s4");
       expect(refused.type).toBe("error");
       expect(refused.payload[0].extensions.code).toBe("too_many_subscriptions");

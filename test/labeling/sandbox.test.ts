@@ -51,11 +51,11 @@ describe("the sandbox labeler", () => {
     const client = wsClient(service.url, { authorization: customer.apiKey });
     try {
       // Subscribed before submitting: the crowd may finish within milliseconds.
-      const sub = await subscribe(client, `subscription { taskUpdates { id status result } }`);
+      const sub = await subscribe(client, `subscription { taskUpdates { task { id status result } } }`);
       const created = await service.rest.post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });
       let event = await sub.next();
-      while (event.taskUpdates.id !== created.body.task_id || event.taskUpdates.status !== "COMPLETED") event = await sub.next();
-      expect(event.taskUpdates.result).toHaveProperty("label");
+      while (event.taskUpdates.task.id !== created.body.task_id || event.taskUpdates.task.status !== "COMPLETED") event = await sub.next();
+      expect(event.taskUpdates.task.result).toHaveProperty("label");
     } finally {
       await client.dispose();
     }

@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => service.close());
 
 const TASK_STATUS = `subscription($taskId: ID!) { taskStatusChanged(taskId: $taskId) { id status } }`;
-const TASK_UPDATES = `subscription($batchId: ID) { taskUpdates(batchId: $batchId) { id status batch { id } } }`;
+const TASK_UPDATES = `subscription($batchId: ID) { taskUpdates(batchId: $batchId) { task { id status } batch { id counts { pending canceled } } } }`;
 
 describe("graphql-ws subscriptions", () => {
   it("delivers a status change caused by a REST call, then completes", async () => {
@@ -57,16 +57,38 @@ describe("graphql-ws subscriptions", () => {
       await service.rest.post(`/v1/tasks/${outside.body.task_id}/cancel`, undefined, { apiKey: acme.apiKey });
       const tasks = await service.deps.prisma.task.findMany({ where: { batchId: mine.body.batch_id } });
       await service.rest.post(`/v1/tasks/${tasks[0].id}/cancel`, undefined, { apiKey: acme.apiKey });
-      const event = await batchSub.next();
-      expect(event.taskUpdates).toEqual({ id: tasks[0].id, status: "CANCELED", batch: { id: mine.body.batch_id } });
+      // The batch's counts come first, then the change with the counts after it.
+      expect((await batchSub.next()).taskUpdates).toEqual({ task: null, batch: { id: mine.body.batch_id, counts: { pending: 2, canceled: 0 } } });
+      expect((await batchSub.next()).taskUpdates).toEqual({
+        task: { id: tasks[0].id, status: "CANCELED" },
+        batch: { id: mine.body.batch_id, counts: { pending: 1, canceled: 1 } },
+      });
       const theirs = await service.rest.post("/v1/tasks", imageTask(), { apiKey: other.apiKey });
-      expect((await otherSub.next()).taskUpdates.id).toBe(theirs.body.task_id);
+      expect((await otherSub.next()).taskUpdates.task.id).toBe(theirs.body.task_id);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(batchSub.received).toHaveLength(1);
-      expect(otherSub.received.map((e) => e.taskUpdates.id)).toEqual([theirs.body.task_id]);
+      expect(batchSub.received).toHaveLength(2);
+      expect(otherSub.received.map((e) => e.taskUpdates.task.id)).toEqual([theirs.body.task_id]);
     } finally {
       await client.dispose();
       await otherClient.dispose();
+    }
+  });
+
+  it("ends with the batch's final counts when the subscriber starts while its tasks are changing", async () => {
+    const batch = await service.rest.post("/v1/tasks/batch", { tasks: Array.from({ length: 20 }, () => imageTask()) }, { apiKey: acme.apiKey });
+    const tasks = await service.deps.prisma.task.findMany({ where: { batchId: batch.body.batch_id } });
+    const client = wsClient(service.url, { authorization: acme.apiKey });
+    try {
+      // Cancels race the subscription's start: each lands before the snapshot, or after it and in the stream.
+      const canceling = Promise.all(tasks.map((task) => service.rest.post(`/v1/tasks/${task.id}/cancel`, undefined, { apiKey: acme.apiKey })));
+      const sub = await subscribe(client, TASK_UPDATES, { batchId: batch.body.batch_id });
+      await canceling;
+      let update = (await sub.next()).taskUpdates;
+      expect(update.task).toBeNull();
+      while (update.batch.counts.canceled < 20) update = (await sub.next()).taskUpdates;
+      expect(update.batch.counts).toEqual({ pending: 0, canceled: 20 });
+    } finally {
+      await client.dispose();
     }
   });
 

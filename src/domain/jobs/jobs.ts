@@ -78,8 +78,8 @@ const UPDATES_PER_SECOND = 4;
 export async function followJob(deps: Pick<Deps, "prisma" | "pubsub">, actor: CustomerActor, jobId: string): Promise<AsyncIterable<{ job: Job; counts: StatusCounts }>> {
   await getJob(deps, actor, jobId);
   const changes = mergeChanges(
-    deps.pubsub.subscribe("customer:jobs", actor.customerId),
-    deps.pubsub.subscribe("customer:tasks", actor.customerId),
+    await deps.pubsub.listen("customer:jobs", actor.customerId),
+    await deps.pubsub.listen("customer:tasks", actor.customerId),
     (event) => ("taskId" in event ? event.jobId === jobId : event.jobId === jobId),
   );
   return (async function* () {

@@ -15,5 +15,5 @@ export {
 } from "./lifecycle.js";
 export { isFinal, statusCounts, TASK_STATUSES, type StatusCounts, type TaskStatus } from "./statuses.js";
 export { getBatch, getTask, listTasks, type TaskFilter } from "./queries.js";
-export { subscribeToTaskEvents } from "./live-updates.js";
+export { subscribeToTaskStatus, subscribeToTaskUpdates, type TaskUpdate } from "./live-updates.js";
 export * from "./types/index.js";

@@ -1,45 +1,69 @@
 // Live task status for subscribers: one customer's events, filtered to a task
-// or a batch, after checking that the task or batch is theirs. A single task's
-// stream starts with its status now, so "submit, then subscribe" never misses
-// a task that was faster than the subscriber.
+// or a batch, after checking that the task or batch is theirs. Each stream
+// starts with the state now (a task's status, a batch's counts), read after
+// subscribing: a change in between is in the snapshot or in the stream, so
+// "submit, then subscribe" never misses a task that was faster than the subscriber.
 import type { Deps } from "../../deps.js";
 import type { TaskEvent } from "../../pubsub.js";
 import type { CustomerActor } from "../shared/index.js";
 import { getBatch, getTask } from "./queries.js";
 import { isFinal } from "./statuses.js";
 
-export interface TaskEventFilter {
-  taskId?: string;
-  batchId?: string;
-}
-
-export async function subscribeToTaskEvents(
+/** One task's status now, then each change; ends when the task can no longer change. */
+export async function subscribeToTaskStatus(
   deps: Pick<Deps, "prisma" | "pubsub">,
   actor: CustomerActor,
-  filter: TaskEventFilter,
+  taskId: string,
 ): Promise<AsyncIterable<TaskEvent>> {
   // Checked before the subscription starts: another customer's id is a 404, as in REST.
-  if (filter.taskId) await getTask(deps, actor, filter.taskId);
-  if (filter.batchId) await getBatch(deps, actor, filter.batchId);
-  const source = deps.pubsub.subscribe("customer:tasks", actor.customerId);
-  // Read after subscribing: a change in between is in the snapshot or in the stream (or both; repeats are skipped).
-  const snapshot = filter.taskId ? await getTask(deps, actor, filter.taskId) : undefined;
+  await getTask(deps, actor, taskId);
+  const source = await deps.pubsub.listen("customer:tasks", actor.customerId);
+  const snapshot = await getTask(deps, actor, taskId);
   return (async function* () {
-    let last: string | undefined;
-    if (snapshot) {
-      last = snapshot.status;
+    try {
+      let last = snapshot.status;
       yield { taskId: snapshot.id, customerId: snapshot.customerId, batchId: snapshot.batchId, jobId: snapshot.jobId, status: snapshot.status };
       if (isFinal(snapshot.status)) return;
+      for await (const event of source) {
+        if (event.customerId !== actor.customerId || event.taskId !== taskId || event.status === last) continue;
+        last = event.status;
+        yield event;
+        if (isFinal(event.status)) return;
+      }
+    } finally {
+      await source.return?.();
     }
-    for await (const event of source) {
-      if (event.customerId !== actor.customerId) continue;
-      if (filter.taskId && event.taskId !== filter.taskId) continue;
-      if (filter.batchId && event.batchId !== filter.batchId) continue;
-      if (filter.taskId && event.status === last) continue;
-      last = event.status;
-      yield event;
-      // A single task's stream ends once the task can no longer change.
-      if (filter.taskId && isFinal(event.status)) return;
+  })();
+}
+
+/** A change seen by a batch's (or all tasks') subscriber; the first of a batch's stream has no task. */
+export interface TaskUpdate {
+  taskId: string | null;
+  batchId: string | null;
+}
+
+/**
+ * Status changes of all the customer's tasks, or of one batch's. A batch's
+ * stream starts with an update without a task: the batch as it is now.
+ */
+export async function subscribeToTaskUpdates(
+  deps: Pick<Deps, "prisma" | "pubsub">,
+  actor: CustomerActor,
+  batchId?: string,
+): Promise<AsyncIterable<TaskUpdate>> {
+  if (batchId) await getBatch(deps, actor, batchId);
+  const source = await deps.pubsub.listen("customer:tasks", actor.customerId);
+  return (async function* () {
+    try {
+      // The batch is read when this update is resolved, which is after subscribing.
+      if (batchId) yield { taskId: null, batchId };
+      for await (const event of source) {
+        if (event.customerId !== actor.customerId) continue;
+        if (batchId && event.batchId !== batchId) continue;
+        yield { taskId: event.taskId, batchId: event.batchId };
+      }
+    } finally {
+      await source.return?.();
     }
   })();
 }

@@ -193,27 +193,27 @@
     );
   }
 
-  /** Follows a batch: its counts now, then again after each of its tasks' changes (GraphQL subscription). */
-  async function watchBatch(batchId) {
+  const FOLLOW_BATCH = `subscription FollowBatch($id: ID) {
+    taskUpdates(batchId: $id) { batch { id status taskCount counts { pending inProgress completed failed canceled } } }
+  }`;
+
+  /** Follows a batch: the subscription sends its counts now, then again with each of its tasks' changes. */
+  function watchBatch(batchId) {
     watching?.abort();
     const controller = (watching = new AbortController());
-    const refresh = async () => {
-      const batch = await api(`/v1/batches/${encodeURIComponent(batchId)}`);
-      const done = batch.counts.completed + batch.counts.failed + batch.counts.canceled;
+    const show = (batch) => {
+      const { counts } = batch;
+      const done = counts.completed + counts.failed + counts.canceled;
       $("batch-progress").hidden = false;
-      $("batch-title").textContent = `${batch.batch_id} · ${batch.status}`;
-      $("batch-bar").value = batch.task_count ? done / batch.task_count : 1;
-      $("batch-counts").textContent = `${done} of ${batch.task_count} done (${batch.counts.completed} completed, ${batch.counts.in_progress} in progress, ${batch.counts.pending} pending)`;
-      return batch;
+      $("batch-title").textContent = `${batch.id} · ${batch.status.toLowerCase()}`;
+      $("batch-bar").value = batch.taskCount ? done / batch.taskCount : 1;
+      $("batch-counts").textContent = `${done} of ${batch.taskCount} done (${counts.completed} completed, ${counts.inProgress} in progress, ${counts.pending} pending)`;
     };
-    const first = await refresh();
-    if (first.status === "completed") return;
-    let pending = null;
-    subscribe(`subscription($id: ID) { taskUpdates(batchId: $id) { id status } }`, { id: batchId }, () => {
-      pending ??= setTimeout(() => {
-        pending = null;
-        refresh().catch(showError);
-      }, 200);
+    subscribe(FOLLOW_BATCH, { id: batchId }, (message) => {
+      if (message.errors) return showError(new Error(message.errors[0].message));
+      const batch = message.data.taskUpdates.batch;
+      show(batch);
+      if (batch.status.toLowerCase() === "completed") controller.abort();
     }, controller.signal).catch((error) => {
       if (error.name !== "AbortError") showError(error);
     });
@@ -265,7 +265,7 @@
   $("task-sort").addEventListener("change", () => PAGES.tasks(1).catch(showError));
   $("watch-batch").addEventListener("submit", (event) => {
     event.preventDefault();
-    watchBatch($("batch-id").value.trim()).catch(showError);
+    watchBatch($("batch-id").value.trim());
   });
   window.addEventListener("hashchange", () => apiKey && route());
   if (apiKey) signIn(apiKey);
