@@ -10,12 +10,15 @@ import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type PrismaTypes from "../generated/pothos-prisma-types.js";
 import { getDatamodel } from "../generated/pothos-prisma-types.js";
 import type { Deps } from "../deps.js";
-import { CREDENTIALS_NEEDED, UnauthorizedError, type Actor, type AdminActor, type AnnotatorActor, type CustomerActor } from "../domain/shared/index.js";
+import { CREDENTIALS_NEEDED, type Actor, type AdminActor, type AnnotatorActor, type CustomerActor } from "../domain/shared/index.js";
+import { refusal } from "../domain/accounts/index.js";
 
 export interface GraphQLContext {
   deps: Deps;
   /** Who is calling; null when no (valid) credentials were presented. */
   actor: Actor | null;
+  /** What the caller presented (Authorization header or connectionParams), to say what is wrong with it. */
+  credentials?: string;
 }
 
 type ContextOf<A extends Actor> = GraphQLContext & { actor: A };
@@ -61,7 +64,7 @@ export const builder = new SchemaBuilder<{
       admin: context.actor?.kind === "admin",
     }),
     // The same code as REST, saying which credential the field needs.
-    unauthorizedError: (_parent, _context, _info, result) => new UnauthorizedError(CREDENTIALS_NEEDED[scopeOf(result.failure)]),
+    unauthorizedError: (_parent, context, _info, result) => refusal(scopeOf(result.failure), context.credentials, context.actor),
   },
   prisma: {
     client: (context) => context.deps.prisma,

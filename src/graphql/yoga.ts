@@ -192,10 +192,10 @@ export function createGraphQLServer(deps: Deps): Yoga {
       error: (...args) => deps.logger.debug({ args }, "yoga"),
     },
     plugins: [refuseUnusableParams, abuseLimits(), chargeRateLimit, operationMetrics(deps)],
-    context: async (initial) => ({
-      deps,
-      actor: await authenticateBearer(deps, credentialsFrom(initial as never)),
-    }),
+    context: async (initial) => {
+      const credentials = credentialsFrom(initial as never);
+      return { deps, credentials, actor: await authenticateBearer(deps, credentials) };
+    },
     maskedErrors: {
       // Expected errors keep their code and message; everything else is masked.
       maskError: (error) => {

@@ -2,8 +2,8 @@
 // anyone, the rest only customers with a valid API key.
 import type { Context, Middleware } from "koa";
 import type { Deps } from "../deps.js";
-import { authenticateBearer } from "../domain/accounts/index.js";
-import { CREDENTIALS_NEEDED, UnauthorizedError, type Actor, type CustomerActor } from "../domain/shared/index.js";
+import { authenticateBearer, refusal } from "../domain/accounts/index.js";
+import type { Actor, CustomerActor } from "../domain/shared/index.js";
 
 /** Sets ctx.state.actor from `Authorization: Bearer <credential>`: null when absent or not valid. */
 export function authenticate(deps: Deps): Middleware {
@@ -17,9 +17,7 @@ export function authenticate(deps: Deps): Middleware {
 /** Lets only customers through (401 otherwise, saying what is wrong). */
 export const customersOnly: Middleware = async (ctx, next) => {
   const actor: Actor | null = ctx.state.actor;
-  if (actor?.kind !== "customer") {
-    throw ctx.get("authorization") ? UnauthorizedError.invalidApiKey() : new UnauthorizedError(CREDENTIALS_NEEDED.customer);
-  }
+  if (actor?.kind !== "customer") throw refusal("customer", ctx.get("authorization"), actor);
   await next();
 };
 

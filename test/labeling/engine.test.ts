@@ -35,10 +35,10 @@ async function drainQueue() {
 describe("the annotator API", () => {
   it("requires an annotator token, and only an operator creates annotators", async () => {
     const asCustomer = await service.graphql(NEXT, {}, { apiKey: live.apiKey });
-    expect(asCustomer.errors?.[0]).toMatchObject({ message: "send your annotator token as 'Authorization: Bearer at_…'", extensions: { code: "unauthorized" } });
+    expect(asCustomer.errors?.[0]).toMatchObject({ message: "this operation needs an annotator token, not an API key", extensions: { code: "unauthorized" } });
     const byCustomer = await service.graphql(`mutation { createAnnotator(name: "x") { __typename ... on AppError { code message } } }`, {}, { apiKey: live.apiKey });
     const refusal = byCustomer.data?.createAnnotator ?? { code: byCustomer.errors?.[0].extensions?.code, message: byCustomer.errors?.[0].message };
-    expect(refusal).toMatchObject({ code: "unauthorized", message: "this operation needs the operator's ADMIN_TOKEN" });
+    expect(refusal).toMatchObject({ code: "unauthorized", message: "this operation needs the operator's ADMIN_TOKEN, not an API key" });
   });
 
   it("completes a task after `replication` judgments, aggregated, with an event in the outbox", async () => {

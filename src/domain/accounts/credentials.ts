@@ -4,7 +4,15 @@
 import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Deps } from "../../deps.js";
-import { hashCredential, matchesSecret, type Actor, type Tier } from "../shared/index.js";
+import {
+  CREDENTIALS_NEEDED,
+  hashCredential,
+  matchesSecret,
+  UnauthorizedError,
+  type Actor,
+  type CredentialKind,
+  type Tier,
+} from "../shared/index.js";
 
 const KEY_FORMAT = /^sk_(sandbox|live)_[A-Za-z0-9_-]{32}$/;
 const ANNOTATOR_TOKEN_FORMAT = /^at_[A-Za-z0-9_-]{32}$/;
@@ -56,6 +64,28 @@ export async function authenticateBearer(deps: Pick<Deps, "prisma" | "config">, 
   const actor = await lookUpKey(deps, hash);
   cache.set(hash, { actor });
   return actor;
+}
+
+const CREDENTIAL_NAMES: Record<CredentialKind, string> = {
+  customer: "an API key",
+  annotator: "an annotator token",
+  admin: "the operator's ADMIN_TOKEN",
+};
+
+/**
+ * The refusal of a caller without the credential an operation needs, from
+ * what it presented and who that turned out to be: one message per mistake,
+ * the same over REST, GraphQL over HTTP, SSE and graphql-ws.
+ */
+export function refusal(needed: CredentialKind, presented: string | null | undefined, actor: Actor | null): UnauthorizedError {
+  if (actor && actor.kind !== needed) {
+    return new UnauthorizedError(`this operation needs ${CREDENTIAL_NAMES[needed]}, not ${CREDENTIAL_NAMES[actor.kind]}`, "wrong_kind");
+  }
+  const key = presented?.replace(/^Bearer\s+/i, "").trim();
+  if (!key) return new UnauthorizedError(CREDENTIALS_NEEDED[needed], "missing");
+  if (KEY_FORMAT.test(key)) return new UnauthorizedError("the API key is invalid or has been revoked", "unknown");
+  if (ANNOTATOR_TOKEN_FORMAT.test(key)) return new UnauthorizedError("the annotator token is invalid or has been disabled", "unknown");
+  return new UnauthorizedError(`the credential sent is not one this service issues: ${CREDENTIALS_NEEDED[needed]}`, "malformed");
 }
 
 /** Forgets cached lookups, e.g. right after a key is revoked in this process. */

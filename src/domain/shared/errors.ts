@@ -42,13 +42,14 @@ export const CREDENTIALS_NEEDED = {
   admin: "this operation needs the operator's ADMIN_TOKEN",
 } as const;
 
-export class UnauthorizedError extends AppError {
-  constructor(message: string = CREDENTIALS_NEEDED.customer) {
-    super("unauthorized", message, 401);
-  }
+export type CredentialKind = keyof typeof CREDENTIALS_NEEDED;
 
-  static invalidApiKey(): UnauthorizedError {
-    return new UnauthorizedError("the API key is invalid or has been revoked");
+/** Why a credential was refused, as `details.reason`: missing, malformed, unknown (or revoked), wrong_kind. */
+export type RefusalReason = "missing" | "malformed" | "unknown" | "wrong_kind";
+
+export class UnauthorizedError extends AppError {
+  constructor(message: string = CREDENTIALS_NEEDED.customer, reason: RefusalReason = "missing") {
+    super("unauthorized", message, 401, { reason });
   }
 }
 
