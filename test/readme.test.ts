@@ -21,7 +21,14 @@ function readmeCurlBlocks(heading: string): string[] {
 }
 
 /** Values a reader copies from one response into the next commands. */
-const CAPTURE: Record<string, string> = { api_key: "API_KEY", task_id: "TASK_ID", batch_id: "BATCH_ID", webhook_id: "WEBHOOK_ID", job_id: "JOB_ID" };
+const CAPTURE: Record<string, string> = {
+  api_key: "API_KEY",
+  task_id: "TASK_ID",
+  batch_id: "BATCH_ID",
+  webhook_id: "WEBHOOK_ID",
+  job_id: "JOB_ID",
+  key_id: "KEY_ID",
+};
 
 async function runBlock(block: string, url: string, env: Record<string, string>): Promise<string> {
   const script = block.replaceAll("http://localhost:8081", url);
@@ -44,7 +51,9 @@ describe("README curl examples", () => {
       } catch {
         throw new Error(`README example printed no JSON:\n${block}\n→ ${output}`);
       }
-      expect(body, `README example:\n${block}`).not.toHaveProperty("error");
+      // The README says so: the sandbox crowd has usually completed the task before it is canceled.
+      const tooLate = /\/cancel/.test(block) && (body.error as { code?: string } | undefined)?.code === "task_not_cancelable";
+      if (!tooLate) expect(body, `README example:\n${block}`).not.toHaveProperty("error");
       for (const [field, variable] of Object.entries(CAPTURE)) {
         if (typeof body[field] === "string" && !env[variable]) env[variable] = body[field] as string;
       }

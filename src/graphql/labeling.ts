@@ -1,5 +1,4 @@
 // The annotator API (claim, judge, release) and the operator's workforce view.
-import { setCustomerTier } from "../domain/accounts/index.js";
 import {
   claimNextAssignment,
   createAnnotator,
@@ -12,7 +11,6 @@ import {
   type AssignmentWithTask,
   type Reliability as ReliabilityValue,
 } from "../domain/labeling/index.js";
-import { TIERS } from "../domain/shared/index.js";
 import type { Annotator, Assignment, Task } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
 import { AppError } from "./errors.js";
@@ -144,23 +142,4 @@ builder.queryField("annotators", (t) =>
   }),
 );
 
-const CustomerTier = builder.enumType("CustomerTier", {
-  values: Object.fromEntries(TIERS.map((tier) => [tier.toUpperCase(), { value: tier }])) as { SANDBOX: { value: "sandbox" }; LIVE: { value: "live" } },
-});
 
-builder.mutationField("setCustomerTier", (t) =>
-  t.withAuth({ admin: true }).field({
-    type: "Boolean",
-    description: "Operators move a customer between sandbox and live (and set its label quota).",
-    errors: { types: [AppError] },
-    args: {
-      customerId: t.arg.id({ required: true }),
-      tier: t.arg({ type: CustomerTier, required: true }),
-      labelQuota: t.arg.int({ required: true }),
-    },
-    resolve: async (_root, args, context) => {
-      await setCustomerTier(context.deps, context.actor, { customerId: String(args.customerId), tier: args.tier, labelQuota: args.labelQuota });
-      return true;
-    },
-  }),
-);

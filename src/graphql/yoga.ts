@@ -114,7 +114,7 @@ async function charge(args: {
   const decision = registersCustomer(args.document)
     ? await deps.rateLimits.charge("registration", address, 1)
     : actor?.kind === "customer"
-      ? await deps.rateLimits.charge(actor.tier, actor.customerId, costInPoints(args))
+      ? await deps.rateLimits.charge(actor.environment, actor.customerId, costInPoints(args))
       : undefined;
   if (!decision) return undefined;
   const headers = rateLimitHeaders(decision);

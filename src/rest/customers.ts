@@ -1,7 +1,7 @@
 import type Router from "@koa/router";
 import type { Deps } from "../deps.js";
-import { getProfile, registerCustomer } from "../domain/accounts/index.js";
-import { profileView, registrationView } from "../domain/representations/index.js";
+import { createApiKey, getProfile, listApiKeys, registerCustomer, revokeApiKey } from "../domain/accounts/index.js";
+import { apiKeyView, createdApiKeyView, profileView, registrationView } from "../domain/representations/index.js";
 import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
 import { respondIdempotently } from "./respond.js";
@@ -24,4 +24,24 @@ export function customerRoutes(router: Router, deps: Deps) {
   router.get("/customers/me", async (ctx) => {
     ctx.body = profileView(await getProfile(deps, customerOf(ctx)));
   });
+
+  router.get("/api-keys", async (ctx) => {
+    ctx.body = { data: (await listApiKeys(deps, customerOf(ctx))).map(apiKeyView) };
+  });
+
+  router.post("/api-keys", async (ctx) => {
+    const actor = customerOf(ctx);
+    await respondIdempotently(ctx, deps, actor.customerId, async () => {
+      const body = createdApiKeyView(await createApiKey(deps, actor, toDomainFields(ctx.request.body ?? {})));
+      // As for registration: a replay names the key, never shows it again.
+      const { api_key: _shownOnce, ...withoutKey } = body;
+      return { status: 201, body, replayBody: { ...withoutKey, message: REPLAYED_KEY } };
+    });
+  });
+
+  router.delete("/api-keys/:id", async (ctx) => {
+    ctx.body = apiKeyView(await revokeApiKey(deps, customerOf(ctx), ctx.params.id));
+  });
 }
+
+const REPLAYED_KEY = "This key was created by an earlier request with the same Idempotency-Key and shown only in that response; if it is lost, revoke it and create another.";

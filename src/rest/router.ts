@@ -56,7 +56,7 @@ function rateLimited(deps: Deps): Koa.Middleware {
     if (ctx.method === "POST" && ctx.path === "/customers") {
       decision = await deps.rateLimits.charge("registration", ctx.ip, 1);
     } else if (actor?.kind === "customer") {
-      decision = await deps.rateLimits.charge(actor.tier, actor.customerId, 1);
+      decision = await deps.rateLimits.charge(actor.environment, actor.customerId, 1);
     }
     if (decision) {
       ctx.set(rateLimitHeaders(decision));

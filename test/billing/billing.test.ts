@@ -18,7 +18,7 @@ const thisMonth = () => new Date().toISOString().slice(0, 7);
 /** A live customer's tasks, each labeled by one human judgment. */
 async function liveCustomerWithLabels(count: number, extra: Record<string, unknown>[] = []): Promise<Customer> {
   const customer = await registerCustomer(service.rest, "Billing Co");
-  await makeLive(service.graphql, customer.customerId);
+  customer.apiKey = await makeLive(service.graphql, customer.customerId);
   const annotator = await createAnnotator(service.graphql, `billing-${Date.now()}`);
   const tasks = [...Array.from({ length: count }, () => imageTask({ replication: 1, priority: 10 })), ...extra];
   const batch = await service.rest.post("/v1/tasks/batch", { tasks }, { apiKey: customer.apiKey });

@@ -41,7 +41,7 @@ async function openPage(page: Page, name: string) {
 describe.skipIf(!CHROMIUM)("the /console page (needs Debian's chromium: apt-get install chromium)", () => {
   it("signs in, shows the account's numbers as the API does, filters tasks, and follows a batch live", async () => {
     const customer = await registerCustomer(service.rest, "Console Co");
-    await makeLive(service.graphql, customer.customerId);
+    customer.apiKey = await makeLive(service.graphql, customer.customerId);
     const annotator = await createAnnotator(service.graphql, "console-annotator");
     const batch = await service.rest.post("/v1/tasks/batch", { tasks: Array.from({ length: 6 }, () => imageTask({ replication: 1 })) }, { apiKey: customer.apiKey });
     for (let i = 0; i < 2; i++) await judgeNext(annotator.token);

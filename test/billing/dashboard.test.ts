@@ -11,7 +11,7 @@ let taskIds: string[];
 beforeAll(async () => {
   service = await startTestService();
   customer = await registerCustomer(service.rest, "Dash Co");
-  await makeLive(service.graphql, customer.customerId);
+  customer.apiKey = await makeLive(service.graphql, customer.customerId);
   const tasks = Array.from({ length: 23 }, (_, i) => imageTask({ replication: 1, priority: i % 4, external_id: `dash-${i}` }));
   const batch = await service.rest.post("/v1/tasks/batch", { tasks }, { apiKey: customer.apiKey });
   taskIds = batch.body.task_ids;

@@ -76,11 +76,12 @@ describe("the embedded database", () => {
     const rest = restClient(server.url);
     const customer = await registerCustomer(rest);
     const live = await graphqlClient(server.url)(
-      `mutation($id: ID!) { setCustomerTier(customerId: $id, tier: LIVE, labelQuota: 30000) { __typename } }`,
+      `mutation($id: ID!) { setCustomerTier(customerId: $id, tier: LIVE, labelQuota: 30000) { ... on MutationSetCustomerTierSuccess { data { liveApiKey } } } }`,
       { id: customer.customerId },
       { apiKey: ADMIN_TOKEN },
     );
     expect(live.errors).toBeUndefined();
+    customer.apiKey = live.data.setCustomerTier.data.liveApiKey;
     const tasks = Array.from({ length: 10_000 }, (_, i) => imageTask({ metadata: { row: i } }));
     expect((await rest.post("/v1/tasks/batch", { tasks }, { apiKey: customer.apiKey })).status).toBe(202);
 

@@ -38,8 +38,10 @@ async function responseText(page: Page): Promise<string> {
   return (text ?? "").replace(/\u00a0/g, " ");
 }
 
-async function run(page: Page, query: string) {
+/** Runs a named operation once GraphiQL has taken its name in (its tab shows it). */
+async function run(page: Page, name: string, query: string) {
   await replaceEditorText(page, ".graphiql-query-editor", query);
+  await page.locator(".graphiql-tab", { hasText: name }).waitFor();
   await page.click(".graphiql-execute-button");
 }
 
@@ -65,15 +67,15 @@ describe.skipIf(!CHROMIUM)("GraphiQL at /graphql (needs Debian's chromium: apt-g
     await page.click("button:has-text('Headers')");
     await replaceEditorText(page, ".graphiql-editor-tool .graphiql-editor:not(.hidden)", JSON.stringify({ Authorization: `Bearer ${customer.apiKey}` }));
 
-    await run(page, "query Me { me { id name } }");
+    await run(page, "Me", "query Me { me { id name } }");
     await expect.poll(() => responseText(page)).toContain(customer.customerId);
 
-    await run(page, `mutation Submit { submitTask(input: { type: IMAGE_CLASSIFICATION, dataUrl: "https://example.com/g.jpg", labelSpec: { question: "Q?", options: ["a", "b"] } }) { ... on MutationSubmitTaskSuccess { data { id status } } } }`);
+    await run(page, "Submit", `mutation Submit { submitTask(input: { type: IMAGE_CLASSIFICATION, dataUrl: "https://example.com/g.jpg", labelSpec: { question: "Q?", options: ["a", "b"] } }) { ... on MutationSubmitTaskSuccess { data { id status } } } }`);
     await expect.poll(() => responseText(page)).toMatch(/"id": "tsk_/);
     await page.screenshot({ path: path.join(SCREENSHOTS, "mutation.png"), fullPage: true });
 
     // The subscription answers with the task's status now, then with the change made over REST.
-    await run(page, `subscription Follow { taskStatusChanged(taskId: "${task.body.task_id}") { id status } }`);
+    await run(page, "Follow", `subscription Follow { taskStatusChanged(taskId: "${task.body.task_id}") { id status } }`);
     await expect.poll(() => responseText(page)).toContain('"status": "PENDING"');
     expect((await service.rest.post(`/v1/tasks/${task.body.task_id}/cancel`, undefined, { apiKey: customer.apiKey })).status).toBe(200);
     await expect.poll(() => responseText(page)).toContain('"status": "CANCELED"');

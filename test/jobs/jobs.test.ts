@@ -129,7 +129,7 @@ describe("batch jobs", () => {
 
   it("keeps jobs private, refuses bad input, and exports only completed jobs", async () => {
     const live = await registerCustomer(service.rest, "Humans Co");
-    await makeLive(service.graphql, live.customerId);
+    live.apiKey = await makeLive(service.graphql, live.customerId);
     await s3.put("humans.jsonl", textLines(2));
     // Live tasks wait for people: the job stays labeling.
     const jobId = await createJob({ manifest_url: `s3://${s3.bucket}/humans.jsonl`, label_spec: SENTIMENT, s3_credentials: CREDENTIALS }, live.apiKey);

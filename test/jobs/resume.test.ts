@@ -28,7 +28,7 @@ describe("job ingestion", () => {
     try {
       // A live customer: people label its tasks, so nothing but ingestion happens here.
       const customer = await registerCustomer(restClient(server.url), "Resume Co");
-      await makeLive(graphqlClient(server.url), customer.customerId, 1_000_000);
+      customer.apiKey = await makeLive(graphqlClient(server.url), customer.customerId, 1_000_000);
       const created = await restClient(server.url).post(
         "/v1/jobs",
         {

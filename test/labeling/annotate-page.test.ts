@@ -23,7 +23,7 @@ afterAll(async () => {
 describe.skipIf(!CHROMIUM)("the /annotate page (needs Debian's chromium: apt-get install chromium)", () => {
   it("signs in, labels three tasks by keyboard, and the results reach the customer API", async () => {
     const customer = await registerCustomer(service.rest);
-    await makeLive(service.graphql, customer.customerId);
+    customer.apiKey = await makeLive(service.graphql, customer.customerId);
     const texts = ["I love it", "Terrible service", "Best purchase ever"];
     const taskIds: string[] = [];
     for (const text of texts) {

@@ -8,7 +8,7 @@ let live: Customer;
 beforeAll(async () => {
   service = await startTestService();
   live = await registerCustomer(service.rest, "Live Co");
-  await makeLive(service.graphql, live.customerId);
+  live.apiKey = await makeLive(service.graphql, live.customerId);
 });
 afterAll(() => service.close());
 

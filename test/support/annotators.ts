@@ -13,13 +13,18 @@ export async function createAnnotator(graphql: GraphQLClient, name: string): Pro
   return { id: data.annotator.id, token: data.token };
 }
 
-export async function makeLive(graphql: GraphQLClient, customerId: string, labelQuota = 100_000) {
+/** Makes the customer live and answers its new live key (whose tasks go to people). */
+export async function makeLive(graphql: GraphQLClient, customerId: string, labelQuota = 100_000): Promise<string> {
   const result = await graphql(
-    `mutation($id: ID!, $quota: Int!) { setCustomerTier(customerId: $id, tier: LIVE, labelQuota: $quota) { ... on MutationSetCustomerTierSuccess { data } } }`,
+    `mutation($id: ID!, $quota: Int!) {
+      setCustomerTier(customerId: $id, tier: LIVE, labelQuota: $quota) { ... on MutationSetCustomerTierSuccess { data { tier liveApiKey } } }
+    }`,
     { id: customerId, quota: labelQuota },
     { apiKey: TEST_ADMIN_TOKEN },
   );
-  expect(result.data?.setCustomerTier?.data, JSON.stringify(result)).toBe(true);
+  const change = result.data?.setCustomerTier?.data;
+  expect(change?.liveApiKey, JSON.stringify(result)).toMatch(/^sk_live_/);
+  return change.liveApiKey;
 }
 
 export const NEXT = `mutation($types: [TaskType!]) { nextAssignment(types: $types) { id leasedUntil task { taskId type data dataUrl labelSpec } } }`;

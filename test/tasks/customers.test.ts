@@ -101,7 +101,7 @@ describe("GraphQL registerCustomer and me", () => {
       { input: { name: "Gql", email: "gql@example.com" } },
     );
     const data = registered.data!.registerCustomer.data;
-    expect(data).toMatchObject({ tier: "sandbox", labelQuota: 500 });
+    expect(data).toMatchObject({ tier: "SANDBOX", labelQuota: 500 });
     const me = await service.graphql(`{ me { id email labelsRemaining } }`, {}, { apiKey: data.apiKey });
     expect(me.data.me).toEqual({ id: data.customerId, email: "gql@example.com", labelsRemaining: 500 });
   });

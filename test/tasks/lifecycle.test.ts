@@ -20,7 +20,7 @@ afterAll(async () => {
 
 async function liveCustomer(name: string): Promise<Customer> {
   const customer = await registerCustomer(service.rest, name);
-  await makeLive(service.graphql, customer.customerId);
+  customer.apiKey = await makeLive(service.graphql, customer.customerId);
   return customer;
 }
 

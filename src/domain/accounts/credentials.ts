@@ -11,7 +11,7 @@ import {
   UnauthorizedError,
   type Actor,
   type CredentialKind,
-  type Tier,
+  type Environment,
 } from "../shared/index.js";
 
 const KEY_FORMAT = /^sk_(sandbox|live)_[A-Za-z0-9_-]{32}$/;
@@ -23,8 +23,8 @@ export interface NewCredential {
   prefix: string;
 }
 
-export function generateApiKey(tier: Tier): NewCredential {
-  const key = `sk_${tier}_${randomBytes(24).toString("base64url")}`;
+export function generateApiKey(environment: Environment): NewCredential {
+  const key = `sk_${environment}_${randomBytes(24).toString("base64url")}`;
   return { key, hash: hashCredential(key), prefix: displayPrefix(key) };
 }
 
@@ -61,7 +61,7 @@ export async function authenticateBearer(deps: Pick<Deps, "prisma" | "config">, 
   if (!cache) authCaches.set(deps.prisma, (cache = new LRUCache({ max: 10_000, ttl: AUTH_CACHE_TTL_MS })));
   const cached = cache.get(hash);
   if (cached) return cached.actor;
-  const actor = await lookUpKey(deps, hash);
+  const actor = await lookUpKey(deps, key, hash);
   cache.set(hash, { actor });
   return actor;
 }
@@ -97,16 +97,14 @@ function isAdminToken(adminToken: string | undefined, presented: string): boolea
   return adminToken !== undefined && matchesSecret(adminToken, presented);
 }
 
-async function lookUpKey(deps: Pick<Deps, "prisma">, hash: string): Promise<Actor | null> {
-  const annotator = await deps.prisma.annotator.findUnique({ where: { tokenHash: hash }, select: { id: true, kind: true, disabledAt: true } });
-  if (annotator) {
-    if (annotator.disabledAt) return null;
+async function lookUpKey(deps: Pick<Deps, "prisma">, key: string, hash: string): Promise<Actor | null> {
+  if (ANNOTATOR_TOKEN_FORMAT.test(key)) {
+    const annotator = await deps.prisma.annotator.findUnique({ where: { tokenHash: hash }, select: { id: true, kind: true, disabledAt: true } });
+    if (!annotator || annotator.disabledAt) return null;
     return { kind: "annotator", annotatorId: annotator.id, workforce: annotator.kind === "simulated" ? "simulated" : "human" };
   }
-  const apiKey = await deps.prisma.apiKey.findUnique({
-    where: { hash },
-    select: { revokedAt: true, customer: { select: { id: true, tier: true } } },
-  });
-  if (!apiKey || apiKey.revokedAt) return null;
-  return { kind: "customer", customerId: apiKey.customer.id, tier: apiKey.customer.tier as Tier };
+  // One statement finds the key and records its use (once per cache period, not per request).
+  const [apiKey] = await deps.prisma.$queryRaw<{ customer_id: string; environment: Environment }[]>`
+    UPDATE api_keys SET last_used_at = now() WHERE hash = ${hash} AND revoked_at IS NULL RETURNING customer_id, environment`;
+  return apiKey ? { kind: "customer", customerId: apiKey.customer_id, environment: apiKey.environment } : null;
 }

@@ -1,13 +1,24 @@
 // Customers: self-registration (sandbox tier) with a key shown once, and the profile.
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
-import { Prisma } from "../../generated/prisma/client.js";
-import { ConflictError, newId, NotFoundError, parseInput, TIERS, type AdminActor, type CustomerActor, type Tier } from "../shared/index.js";
+import { transaction } from "../../db/transaction.js";
+import { Prisma, type Customer } from "../../generated/prisma/client.js";
+import {
+  ConflictError,
+  newId,
+  NotFoundError,
+  parseInput,
+  TIERS,
+  type AdminActor,
+  type CustomerActor,
+  type Environment,
+  type Tier,
+} from "../shared/index.js";
 import { callbackSecret } from "../webhooks/index.js";
 import { forgetCachedKeys, generateApiKey } from "./credentials.js";
+import { API_KEY_NOTICE } from "./api-keys.js";
 
 const SANDBOX_LABEL_QUOTA = 500;
-const API_KEY_NOTICE = "Store this API key securely — it cannot be retrieved again.";
 
 const registrationSchema = z
   .object({
@@ -42,8 +53,9 @@ export async function registerCustomer(deps: Pick<Deps, "prisma">, input: unknow
         name,
         email,
         tier,
-        labelQuota: SANDBOX_LABEL_QUOTA,
-        apiKeys: { create: { id: newId("key"), hash: key.hash, prefix: key.prefix } },
+        labelQuota: 0,
+        sandboxLabelQuota: SANDBOX_LABEL_QUOTA,
+        apiKeys: { create: { id: newId("key"), hash: key.hash, prefix: key.prefix, environment: "sandbox" } },
       },
     });
   } catch (error) {
@@ -55,14 +67,26 @@ export async function registerCustomer(deps: Pick<Deps, "prisma">, input: unknow
   return { customerId, apiKey: key.key, tier, labelQuota: SANDBOX_LABEL_QUOTA, message: API_KEY_NOTICE };
 }
 
-export interface Profile {
+export interface Quota {
+  labelQuota: number;
+  labelsUsed: number;
+  labelsRemaining: number;
+}
+
+/** The label quota of one environment: sandbox keys have their own. */
+export function quotaOf(customer: Customer, environment: Environment): Quota {
+  const [labelQuota, labelsUsed] =
+    environment === "sandbox" ? [customer.sandboxLabelQuota, customer.sandboxLabelsUsed] : [customer.labelQuota, customer.labelsUsed];
+  return { labelQuota, labelsUsed, labelsRemaining: Math.max(0, labelQuota - labelsUsed) };
+}
+
+export interface Profile extends Quota {
   customerId: string;
   name: string;
   email: string;
   tier: Tier;
-  labelQuota: number;
-  labelsUsed: number;
-  labelsRemaining: number;
+  /** The environment of the key that asked; the quota is this environment's. */
+  environment: Environment;
   apiKeyPrefix: string | null;
   /** Verifies deliveries to tasks' callback_url. */
   callbackSecret: string;
@@ -73,7 +97,7 @@ export interface Profile {
 export async function getProfile(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor): Promise<Profile> {
   const customer = await deps.prisma.customer.findUnique({
     where: { id: actor.customerId },
-    include: { apiKeys: { where: { revokedAt: null }, orderBy: { createdAt: "desc" }, take: 1 } },
+    include: { apiKeys: { where: { revokedAt: null, environment: actor.environment }, orderBy: { createdAt: "desc" }, take: 1 } },
   });
   if (!customer) throw new NotFoundError("customer");
   return {
@@ -81,9 +105,8 @@ export async function getProfile(deps: Pick<Deps, "prisma" | "config">, actor: C
     name: customer.name,
     email: customer.email,
     tier: customer.tier as Tier,
-    labelQuota: customer.labelQuota,
-    labelsUsed: customer.labelsUsed,
-    labelsRemaining: Math.max(0, customer.labelQuota - customer.labelsUsed),
+    environment: actor.environment,
+    ...quotaOf(customer, actor.environment),
     apiKeyPrefix: customer.apiKeys[0]?.prefix ?? null,
     callbackSecret: await callbackSecret(deps, customer.id, customer),
     createdAt: customer.createdAt,
@@ -98,10 +121,37 @@ const tierSchema = z
   })
   .strict();
 
-/** Operators upgrade a customer to live (humans label its new tasks) or back to sandbox. */
-export async function setCustomerTier(deps: Pick<Deps, "prisma">, _admin: AdminActor, input: unknown): Promise<void> {
+export interface TierChange {
+  customerId: string;
+  tier: Tier;
+  /** The quota set: the live one for LIVE, the sandbox one for SANDBOX. */
+  labelQuota: number;
+  /** A live key issued by this change (the customer had none): shown this once. */
+  liveApiKey: string | null;
+}
+
+/**
+ * Operators move a customer to live — which issues its first live key, shown
+ * once, whose tasks go to people — or back to sandbox, which revokes its live
+ * keys. `labelQuota` sets that tier's quota. Sandbox keys keep working either way.
+ */
+export async function setCustomerTier(deps: Pick<Deps, "prisma">, _admin: AdminActor, input: unknown): Promise<TierChange> {
   const { customerId, tier, labelQuota } = parseInput(tierSchema, input);
-  const updated = await deps.prisma.customer.updateMany({ where: { id: customerId }, data: { tier, labelQuota } });
-  if (updated.count === 0) throw new NotFoundError(`customer ${customerId}`);
+  const liveApiKey = await transaction(deps.prisma, async (tx) => {
+    const updated = await tx.customer.updateMany({
+      where: { id: customerId },
+      data: tier === "live" ? { tier, labelQuota } : { tier, sandboxLabelQuota: labelQuota },
+    });
+    if (updated.count === 0) throw new NotFoundError(`customer ${customerId}`);
+    if (tier === "sandbox") {
+      await tx.apiKey.updateMany({ where: { customerId, environment: "live", revokedAt: null }, data: { revokedAt: new Date() } });
+      return null;
+    }
+    if (await tx.apiKey.count({ where: { customerId, environment: "live", revokedAt: null } })) return null;
+    const key = generateApiKey("live");
+    await tx.apiKey.create({ data: { id: newId("key"), customerId, hash: key.hash, prefix: key.prefix, environment: "live" } });
+    return key.key;
+  });
   forgetCachedKeys(deps);
+  return { customerId, tier, labelQuota, liveApiKey };
 }

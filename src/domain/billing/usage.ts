@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
 import { NotFoundError, parseInput, type CustomerActor } from "../shared/index.js";
+import { quotaOf, type Quota } from "../accounts/index.js";
 
 const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month like 2026-04");
 
@@ -28,7 +29,8 @@ export interface MonthUsage {
   byDay: { date: string; labels: number; amount: number }[];
   totalLabels: number;
   totalAmount: number;
-  quota: { labelQuota: number; labelsUsed: number; labelsRemaining: number };
+  /** The quota of the asking key's environment. */
+  quota: Quota;
 }
 
 /** GET /v1/billing/usage?month=YYYY-MM (default: this UTC month). */
@@ -54,7 +56,7 @@ export async function getUsage(deps: Pick<Deps, "prisma" | "config">, actor: Cus
     byDay,
     totalLabels: byType.reduce((sum, line) => sum + line.labels, 0),
     totalAmount: byType.reduce((sum, line) => sum + line.amount, 0),
-    quota: { labelQuota: customer.labelQuota, labelsUsed: customer.labelsUsed, labelsRemaining: Math.max(0, customer.labelQuota - customer.labelsUsed) },
+    quota: quotaOf(customer, actor.environment),
   };
 }
 

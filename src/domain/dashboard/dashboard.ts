@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Deps } from "../../deps.js";
 import type { Task } from "../../generated/prisma/client.js";
 import { firstIdSince, NotFoundError, parseInput, type CustomerActor } from "../shared/index.js";
+import { quotaOf, type Quota } from "../accounts/index.js";
 import { statusCounts, TASK_STATUSES, type StatusCounts } from "../tasks/index.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -19,7 +20,8 @@ export interface Overview {
   turnaround: { median: number | null; p90: number | null };
   spendThisMonth: number;
   currency: string;
-  quota: { labelQuota: number; labelsUsed: number; labelsRemaining: number };
+  /** The quota of the asking key's environment. */
+  quota: Quota;
   openJobs: number;
   openBatches: number;
 }
@@ -57,7 +59,7 @@ export async function getOverview(deps: Pick<Deps, "prisma" | "config">, actor: 
     turnaround: { median: seconds(turnaround[0].median), p90: seconds(turnaround[0].p90) },
     spendThisMonth: spend[0].amount,
     currency: deps.config.currency,
-    quota: { labelQuota: customer.labelQuota, labelsUsed: customer.labelsUsed, labelsRemaining: Math.max(0, customer.labelQuota - customer.labelsUsed) },
+    quota: quotaOf(customer, actor.environment),
     openJobs,
     openBatches,
   };

@@ -12,8 +12,8 @@
 import { transaction, type Tx } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
 import type { Job } from "../../generated/prisma/client.js";
-import { AppError, secretBox, type CustomerActor, type Tier } from "../shared/index.js";
-import { cancelJobTasks, chargeQuota, hasOpenTask, insertTaskRows, jobTaskCounts, taskRow, type TaskRow } from "../tasks/index.js";
+import { AppError, secretBox, type CustomerActor, type Environment } from "../shared/index.js";
+import { cancelJobTasks, chargeQuota, hasOpenTask, refundQuota, insertTaskRows, jobTaskCounts, taskRow, type TaskRow } from "../tasks/index.js";
 import { jobView } from "../representations/index.js";
 import { recordEvent } from "../webhooks/index.js";
 import { taskFromLine } from "./job-input.js";
@@ -55,8 +55,7 @@ export async function ingestJob(deps: Pick<Deps, "prisma" | "config" | "pubsub" 
     if (isStopped()) throw new Stopped();
   };
   try {
-    const customer = await deps.prisma.customer.findUniqueOrThrow({ where: { id: job.customerId } });
-    const actor: CustomerActor = { kind: "customer", customerId: customer.id, tier: customer.tier as Tier };
+    const actor: CustomerActor = { kind: "customer", customerId: job.customerId, environment: job.environment as Environment };
     const credentials = job.credentialsSealed
       ? (JSON.parse(secretBox(deps.config.serverSecret).open(job.credentialsSealed)) as S3Credentials)
       : null;
@@ -96,7 +95,7 @@ async function countLines(
     if (total > deps.config.jobs.maxLines) {
       throw new JobFailure("manifest_too_large", `the manifest has more than ${deps.config.jobs.maxLines} lines (JOB_MAX_LINES)`);
     }
-    const outcome = taskFromLine(line.text, job, actor.tier, options);
+    const outcome = taskFromLine(line.text, job, actor.environment, options);
     if ("task" in outcome) valid++;
     else if (errors.length < MAX_LINE_ERRORS) errors.push({ line: line.number, reason: outcome.problem });
     if (total % CHUNK_LINES === 0) checkStop();
@@ -107,7 +106,7 @@ async function countLines(
     const current = await lockedJob(tx, job.id);
     if (current.status !== "ingesting" || current.totalLines > 0) return current; // canceled, or counted by another process
     try {
-      if (valid > 0) await chargeQuota(tx, job.customerId, valid);
+      if (valid > 0) await chargeQuota(tx, job.customerId, job.environment as Environment, valid);
     } catch (error) {
       if (error instanceof AppError && error.code === "quota_exceeded") throw new JobFailure("quota_exceeded", `${error.message} (${valid} valid lines)`);
       throw error;
@@ -141,7 +140,7 @@ async function createTasks(
   let lastLine = job.ingestedThrough;
   for await (const line of linesOf(await openManifest(job.manifestUrl, credentials, options), options.maxLineBytes)) {
     if (line.number <= job.ingestedThrough) continue;
-    const outcome = taskFromLine(line.text, job, actor.tier, options);
+    const outcome = taskFromLine(line.text, job, actor.environment, options);
     if ("task" in outcome) chunk.push(taskRow(actor, outcome.task, { job: { id: job.id, line: line.number, manifestLine: outcome.manifestLine } }));
     lastLine = line.number;
     if (chunk.length >= CHUNK_LINES) {
@@ -222,12 +221,12 @@ export async function endJob(tx: Tx, jobId: string, status: "failed" | "canceled
   // Lock order: customer, then the job's tasks (in cancelJobTasks), then the job.
   const job = await tx.job.findUniqueOrThrow({ where: { id: jobId } });
   await tx.$queryRaw`SELECT id FROM customers WHERE id = ${job.customerId} FOR UPDATE`;
-  await cancelJobTasks(tx, jobId, job.customerId);
+  await cancelJobTasks(tx, jobId, job.customerId, job.environment as Environment);
   const current = await lockedJob(tx, jobId);
   if (isJobEnded(current.status)) return null;
   // Labels reserved for lines that never became tasks.
   const unspent = Math.max(0, current.reservedLabels - current.tasksCreated);
-  if (unspent > 0) await tx.customer.update({ where: { id: current.customerId }, data: { labelsUsed: { decrement: unspent } } });
+  await refundQuota(tx, current.customerId, current.environment as Environment, unspent);
   const ended = await tx.job.update({
     where: { id: jobId },
     data: {

@@ -25,6 +25,7 @@ export async function createJob(deps: Pick<Deps, "prisma" | "config" | "pubsub">
     data: {
       id: newId("job"),
       customerId: actor.customerId,
+      environment: actor.environment,
       status: "queued",
       manifestUrl: value.manifestUrl,
       type: value.type ?? null,

@@ -1,7 +1,7 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
-import type { Batch, Job, Task, Webhook } from "../../generated/prisma/client.js";
-import type { Profile, Registration } from "../accounts/index.js";
+import type { ApiKey, Batch, Job, Task, Webhook } from "../../generated/prisma/client.js";
+import type { CreatedApiKey, Profile, Registration } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
 import { isFinal, type StatusCounts } from "../tasks/statuses.js";
@@ -27,6 +27,7 @@ export function profileView(profile: Profile) {
     name: profile.name,
     email: profile.email,
     tier: profile.tier,
+    environment: profile.environment,
     label_quota: profile.labelQuota,
     labels_used: profile.labelsUsed,
     labels_remaining: profile.labelsRemaining,
@@ -34,6 +35,23 @@ export function profileView(profile: Profile) {
     callback_secret: profile.callbackSecret,
     created_at: profile.createdAt.toISOString(),
   };
+}
+
+/** An entry of GET /v1/api-keys: never the key itself. */
+export function apiKeyView(key: ApiKey) {
+  return {
+    key_id: key.id,
+    prefix: key.prefix,
+    environment: key.environment,
+    created_at: key.createdAt.toISOString(),
+    last_used_at: iso(key.lastUsedAt),
+    revoked_at: iso(key.revokedAt),
+  };
+}
+
+/** 201 of POST /v1/api-keys: the key, shown this once. */
+export function createdApiKeyView(created: CreatedApiKey) {
+  return { ...apiKeyView(created.key), api_key: created.apiKey, message: created.message };
 }
 
 /** 202 of POST /v1/tasks. */

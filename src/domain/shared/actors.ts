@@ -1,13 +1,19 @@
 // Who is making a call. Every domain function that touches tenant data takes one.
 
-/** A customer's tier: sandbox keys are labeled by the simulated crowd, live keys by people. */
+/**
+ * A customer's tier (live customers may hold live keys), and an API key's
+ * environment, which share their names: a sandbox key's tasks go to the
+ * simulated crowd and its own quota, a live key's to people.
+ */
 export const TIERS = ["sandbox", "live"] as const;
 export type Tier = (typeof TIERS)[number];
+export type Environment = Tier;
 
 export interface CustomerActor {
   kind: "customer";
   customerId: string;
-  tier: Tier;
+  /** The environment of the key this call came with. */
+  environment: Environment;
 }
 
 export interface AnnotatorActor {

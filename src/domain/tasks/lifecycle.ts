@@ -13,7 +13,8 @@ import type { Deps } from "../../deps.js";
 import type { Prisma, Task } from "../../generated/prisma/client.js";
 import { batchView, taskResultView, taskView } from "../representations/index.js";
 import { unitPriceOf, type PriceList } from "../billing/index.js";
-import { ConflictError, NotFoundError, type CustomerActor } from "../shared/index.js";
+import { ConflictError, NotFoundError, type CustomerActor, type Environment } from "../shared/index.js";
+import { environmentOf, refundQuota } from "./quota.js";
 import { recordEvent, type EventType } from "../webhooks/index.js";
 import { isFinal, OPEN_STATUSES, statusCounts, type StatusCounts, type TaskStatus } from "./statuses.js";
 
@@ -88,9 +89,7 @@ const EVENT_OF: Partial<Record<TaskStatus, EventType>> = { completed: "task.comp
 async function endTask(tx: Tx, task: Task, status: "completed" | "failed" | "canceled", fields: Prisma.TaskUpdateInput): Promise<Task> {
   const ended = await tx.task.update({ where: { id: task.id }, data: { ...fields, status, completedAt: new Date() } });
   // Only a completed task is billed: its label was charged at submission.
-  if (status !== "completed" && ended.billable) {
-    await tx.customer.update({ where: { id: ended.customerId }, data: { labelsUsed: { decrement: 1 } } });
-  }
+  if (status !== "completed" && ended.billable) await refundQuota(tx, ended.customerId, environmentOf(ended.workforce), 1);
   await tx.assignment.updateMany({ where: { taskId: ended.id, status: "active" }, data: { status: "released" } });
   const event = EVENT_OF[status];
   if (event) {
@@ -124,14 +123,14 @@ export async function hasOpenTask(tx: Pick<Tx, "task">, group: { batchId: string
  * labels go back to the quota and their assignments are released. Returns how
  * many labels were refunded. No per-task events: the job's own event says it.
  */
-export async function cancelJobTasks(tx: Tx, jobId: string, customerId: string): Promise<number> {
+export async function cancelJobTasks(tx: Tx, jobId: string, customerId: string, environment: Environment): Promise<number> {
   const canceled = await tx.$queryRaw<{ id: string; billable: boolean }[]>`
     UPDATE tasks SET status = 'canceled', completed_at = now(), updated_at = now()
     WHERE job_id = ${jobId} AND status IN ('pending', 'in_progress') RETURNING id, billable`;
   if (canceled.length === 0) return 0;
   await tx.assignment.updateMany({ where: { taskId: { in: canceled.map((t) => t.id) }, status: "active" }, data: { status: "released" } });
   const refund = canceled.filter((t) => t.billable).length;
-  if (refund > 0) await tx.customer.update({ where: { id: customerId }, data: { labelsUsed: { decrement: refund } } });
+  await refundQuota(tx, customerId, environment, refund);
   return refund;
 }
 

@@ -9,25 +9,15 @@ import { AppError, ConflictError, newId, problemsOf, ValidationError, type Custo
 import { assertSafeTarget } from "../webhooks/index.js";
 import { checkTask, problemAt, type NewTask } from "./input.js";
 import { publishTaskStatus } from "./lifecycle.js";
+import { chargeQuota, workforceOf } from "./quota.js";
 
 const MAX_BATCH_SIZE = 10_000;
 /** Batch items validated between two yields to the event loop. */
 const VALIDATION_SLICE = 250;
 
-class QuotaExceededError extends AppError {
-  constructor(requested: number, remaining: number) {
-    super(
-      "quota_exceeded",
-      `this request needs ${requested} labels but only ${remaining} remain in your quota`,
-      402,
-      { requested, remaining },
-    );
-  }
-}
-
 /** POST /v1/tasks, submitTask. A repeated externalId returns the existing task. */
 export async function submitTask(deps: Deps, actor: CustomerActor, input: unknown): Promise<Task> {
-  const { task, problems } = checkTask(input, actor.tier, []);
+  const { task, problems } = checkTask(input, actor.environment, []);
   if (!task) throw ValidationError.of(problems);
   await assertSafeCallbackUrls(deps, [task], () => "callbackUrl");
   const { created, existing } = await insertTasks(deps, actor, [task], null);
@@ -62,7 +52,7 @@ export async function submitBatch(deps: Deps, actor: CustomerActor, input: unkno
   for (const [index, item] of items.entries()) {
     // Validating 10,000 tasks takes a while: let other requests run in between.
     if (index > 0 && index % VALIDATION_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-    const checked = checkTask(item, actor.tier, ["tasks", index]);
+    const checked = checkTask(item, actor.environment, ["tasks", index]);
     problems.push(...checked.problems);
     if (!checked.task) continue;
     const externalId = checked.task.externalId;
@@ -111,7 +101,7 @@ async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], b
       const existingIds = new Map(existing.map((t) => [t.externalId, t.id]));
       const fresh = tasks.filter((t) => t.externalId === null || !existingIds.has(t.externalId));
       const billable = fresh.filter((t) => t.goldAnswer === null).length;
-      if (billable > 0) await chargeQuota(tx, actor.customerId, billable);
+      if (billable > 0) await chargeQuota(tx, actor.customerId, actor.environment, billable);
       if (batchId !== null) {
         await tx.batch.create({
           data: { id: batchId, customerId: actor.customerId, taskCount: fresh.length, status: fresh.length ? "pending" : "completed" },
@@ -131,17 +121,6 @@ async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], b
       throw new ConflictError("external_id_conflict", "a task with this externalId was created concurrently; retry to get it");
     }
     throw error;
-  }
-}
-
-/** Charges `labels` to the customer's quota, or throws quota_exceeded with the numbers (nothing charged). */
-export async function chargeQuota(tx: Tx, customerId: string, labels: number): Promise<void> {
-  const charged = await tx.$executeRaw`
-    UPDATE customers SET labels_used = labels_used + ${labels}, updated_at = now()
-    WHERE id = ${customerId} AND labels_used + ${labels} <= label_quota`;
-  if (charged === 0) {
-    const customer = await tx.customer.findUniqueOrThrow({ where: { id: customerId } });
-    throw new QuotaExceededError(labels, Math.max(0, customer.labelQuota - customer.labelsUsed));
   }
 }
 
@@ -173,7 +152,7 @@ export function taskRow(actor: CustomerActor, t: NewTask, placement: TaskPlaceme
     external_id: t.externalId,
     gold_answer: t.goldAnswer,
     billable: t.goldAnswer === null,
-    workforce: actor.tier === "sandbox" ? "simulated" : "human",
+    workforce: workforceOf(actor.environment),
     target_judgments: t.replication,
   };
 }

@@ -1,0 +1,68 @@
+// A customer's API keys, as Stripe's and Scale's customers know them: one or
+// more per environment, created (shown once) and revoked by the customer, so
+// a key can be rotated without downtime; each shows when it was last used.
+import { z } from "zod";
+import { transaction } from "../../db/transaction.js";
+import type { Deps } from "../../deps.js";
+import type { ApiKey } from "../../generated/prisma/client.js";
+import { AppError, ConflictError, newId, NotFoundError, parseInput, TIERS, type CustomerActor, type Environment } from "../shared/index.js";
+import { forgetCachedKeys, generateApiKey } from "./credentials.js";
+
+export const API_KEY_NOTICE = "Store this API key securely — it cannot be retrieved again.";
+
+/** Active keys a customer may hold at once: enough to rotate, few enough to keep track of. */
+const MAX_ACTIVE_KEYS = 10;
+
+export interface CreatedApiKey {
+  key: ApiKey;
+  /** The key itself, shown this once. */
+  apiKey: string;
+  message: string;
+}
+
+/** GET /v1/api-keys, apiKeys: every key, revoked ones too, newest first. Never the keys themselves. */
+export async function listApiKeys(deps: Pick<Deps, "prisma">, actor: CustomerActor): Promise<ApiKey[]> {
+  return deps.prisma.apiKey.findMany({ where: { customerId: actor.customerId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+}
+
+const newKeySchema = z.object({ environment: z.enum(TIERS).optional() }).strict();
+
+/** POST /v1/api-keys, createApiKey: a new key of an environment (by default the caller's). */
+export async function createApiKey(deps: Pick<Deps, "prisma">, actor: CustomerActor, input: unknown): Promise<CreatedApiKey> {
+  const environment: Environment = parseInput(newKeySchema, input ?? {}).environment ?? actor.environment;
+  return transaction(deps.prisma, async (tx) => {
+    const [customer] = await tx.$queryRaw<{ tier: string }[]>`SELECT tier FROM customers WHERE id = ${actor.customerId} FOR UPDATE`;
+    if (environment === "live" && customer.tier !== "live") {
+      throw new AppError("live_not_enabled", "live keys are issued once an operator has moved your account to the live tier", 403);
+    }
+    const active = await tx.apiKey.count({ where: { customerId: actor.customerId, revokedAt: null } });
+    if (active >= MAX_ACTIVE_KEYS) {
+      throw new ConflictError("too_many_keys", `at most ${MAX_ACTIVE_KEYS} keys may be active at once; revoke one first`, { max_active_keys: MAX_ACTIVE_KEYS });
+    }
+    const generated = generateApiKey(environment);
+    const key = await tx.apiKey.create({
+      data: { id: newId("key"), customerId: actor.customerId, hash: generated.hash, prefix: generated.prefix, environment },
+    });
+    return { key, apiKey: generated.key, message: API_KEY_NOTICE };
+  });
+}
+
+/**
+ * DELETE /v1/api-keys/{id}, revokeApiKey: the key stops working at once in
+ * this process (and within the auth cache's period in others). Revoking a
+ * revoked key answers it as it is; the last active key cannot be revoked, so
+ * a customer never locks itself out.
+ */
+export async function revokeApiKey(deps: Pick<Deps, "prisma">, actor: CustomerActor, keyId: string): Promise<ApiKey> {
+  const revoked = await transaction(deps.prisma, async (tx) => {
+    await tx.$queryRaw`SELECT id FROM customers WHERE id = ${actor.customerId} FOR UPDATE`;
+    const key = await tx.apiKey.findFirst({ where: { id: keyId, customerId: actor.customerId } });
+    if (!key) throw new NotFoundError(`API key ${keyId}`);
+    if (key.revokedAt) return key;
+    const othersActive = await tx.apiKey.count({ where: { customerId: actor.customerId, revokedAt: null, id: { not: key.id } } });
+    if (othersActive === 0) throw new ConflictError("last_active_key", "this is your only active key; create another before revoking it");
+    return tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+  });
+  forgetCachedKeys(deps);
+  return revoked;
+}
