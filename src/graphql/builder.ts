@@ -77,18 +77,44 @@ export const builder = new SchemaBuilder<{
     clientMutationId: "omit",
     // Another customer's (or an unknown) id resolves to null, exactly like a missing one.
     nodeQueryOptions: {
+      description: "Any of your objects by its id; null for an unknown id or another customer's.",
+      args: { id: { description: "A public id (tsk_…, bat_…, job_…, whk_…)." } },
       resolve: (_root, { id }, _context, _info, resolveNode) => (isNodeId(id) ? resolveNode(id) : null),
     },
     nodesQueryOptions: {
+      description: "Several objects by id, in order; null for each unknown id or another customer's.",
+      args: { ids: { description: "Public ids." } },
       resolve: (_root, { ids }, _context, _info, resolveNodes) =>
         ids.map((id) => (isNodeId(id) ? resolveNodes([id]).then((nodes) => nodes[0]) : null)),
     },
     cursorType: "String",
+    // Descriptions of what the plugin generates: connections, edges, page info, Node.
+    nodeTypeOptions: { description: "An object with a public id (tsk_…, bat_…, job_…), fetchable with node(id)." },
+    idFieldOptions: { description: "The public id, the same as in REST." },
+    pageInfoTypeOptions: { description: "Where a page is in the whole list." },
+    defaultConnectionTypeOptions: { description: "A page of a list: its edges and where it is." },
+    defaultEdgeTypeOptions: { description: "One item of a page, with its cursor." },
+    edgesFieldOptions: { description: "The items of this page, in order." },
+    pageInfoFieldOptions: { description: "Cursors and whether there is more." },
+    nodeFieldOptions: { description: "The item." },
+    cursorFieldOptions: { description: "Pass as after (or before) to continue from this item." },
+    hasNextPageFieldOptions: { description: "Whether items follow this page." },
+    hasPreviousPageFieldOptions: { description: "Whether items precede this page." },
+    startCursorFieldOptions: { description: "The first item's cursor." },
+    endCursorFieldOptions: { description: "The last item's cursor: pass it as after for the next page." },
+    firstArgOptions: { description: "At most this many items after the cursor (1–100; default 25)." },
+    lastArgOptions: { description: "At most this many items before the cursor (1–100)." },
+    afterArgOptions: { description: "Items after this cursor (a previous page's endCursor)." },
+    beforeArgOptions: { description: "Items before this cursor." },
     // Global IDs are our public IDs (tsk_…, bat_…): the same in REST and GraphQL.
     encodeGlobalID: (_typename, id) => String(id),
     decodeGlobalID: (globalID) => ({ typename: typenameOfId(globalID), id: globalID }),
   },
-  errors: { defaultTypes: [] },
+  errors: {
+    defaultTypes: [],
+    defaultResultOptions: { description: "The operation succeeded: its result is in data." },
+    defaultUnionOptions: { description: "The operation's result, or an AppError saying why it was refused." },
+  },
   complexity: {
     defaultComplexity: 1,
     defaultListMultiplier: 10,
@@ -99,6 +125,6 @@ export const builder = new SchemaBuilder<{
 builder.addScalarType("DateTime", DateTimeResolver);
 builder.addScalarType("JSON", JSONResolver);
 
-builder.queryType({});
-builder.mutationType({});
-builder.subscriptionType({});
+builder.queryType({ description: "Reads. Send your API key as Authorization: Bearer <api_key> (annotator and operator fields say what they need)." });
+builder.mutationType({ description: "Changes. Expected refusals come back as AppError in the result union, with the same codes as REST." });
+builder.subscriptionType({ description: "Live updates over graphql-ws or SSE; each starts with the current state." });

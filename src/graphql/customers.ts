@@ -13,7 +13,7 @@ import {
 import { TIERS } from "../domain/shared/index.js";
 import type { ApiKey } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
-import { AppError } from "./errors.js";
+import { RESULT_OR_APP_ERROR } from "./errors.js";
 
 const tierValues = (what: string) =>
   ({
@@ -71,7 +71,7 @@ builder.mutationField("registerCustomer", (t) =>
   t.field({
     type: RegistrationRef,
     description: "Registers a customer (sandbox tier) and returns its API key, shown this once. No credential needed.",
-    errors: { types: [AppError] },
+    errors: RESULT_OR_APP_ERROR,
     args: { input: t.arg({ type: RegisterCustomerInput, required: true, description: "Name and email." }) },
     resolve: (_root, { input }, { deps }) => registerCustomer(deps, input),
   }),
@@ -122,7 +122,7 @@ builder.mutationField("createApiKey", (t) =>
   t.withAuth({ customer: true }).field({
     type: CreatedApiKeyRef,
     description: "Creates a key (to rotate one: create, deploy, then revoke the old one). LIVE needs a live account.",
-    errors: { types: [AppError] },
+    errors: RESULT_OR_APP_ERROR,
     args: { environment: t.arg({ type: KeyEnvironment, description: "Defaults to the environment of the key you call with." }) },
     resolve: (_root, args, context) => createApiKey(context.deps, context.actor, { environment: args.environment ?? undefined }),
   }),
@@ -132,7 +132,7 @@ builder.mutationField("revokeApiKey", (t) =>
   t.withAuth({ customer: true }).field({
     type: ApiKeyRef,
     description: "Revokes a key: it stops working at once. Your last active key cannot be revoked.",
-    errors: { types: [AppError] },
+    errors: RESULT_OR_APP_ERROR,
     args: { id: t.arg.id({ required: true, description: "The key's id (key_…)." }) },
     resolve: (_root, args, context) => revokeApiKey(context.deps, context.actor, String(args.id)),
   }),
@@ -156,7 +156,7 @@ builder.mutationField("setCustomerTier", (t) =>
     type: TierChangeRef,
     description:
       "Operators only. LIVE issues the customer's first live key (its tasks go to people); SANDBOX revokes its live keys. labelQuota sets that tier's quota.",
-    errors: { types: [AppError] },
+    errors: RESULT_OR_APP_ERROR,
     args: {
       customerId: t.arg.id({ required: true, description: "The customer (cust_…)." }),
       tier: t.arg({ type: CustomerTier, required: true, description: "The new tier." }),

@@ -5,3 +5,11 @@ export function withoutNulls<T extends object>(input: T): { [K in keyof T]?: Exc
     [K in keyof T]?: Exclude<T[K], null>;
   };
 }
+
+/** A GraphQL enum's values from the domain's, in upper case, each with its description. */
+export function enumValues<T extends string>(values: readonly T[], descriptions: Record<T, string>) {
+  return Object.fromEntries(values.map((value) => [value.toUpperCase(), { value, description: descriptions[value] }])) as Record<
+    Uppercase<T>,
+    { value: T; description: string }
+  >;
+}

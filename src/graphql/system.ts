@@ -2,9 +2,10 @@ import { builder } from "./builder.js";
 import { checkHealth } from "../domain/system/index.js";
 
 const Health = builder.objectRef<{ ok: boolean; service: string }>("Health").implement({
+  description: "Whether the service can serve.",
   fields: (t) => ({
-    ok: t.exposeBoolean("ok"),
-    service: t.exposeString("service"),
+    ok: t.exposeBoolean("ok", { description: "True when the service and its database answer." }),
+    service: t.exposeString("service", { description: "The service's name (asg-gateway)." }),
   }),
 });
 

@@ -17,71 +17,133 @@ import {
   type TaskType as TaskTypeValue,
 } from "../domain/tasks/index.js";
 import { builder } from "./builder.js";
-import { AppError, nullIfNotFound } from "./errors.js";
-import { withoutNulls } from "./input.js";
+import { nullIfNotFound, RESULT_OR_APP_ERROR } from "./errors.js";
+import { enumValues, withoutNulls } from "./input.js";
 import { cappedPageSize, DEFAULT_PAGE_SIZE } from "./pagination.js";
 
-const enumValues = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<T>, { value: T }>;
-
-const TaskStatus = builder.enumType("TaskStatus", { values: enumValues(TASK_STATUSES) });
-export const TaskType = builder.enumType("TaskType", { values: enumValues(TASK_TYPES) });
+export const TaskStatus = builder.enumType("TaskStatus", {
+  description: "Where a task is: PENDING → IN_PROGRESS → COMPLETED | FAILED | CANCELED.",
+  values: enumValues(TASK_STATUSES, {
+    pending: "Waiting for its first annotator.",
+    in_progress: "At least one annotator has it or has answered; more judgments are wanted.",
+    completed: "Labeled: the result and its confidence are final (and the label billed).",
+    failed: "Annotators could not label it (see failureReason); not billed.",
+    canceled: "Canceled by you (or with its job) before it completed; not billed.",
+  }),
+});
+export const TaskType = builder.enumType("TaskType", {
+  description: "What kind of labeling a task asks for; each has its own labelSpec and answer shape.",
+  values: enumValues(TASK_TYPES, {
+    image_classification: "One option for an image (labelSpec: question, options).",
+    text_classification: "One option for a text (labelSpec: question, options).",
+    multi_label_classification: "Any number of options (labelSpec: question, options).",
+    bounding_box: "Boxes around objects of the given classes in an image.",
+    named_entity: "Labeled character spans in a text.",
+  }),
+});
 const TaskOrder = builder.enumType("TaskOrder", {
-  values: { NEWEST_FIRST: { value: "newest_first" }, OLDEST_FIRST: { value: "oldest_first" } } as const,
+  description: "The order of a task listing.",
+  values: {
+    NEWEST_FIRST: { value: "newest_first", description: "Most recently submitted first." },
+    OLDEST_FIRST: { value: "oldest_first", description: "Oldest first." },
+  } as const,
+});
+
+/** As completion stores it (and REST returns it): snake_case vote keys. */
+interface AggregationValue {
+  method: string;
+  votes: { annotator_id: string; answer: unknown; reliability: number }[];
+}
+
+const VoteRef = builder.objectRef<AggregationValue["votes"][number]>("Vote").implement({
+  description: "One annotator's judgment, as it counted in the aggregation.",
+  fields: (t) => ({
+    annotatorId: t.id({ description: "The annotator (ann_…).", resolve: (vote) => vote.annotator_id }),
+    answer: t.field({ type: "JSON", description: "Their answer, in the type's answer shape.", resolve: (vote) => vote.answer }),
+    reliability: t.exposeFloat("reliability", { description: "Their estimated accuracy (0–1) when the task completed." }),
+  }),
+});
+
+const AggregationRef = builder.objectRef<AggregationValue>("Aggregation").implement({
+  description: "How a task's judgments became its result.",
+  fields: (t) => ({
+    method: t.exposeString("method", {
+      description: "weighted_vote (skill-weighted), dawid_skene, per_option_vote (multi-label), iou_clustering (boxes) or span_vote (entities).",
+    }),
+    votes: t.field({ type: [VoteRef], description: "Every judgment that counted.", resolve: (aggregation) => aggregation.votes }),
+  }),
 });
 
 export const TaskRef = builder.prismaNode("Task", {
-  id: { field: "id" },
+  description: "A labeling task: what to label, and once completed its result.",
+  id: { field: "id", description: "Task id (tsk_…), the same as in REST." },
   // node(id) and refetches only ever find the caller's own tasks; another's id is null.
   findUnique: (id, context) => ({ id, customerId: context.actor?.kind === "customer" ? context.actor.customerId : "" }),
   nullable: true,
   fields: (t) => ({
-    status: t.field({ type: TaskStatus, resolve: (task) => task.status as TaskStatusValue }),
-    type: t.field({ type: TaskType, resolve: (task) => task.type as TaskTypeValue }),
-    dataUrl: t.exposeString("dataUrl", { nullable: true }),
-    data: t.exposeString("data", { nullable: true }),
-    labelSpec: t.expose("labelSpec", { type: "JSON" }),
-    metadata: t.expose("metadata", { type: "JSON", nullable: true }),
-    priority: t.exposeInt("priority"),
-    replication: t.exposeInt("replication"),
-    minConfidence: t.exposeFloat("minConfidence", { nullable: true }),
-    callbackUrl: t.exposeString("callbackUrl", { nullable: true }),
-    externalId: t.exposeString("externalId", { nullable: true }),
-    gold: t.boolean({ resolve: (task) => !task.billable }),
-    result: t.expose("result", { type: "JSON", nullable: true }),
-    confidence: t.exposeFloat("confidence", { nullable: true }),
-    judgmentCount: t.exposeInt("judgmentCount"),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true }),
-    failureReason: t.exposeString("failureReason", { nullable: true }),
-    batch: t.relation("batch", { nullable: true }),
+    status: t.field({ description: "Where the task is in its lifecycle.", type: TaskStatus, resolve: (task) => task.status as TaskStatusValue }),
+    type: t.field({ description: "The kind of labeling asked for.", type: TaskType, resolve: (task) => task.type as TaskTypeValue }),
+    dataUrl: t.exposeString("dataUrl", { description: "URL of the image or text to label, when given.", nullable: true }),
+    data: t.exposeString("data", { description: "Inline text to label, when given.", nullable: true }),
+    labelSpec: t.expose("labelSpec", { description: "The type-specific question, options or classes, as submitted.", type: "JSON" }),
+    metadata: t.expose("metadata", { description: "Your JSON, returned untouched.", type: "JSON", nullable: true }),
+    priority: t.exposeInt("priority", { description: "0–10: higher is offered to annotators first." }),
+    replication: t.exposeInt("replication", { description: "Judgments wanted before the result is aggregated." }),
+    minConfidence: t.exposeFloat("minConfidence", { description: "Below this confidence, up to 4 extra judgments are asked for.", nullable: true }),
+    callbackUrl: t.exposeString("callbackUrl", { description: "Receives this task's events (Standard Webhooks signed), besides your webhooks.", nullable: true }),
+    externalId: t.exposeString("externalId", { description: "Your id for it: a repeated one returns this task instead of a new one.", nullable: true }),
+    gold: t.boolean({ description: "A gold task (known answer): scores annotators, is not billed.", resolve: (task) => !task.billable }),
+    result: t.expose("result", { description: "The aggregated answer once completed (shape of the type's answer); null before.", type: "JSON", nullable: true }),
+    confidence: t.exposeFloat("confidence", { description: "How sure the aggregation is of the result, 0–1; null before completion.", nullable: true }),
+    judgmentCount: t.exposeInt("judgmentCount", { description: "Judgments recorded so far." }),
+    createdAt: t.expose("createdAt", { description: "When it was submitted.", type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { description: "When it last changed.", type: "DateTime" }),
+    completedAt: t.expose("completedAt", { description: "When it ended (completed, failed or canceled); null while open.", type: "DateTime", nullable: true }),
+    failureReason: t.exposeString("failureReason", { description: "Why it failed; null otherwise.", nullable: true }),
+    batch: t.relation("batch", { description: "The batch it was submitted in; null for a single task.", nullable: true }),
+    aggregation: t.field({
+      type: AggregationRef,
+      nullable: true,
+      description: "How the result was reached: the method, each vote and how reliable its annotator was; null until completed.",
+      resolve: (task) => (task.aggregation as AggregationValue | null) ?? null,
+    }),
   }),
 });
 
 export const BatchCounts = builder
   .objectRef<StatusCounts>("BatchCounts")
   .implement({
+    description: "Tasks of a batch by status, read when asked for.",
     fields: (t) => ({
-      pending: t.exposeInt("pending"),
-      inProgress: t.exposeInt("in_progress"),
-      completed: t.exposeInt("completed"),
-      failed: t.exposeInt("failed"),
-      canceled: t.exposeInt("canceled"),
+      pending: t.exposeInt("pending", { description: "Waiting for an annotator." }),
+      inProgress: t.exposeInt("in_progress", { description: "Being labeled." }),
+      completed: t.exposeInt("completed", { description: "Labeled." }),
+      failed: t.exposeInt("failed", { description: "Could not be labeled." }),
+      canceled: t.exposeInt("canceled", { description: "Canceled." }),
     }),
   });
 
+const BatchStatus = builder.enumType("BatchStatus", {
+  description: "A batch is completed once none of its tasks is pending or in progress.",
+  values: {
+    PENDING: { value: "pending", description: "Some of its tasks are pending or in progress." },
+    COMPLETED: { value: "completed", description: "Every task has ended (completed, failed or canceled)." },
+  } as const,
+});
+
 export const BatchRef = builder.prismaNode("Batch", {
-  id: { field: "id" },
+  description: "Tasks submitted together by submitBatch (or POST /v1/tasks/batch).",
+  id: { field: "id", description: "Batch id (bat_…), the same as in REST." },
   findUnique: (id, context) => ({ id, customerId: context.actor?.kind === "customer" ? context.actor.customerId : "" }),
   nullable: true,
   fields: (t) => ({
-    status: t.exposeString("status"),
-    taskCount: t.exposeInt("taskCount"),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true }),
-    counts: t.field({ type: BatchCounts, resolve: (batch, _args, { deps }) => batchStatusCounts(deps.prisma, batch.id) }),
+    status: t.field({ description: "PENDING while any task is open, then COMPLETED.", type: BatchStatus, resolve: (batch) => batch.status as "pending" | "completed" }),
+    taskCount: t.exposeInt("taskCount", { description: "Tasks created by the batch (duplicates by externalId not counted)." }),
+    createdAt: t.expose("createdAt", { description: "When it was submitted.", type: "DateTime" }),
+    completedAt: t.expose("completedAt", { description: "When its last task ended; null before.", type: "DateTime", nullable: true }),
+    counts: t.field({ description: "Its tasks by status, now.", type: BatchCounts, resolve: (batch, _args, { deps }) => batchStatusCounts(deps.prisma, batch.id) }),
     tasks: t.relatedConnection("tasks", {
+      description: "Its tasks in submission order, a page at a time (at most 100).",
       cursor: "id",
       query: { orderBy: { id: "asc" } },
       defaultSize: DEFAULT_PAGE_SIZE,
@@ -91,14 +153,15 @@ export const BatchRef = builder.prismaNode("Batch", {
 });
 
 const SubmitTaskInput = builder.inputType("SubmitTaskInput", {
+  description: "A task to label; the REST reference's POST /v1/tasks body, in camelCase.",
   fields: (t) => ({
-    type: t.field({ type: TaskType, required: true }),
+    type: t.field({ description: "The kind of labeling.", type: TaskType, required: true }),
     dataUrl: t.string({ description: "http(s) URL of the image or text to label" }),
     data: t.string({ description: "Inline text, for text task types" }),
     labelSpec: t.field({ type: "JSON", required: true, description: "Type-specific; see the REST reference" }),
     metadata: t.field({ type: "JSON", description: "Small JSON object returned untouched" }),
     priority: t.int({ description: "0–10, higher first; default 5" }),
-    callbackUrl: t.string(),
+    callbackUrl: t.string({ description: "Receives this task's events, signed with your callbackSecret (Standard Webhooks)." }),
     replication: t.int({ description: "Judgments wanted" }),
     minConfidence: t.float({ description: "Ask for extra judgments below this confidence" }),
     externalId: t.string({ description: "Your id; a repeated one returns the existing task" }),
@@ -108,23 +171,30 @@ const SubmitTaskInput = builder.inputType("SubmitTaskInput", {
 
 builder.mutationField("submitTask", (t) =>
   t.withAuth({ customer: true }).field({
+    description: "Submits one task; a repeated externalId returns the existing task. Charges one label of the key's environment.",
     type: TaskRef,
-    errors: { types: [AppError] },
-    args: { input: t.arg({ type: SubmitTaskInput, required: true }) },
+    errors: RESULT_OR_APP_ERROR,
+    args: { input: t.arg({ description: "The task.", type: SubmitTaskInput, required: true }) },
     resolve: (_root, { input }, context) => submitTask(context.deps, context.actor, withoutNulls(input)),
   }),
 );
 
+const SubmissionStatus = builder.enumType("SubmissionStatus", {
+  description: "What became of a submitted batch.",
+  values: { ACCEPTED: { value: "accepted", description: "Every task was created (or found by externalId) and queued." } } as const,
+});
+
 const BatchSubmissionRef = builder
   .objectRef<BatchSubmission>("BatchSubmission")
   .implement({
+    description: "A batch accepted by submitBatch.",
     fields: (t) => ({
-      batchId: t.exposeID("batchId"),
-      taskCount: t.exposeInt("taskCount"),
-      duplicateCount: t.exposeInt("duplicateCount"),
+      batchId: t.exposeID("batchId", { description: "Batch id (bat_…)." }),
+      taskCount: t.exposeInt("taskCount", { description: "Tasks created." }),
+      duplicateCount: t.exposeInt("duplicateCount", { description: "Items whose externalId matched an existing task (that task's id is in taskIds)." }),
       taskIds: t.exposeIDList("taskIds", { description: "The task of each item, in input order." }),
-      status: t.exposeString("status"),
-      batch: t.withAuth({ customer: true }).field({
+      status: t.field({ type: SubmissionStatus, description: "ACCEPTED: the tasks exist and are queued.", resolve: (submission) => submission.status }),
+      batch: t.withAuth({ customer: true }).field({ description: "The batch, with its counts.",
         type: BatchRef,
         resolve: (submission, _args, context) => getBatch(context.deps, context.actor, submission.batchId),
       }),
@@ -133,9 +203,10 @@ const BatchSubmissionRef = builder
 
 builder.mutationField("submitBatch", (t) =>
   t.withAuth({ customer: true }).field({
+    description: "Submits up to 10,000 tasks at once, all or nothing.",
     type: BatchSubmissionRef,
-    errors: { types: [AppError] },
-    args: { tasks: t.arg({ type: [SubmitTaskInput], required: true }) },
+    errors: RESULT_OR_APP_ERROR,
+    args: { tasks: t.arg({ description: "The tasks, in order.", type: [SubmitTaskInput], required: true }) },
     // Complexity grows with the batch, so cost limits stay meaningful.
     complexity: (args) => 1 + Math.ceil(args.tasks.length / 100),
     resolve: (_root, { tasks }, context) =>
@@ -145,18 +216,20 @@ builder.mutationField("submitBatch", (t) =>
 
 builder.mutationField("cancelTask", (t) =>
   t.withAuth({ customer: true }).field({
+    description: "Cancels a task that has not ended; its label returns to your quota.",
     type: TaskRef,
-    errors: { types: [AppError] },
-    args: { id: t.arg.id({ required: true }) },
+    errors: RESULT_OR_APP_ERROR,
+    args: { id: t.arg.id({ description: "Task id (tsk_…).", required: true }) },
     resolve: (_root, { id }, context) => cancelTask(context.deps, context.actor, String(id)),
   }),
 );
 
 builder.queryField("task", (t) =>
   t.withAuth({ customer: true }).field({
+    description: "One of your tasks; null if there is none with this id.",
     type: TaskRef,
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ description: "Task id (tsk_…).", required: true }) },
     resolve: (_root, { id }, context) =>
       nullIfNotFound(getTask(context.deps, context.actor, String(id))),
   }),
@@ -164,9 +237,10 @@ builder.queryField("task", (t) =>
 
 builder.queryField("batch", (t) =>
   t.withAuth({ customer: true }).field({
+    description: "One of your batches; null if there is none with this id.",
     type: BatchRef,
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ description: "Batch id (bat_…).", required: true }) },
     resolve: (_root, { id }, context) =>
       nullIfNotFound(getBatch(context.deps, context.actor, String(id))),
   }),
@@ -174,16 +248,17 @@ builder.queryField("batch", (t) =>
 
 builder.queryField("tasks", (t) =>
   t.withAuth({ customer: true }).prismaConnection({
+    description: "Your tasks, filtered, a page at a time (at most 100).",
     type: "Task",
     cursor: "id",
     defaultSize: DEFAULT_PAGE_SIZE,
     maxSize: cappedPageSize,
     args: {
-      status: t.arg({ type: TaskStatus }),
-      type: t.arg({ type: TaskType }),
-      batchId: t.arg.id(),
-      jobId: t.arg.id(),
-      orderBy: t.arg({ type: TaskOrder, defaultValue: "newest_first" }),
+      status: t.arg({ description: "Only tasks in this status.", type: TaskStatus }),
+      type: t.arg({ description: "Only tasks of this type.", type: TaskType }),
+      batchId: t.arg.id({ description: "Only this batch's tasks." }),
+      jobId: t.arg.id({ description: "Only this job's tasks." }),
+      orderBy: t.arg({ description: "Newest (default) or oldest first.", type: TaskOrder, defaultValue: "newest_first" }),
     },
     resolve: (query, _root, args, context) =>
       listTasks(
@@ -205,7 +280,7 @@ builder.subscriptionField("taskStatusChanged", (t) =>
   t.withAuth({ customer: true }).field({
     type: TaskRef,
     description: "One task's status now, then each change; completes when the task is completed, failed or canceled (at once if it already is).",
-    args: { taskId: t.arg.id({ required: true }) },
+    args: { taskId: t.arg.id({ description: "Task id (tsk_…).", required: true }) },
     subscribe: (_root, { taskId }, context) =>
       subscribeToTaskStatus(context.deps, context.actor, String(taskId)),
     resolve: (event, _args, context) => getTask(context.deps, context.actor, event.taskId),

@@ -30,7 +30,7 @@ afterAll(async () => {
 async function judgeNext(token: string) {
   const next = await service.graphql(NEXT, {}, { apiKey: token });
   const judged = await service.graphql(SUBMIT, { id: next.data.nextAssignment.id, answer: { label: "a" } }, { apiKey: token });
-  expect(judged.data.submitJudgment.data.taskStatus).toBe("completed");
+  expect(judged.data.submitJudgment.data.taskStatus).toBe("COMPLETED");
 }
 
 async function openPage(page: Page, name: string) {

@@ -55,7 +55,7 @@ describe("the annotator API", () => {
     const outcomes = [];
     for (const [i, annotator] of annotators.entries()) outcomes.push(await judge(annotator.token, () => ({ label: answers[i] })));
     expect(outcomes.map((o) => o!.assignment.task.taskId)).toEqual([taskId, taskId, taskId]);
-    expect(outcomes.map((o) => o!.result.data.taskStatus)).toEqual(["in_progress", "in_progress", "completed"]);
+    expect(outcomes.map((o) => o!.result.data.taskStatus)).toEqual(["IN_PROGRESS", "IN_PROGRESS", "COMPLETED"]);
 
     const result = await service.rest.get(`/v1/tasks/${taskId}/result`, { apiKey: live.apiKey });
     expect(result.status).toBe(200);
@@ -90,7 +90,7 @@ describe("the annotator API", () => {
     expect(bad.data.submitJudgment).toMatchObject({ code: "invalid_request" });
     expect(bad.data.submitJudgment.details.errors[0].path).toBe("answer.label");
     const good = await service.graphql(SUBMIT, { id: next.id, answer: { label: "b" } }, { apiKey: annotator.token });
-    expect(good.data.submitJudgment.data.taskStatus).toBe("completed");
+    expect(good.data.submitJudgment.data.taskStatus).toBe("COMPLETED");
   });
 
   it("orders claims by priority, then age, and filters by type", async () => {
@@ -179,7 +179,7 @@ describe("the annotator API", () => {
       const outcome = await judge(annotator.token, () => ({ label: answers[i] }));
       if (!outcome) break;
       judged++;
-      if (outcome.result.data.taskStatus === "completed") break;
+      if (outcome.result.data.taskStatus === "COMPLETED") break;
     }
     const result = await service.rest.get(`/v1/tasks/${taskId}/result`, { apiKey: live.apiKey });
     expect(result.status).toBe(200);
@@ -210,11 +210,11 @@ describe("the annotator API", () => {
       ... on MutationReportProblemSuccess { data { taskStatus } } ... on AppError { code } } }`;
     const first = (await service.graphql(NEXT, {}, { apiKey: a.token })).data.nextAssignment;
     const one = await service.graphql(PROBLEM, { id: first.id, reason: "image does not load" }, { apiKey: a.token });
-    expect(one.data.reportProblem.data.taskStatus).toBe("in_progress");
+    expect(one.data.reportProblem.data.taskStatus).toBe("IN_PROGRESS");
     const second = (await service.graphql(NEXT, {}, { apiKey: b.token })).data.nextAssignment;
     expect(second.task.taskId).toBe(taskId);
     const two = await service.graphql(PROBLEM, { id: second.id, reason: "image does not load" }, { apiKey: b.token });
-    expect(two.data.reportProblem.data.taskStatus).toBe("failed");
+    expect(two.data.reportProblem.data.taskStatus).toBe("FAILED");
 
     const result = await service.rest.get(`/v1/tasks/${taskId}/result`, { apiKey: live.apiKey });
     expect(result.status).toBe(200);

@@ -47,7 +47,7 @@ describe("the task lifecycle", () => {
 
     const first = await claim(annotator.token);
     const judged = await service.graphql(SUBMIT, { id: first.id, answer: { label: "a" } }, { apiKey: annotator.token });
-    expect(judged.data.submitJudgment.data.taskStatus).toBe("completed");
+    expect(judged.data.submitJudgment.data.taskStatus).toBe("COMPLETED");
     const second = await claim(annotator.token);
     const before = await service.rest.get("/v1/customers/me", { apiKey: customer.apiKey });
 
@@ -77,7 +77,7 @@ describe("the task lifecycle", () => {
       const results = await Promise.all(
         assignments.map((a, i) => service.graphql(SUBMIT, { id: a.id, answer: { label: "b" } }, { apiKey: annotators[i].token })),
       );
-      for (const result of results) expect(result.data.submitJudgment.data?.taskStatus, JSON.stringify(result)).toBe("completed");
+      for (const result of results) expect(result.data.submitJudgment.data?.taskStatus, JSON.stringify(result)).toBe("COMPLETED");
       const batch = await service.rest.get(`/v1/batches/${batchId}`, { apiKey: customer.apiKey });
       expect(batch.body, `round ${round}`).toMatchObject({ status: "completed", counts: { completed: 2 } });
       const events = await service.deps.prisma.event.findMany({ where: { customerId: customer.customerId, type: "batch.completed" } });

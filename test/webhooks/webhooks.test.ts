@@ -126,7 +126,7 @@ describe("delivery", () => {
       { apiKey: customer.apiKey },
     );
     const [delivery] = view.data.webhook.deliveries;
-    expect(delivery).toMatchObject({ status: "succeeded", attempts: 3 });
+    expect(delivery).toMatchObject({ status: "SUCCEEDED", attempts: 3 });
     expect(delivery.attemptLog.map((a: any) => a.statusCode)).toEqual([503, 500, 200]);
     expect(view.data.webhook.failingSince).toBeNull();
   });

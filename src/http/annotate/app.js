@@ -57,6 +57,8 @@
       setTimeout(() => !assignment && next().catch(showError), 5000);
       return;
     }
+    // GraphQL enums are upper case (IMAGE_CLASSIFICATION); the page speaks the REST names.
+    assignment.task.type = assignment.task.type.toLowerCase();
     render(assignment.task);
   }
 
