@@ -1,4 +1,9 @@
 // The annotator page in a real browser (Debian chromium driven by playwright-core).
+import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { CHROMIUM, launchChromium } from "../support/browser.js";
@@ -7,9 +12,25 @@ import { registerCustomer } from "../support/fixtures.js";
 import { createAnnotator, makeLive } from "../support/annotators.js";
 
 
+/** Screenshots of each state, for a person to look at. */
+const SCREENSHOTS = path.join(tmpdir(), "refinery-annotate");
+
+/** Serves the image a bounding-box task shows (an SVG, so no binary fixture is needed). */
+async function startImageServer() {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "image/svg+xml" });
+    res.end('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="150"><rect width="200" height="150" fill="#cde"/><circle cx="60" cy="50" r="30" fill="#e8590c"/></svg>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
 let service: TestService;
 let browser: Browser;
+let images: Awaited<ReturnType<typeof startImageServer>>;
 beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  images = await startImageServer();
   service = await startTestService();
   if (CHROMIUM) {
     browser = await launchChromium();
@@ -18,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await service.close();
+  await images.close();
 });
 
 describe.skipIf(!CHROMIUM)("the /annotate page (needs Debian's chromium: apt-get install chromium)", () => {
@@ -49,8 +71,19 @@ describe.skipIf(!CHROMIUM)("the /annotate page (needs Debian's chromium: apt-get
       await page.waitForSelector("#item:not([hidden]) #text");
       const text = (await page.textContent("#text"))!;
       expect(await page.textContent("#question")).toBe("Sentiment?");
-      if (i === 0) await page.screenshot({ path: "/tmp/annotate-page.png" });
+      if (i === 0) await page.screenshot({ path: path.join(SCREENSHOTS, "text-task.png") });
+      if (i === 0) {
+        // A slip of the finger: the wrong option, undone within 5 s; nothing was sent.
+        await page.keyboard.press(keyFor[text] === "1" ? "2" : "1");
+        await page.waitForSelector("#undo:not([hidden])");
+        await page.screenshot({ path: path.join(SCREENSHOTS, "undo.png") });
+        await page.keyboard.press("u");
+        await page.waitForSelector("#undo", { state: "hidden" });
+        expect(await page.textContent("#text")).toBe(text);
+      }
       await page.keyboard.press(keyFor[text]);
+      await page.waitForSelector("#undo:not([hidden])");
+      await page.keyboard.press("Enter");
       await page.waitForFunction((previous) => document.getElementById("text")?.textContent !== previous || !document.getElementById("item") || document.getElementById("item")!.hidden, text);
     }
     await expect.poll(() => page.textContent("#status")).toMatch(/No tasks/);
@@ -62,6 +95,85 @@ describe.skipIf(!CHROMIUM)("the /annotate page (needs Debian's chromium: apt-get
       expect(res.body.result).toEqual({ label: expected[i] });
       expect(res.body.aggregation.votes[0].annotator_id).toBe(annotator.id);
     }
+    await page.close();
+  });
+
+  it("asks again before an empty answer, lets a drawn box be deleted and moved, and fits a 360 px screen", async () => {
+    const customer = await registerCustomer(service.rest);
+    customer.apiKey = await makeLive(service.graphql, customer.customerId);
+    const entities = await service.rest.post(
+      "/v1/tasks",
+      { type: "named_entity", data: "Ada Lovelace met Babbage", label_spec: { question: "Mark people", entity_types: ["PERSON"] }, replication: 1, priority: 10 },
+      { apiKey: customer.apiKey },
+    );
+    const boxes = await service.rest.post(
+      "/v1/tasks",
+      { type: "bounding_box", data_url: `${images.url}/cat.svg`, label_spec: { question: "Box the cats", classes: ["cat"] }, replication: 1, priority: 1 },
+      { apiKey: customer.apiKey },
+    );
+    const annotator = await createAnnotator(service.graphql, "Careful Tester");
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    await page.goto(`${service.url}/annotate`);
+    // The sign-in card holds its field at 360 px.
+    const form = (await page.locator("#sign-in").boundingBox())!;
+    const field = (await page.locator("#token").boundingBox())!;
+    expect(field.x + field.width).toBeLessThanOrEqual(form.x + form.width);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "sign-in-360.png") });
+    await page.fill("#token", annotator.token);
+    await page.click("button[type=submit]");
+
+    // Enter with nothing marked only asks; the entity marked then is the answer.
+    await page.waitForSelector("#item:not([hidden]) #text");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#status")).toMatch(/Nothing is marked/);
+    expect(await page.isHidden("#undo")).toBe(true);
+    await page.evaluate(() => {
+      const text = document.getElementById("text")!.firstChild!;
+      const range = document.createRange();
+      range.setStart(text, 0);
+      range.setEnd(text, "Ada Lovelace".length);
+      window.getSelection()!.removeAllRanges();
+      window.getSelection()!.addRange(range);
+    });
+    await page.keyboard.press("1");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.keyboard.press("Enter");
+
+    // Two boxes drawn; the second deleted; the first moved 20 px right.
+    const image = page.locator("#data .stage img");
+    await image.waitFor();
+    await page.waitForFunction(() => (document.querySelector("#data .stage img") as HTMLImageElement).naturalWidth > 0);
+    const at = (await image.boundingBox())!;
+    const drag = async (from: [number, number], to: [number, number]) => {
+      await page.mouse.move(at.x + from[0], at.y + from[1]);
+      await page.mouse.down();
+      await page.mouse.move(at.x + to[0], at.y + to[1], { steps: 4 });
+      await page.mouse.up();
+    };
+    await drag([10, 10], [60, 50]);
+    await drag([100, 100], [150, 140]);
+    expect(await page.locator("#data .box").count()).toBe(2);
+    await page.mouse.click(at.x + 120, at.y + 120);
+    await page.keyboard.press("Delete");
+    expect(await page.locator("#data .box").count()).toBe(1);
+    await drag([30, 30], [50, 30]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "boxes-360.png") });
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#status")).toMatch(/No tasks/);
+
+    const entityResult = await service.rest.get(`/v1/tasks/${entities.body.task_id}/result`, { apiKey: customer.apiKey });
+    expect(entityResult.body.result).toEqual({ entities: [{ start: 0, end: 12, label: "PERSON" }] });
+    const boxResult = await service.rest.get(`/v1/tasks/${boxes.body.task_id}/result`, { apiKey: customer.apiKey });
+    // The image is shown at its natural size (200×150 fits 360 px): screen pixels are image pixels,
+    // give or take the rounding of a fractional page position.
+    const [box] = boxResult.body.result.boxes;
+    expect(boxResult.body.result.boxes).toHaveLength(1);
+    expect(box.label).toBe("cat");
+    for (const [key, value] of Object.entries({ x: 30, y: 10, w: 50, h: 40 })) expect(Math.abs(box[key] - value), key).toBeLessThanOrEqual(1);
     await page.close();
   });
 });

@@ -6,6 +6,13 @@
   let assignment = null;
   let answer = null;
   let dragStart = null;
+  /** An answer given but not sent yet: it can be undone for UNDO_MS. */
+  let pending = null;
+  /** An empty answer waits for a second Enter: an accidental Enter must not count. */
+  let emptyConfirmed = false;
+  /** The drawn box selected for deleting (Delete) or moving (drag). */
+  let selectedBox = null;
+  const UNDO_MS = 5000;
 
   async function gql(query, variables) {
     const res = await fetch("/graphql", {
@@ -69,6 +76,8 @@
 
   function render(task) {
     const spec = task.labelSpec;
+    emptyConfirmed = false;
+    selectedBox = null;
     $("question").textContent = spec.question;
     const data = $("data");
     data.replaceChildren();
@@ -110,10 +119,10 @@
       }),
     );
     $("hint").textContent = {
-      image_classification: "Press the option's number to answer.",
-      text_classification: "Press the option's number to answer.",
+      image_classification: "Press the option's number to answer (U undoes it for 5 s, Enter sends it now).",
+      text_classification: "Press the option's number to answer (U undoes it for 5 s, Enter sends it now).",
       multi_label_classification: "Numbers toggle options; Enter submits.",
-      bounding_box: "Press a class number, drag on the image to draw a box; Enter submits.",
+      bounding_box: "Press a class number, drag on the image to draw a box; click a box, then Delete removes it or drag moves it; Enter submits.",
       named_entity: "Select text, press an entity type's number; Enter submits.",
     }[task.type];
     status(`Task ${task.taskId}`);
@@ -128,6 +137,7 @@
     if (index >= labels.length) return;
     const label = labels[index];
     if (task.type === "image_classification" || task.type === "text_classification") {
+      document.querySelectorAll("#choices button").forEach((b, i) => b.classList.toggle("on", i === index));
       submit({ label });
     } else if (task.type === "multi_label_classification") {
       const set = new Set(answer.labels);
@@ -168,6 +178,10 @@
     element.append(text.slice(at));
   }
 
+  /**
+   * Boxes: drag on the image to draw one; click a box to select it, then
+   * Delete removes it and dragging moves it. The answer is kept in image pixels.
+   */
   function enableDrawing(stage) {
     const img = stage.querySelector("img");
     const scale = () => (img.naturalWidth ? img.naturalWidth / img.clientWidth : 1);
@@ -175,11 +189,36 @@
       const rect = img.getBoundingClientRect();
       return { x: Math.max(0, event.clientX - rect.left), y: Math.max(0, event.clientY - rect.top) };
     };
+    let moving = null;
     stage.addEventListener("mousedown", (event) => {
-      dragStart = point(event);
       event.preventDefault();
+      const target = event.target.closest(".box");
+      if (target) {
+        selectBox(target);
+        const drawn = answer.boxes[Number(target.dataset.index)];
+        moving = { box: target, from: point(event), left: parseFloat(target.style.left), top: parseFloat(target.style.top), x: drawn.x, y: drawn.y };
+        return;
+      }
+      selectBox(null);
+      dragStart = point(event);
+    });
+    window.addEventListener("mousemove", (event) => {
+      if (!moving) return;
+      const at = point(event);
+      moving.box.style.left = `${moving.left + at.x - moving.from.x}px`;
+      moving.box.style.top = `${moving.top + at.y - moving.from.y}px`;
     });
     window.addEventListener("mouseup", (event) => {
+      if (moving) {
+        // The move in image pixels, from where the box was (not from rounded screen positions).
+        const s = scale();
+        const at = point(event);
+        const drawn = answer.boxes[Number(moving.box.dataset.index)];
+        drawn.x = Math.max(0, Math.round(moving.x + (at.x - moving.from.x) * s));
+        drawn.y = Math.max(0, Math.round(moving.y + (at.y - moving.from.y) * s));
+        moving = null;
+        return;
+      }
       if (!dragStart || !assignment) return;
       const end = point(event);
       const x = Math.min(dragStart.x, end.x);
@@ -193,16 +232,62 @@
       answer.boxes.push({ x: Math.round(x * s), y: Math.round(y * s), w: Math.round(w * s), h: Math.round(h * s), label });
       const box = document.createElement("div");
       box.className = "box";
+      box.dataset.index = String(answer.boxes.length - 1);
       Object.assign(box.style, { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` });
       box.textContent = label;
       stage.append(box);
     });
   }
 
-  async function submit(value) {
-    if (!assignment) return;
+  function selectBox(box) {
+    selectedBox = box;
+    document.querySelectorAll("#data .box").forEach((b) => b.classList.toggle("selected", b === box));
+  }
+
+  function deleteSelectedBox() {
+    if (!selectedBox) return;
+    const index = Number(selectedBox.dataset.index);
+    answer.boxes.splice(index, 1);
+    selectedBox.remove();
+    selectedBox = null;
+    document.querySelectorAll("#data .box").forEach((b, i) => (b.dataset.index = String(i)));
+  }
+
+  const isEmpty = (value) => Object.values(value).some((v) => Array.isArray(v) && v.length === 0);
+
+  /** Gives an answer: held back for UNDO_MS (Enter sends it at once, U or the button undoes it). */
+  function submit(value) {
+    if (!assignment || pending) return;
+    if (isEmpty(value) && !emptyConfirmed) {
+      emptyConfirmed = true;
+      status("Nothing is marked. Press Enter again to answer that there is none, or mark something first.");
+      return;
+    }
+    emptyConfirmed = false;
     const current = assignment;
     assignment = null;
+    pending = { current, value, timer: setTimeout(() => send().catch(showError), UNDO_MS) };
+    $("undo-text").textContent = `Answer ${JSON.stringify(value)} is sent in 5 s.`;
+    $("undo").hidden = false;
+  }
+
+  function undo() {
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    assignment = pending.current;
+    pending = null;
+    $("undo").hidden = true;
+    document.querySelectorAll("#choices button").forEach((b) => b.classList.remove("on"));
+    render(assignment.task);
+    status(`Undone: answer task ${assignment.task.taskId} again.`);
+  }
+
+  async function send() {
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    const { current, value } = pending;
+    pending = null;
+    $("undo").hidden = true;
     const data = await gql(SUBMIT, { id: current.id, answer: value });
     const outcome = data.submitJudgment;
     if (outcome.__typename === "AppError") {
@@ -243,20 +328,32 @@
   }
 
   document.addEventListener("keydown", (event) => {
-    if (!assignment || event.target instanceof HTMLInputElement) return;
+    if (event.target instanceof HTMLInputElement) return;
+    if (pending) {
+      if (event.key === "Enter") send().catch(showError);
+      else if (event.key === "u" || event.key === "U" || (event.key === "z" && (event.ctrlKey || event.metaKey))) undo();
+      event.preventDefault();
+      return;
+    }
+    if (!assignment) return;
     if (/^[1-9]$/.test(event.key)) {
       event.preventDefault();
       choose(Number(event.key) - 1);
     } else if (event.key === "Enter" && answer) {
       event.preventDefault();
-      submit(answer).catch(showError);
+      submit(answer);
+    } else if ((event.key === "Delete" || event.key === "Backspace") && selectedBox) {
+      event.preventDefault();
+      deleteSelectedBox();
     } else if (event.key === "Escape") {
       skip().catch(showError);
     } else if (event.key === "x" || event.key === "X") {
       cannotLabel().catch(showError);
     }
   });
-  $("submit").addEventListener("click", () => answer && submit(answer).catch(showError));
+  $("submit").addEventListener("click", () => answer && submit(answer));
+  $("undo-button").addEventListener("click", undo);
+  $("send-now").addEventListener("click", () => send().catch(showError));
   $("skip").addEventListener("click", () => skip().catch(showError));
   $("problem").addEventListener("click", () => cannotLabel().catch(showError));
   $("sign-out").addEventListener("click", signOut);
