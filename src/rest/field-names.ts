@@ -1,6 +1,7 @@
 // The REST API documents snake_case fields; the domain speaks camelCase. Bodies
 // are mapped on the way in, and field names in errors on the way out, so a
 // REST client only ever sees the documented names.
+import { z } from "zod";
 import { AppError, ValidationError, type FieldProblem } from "../domain/shared/index.js";
 
 /** Documented request fields whose domain name differs. */
@@ -50,4 +51,20 @@ export function withRestFieldNames(error: AppError): AppError {
     details.errors = (details.errors as FieldProblem[]).map((problem) => ({ path: rename(problem.path), message: rename(problem.message) }));
   }
   return new AppError(error.code, rename(error.message), error.status, details);
+}
+
+/**
+ * A domain input schema with the documented field names, for the OpenAPI
+ * document: the same rules, only the keys renamed (nested objects too).
+ */
+export function withRestKeys(schema: z.ZodObject): z.ZodObject {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([key, field]) => {
+      const inner = field instanceof z.ZodOptional ? field.unwrap() : field;
+      const renamed = inner instanceof z.ZodObject ? withRestKeys(inner) : undefined;
+      return [REST_NAME_OF.get(key) ?? key, renamed ? (field instanceof z.ZodOptional ? renamed.optional() : renamed) : field];
+    }),
+  );
+  const object = z.object(shape);
+  return schema._zod.def.catchall?._zod.def.type === "never" ? object.strict() : object;
 }

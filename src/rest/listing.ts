@@ -5,7 +5,7 @@ import { parseInput } from "../domain/shared/index.js";
 
 const MAX_LIMIT = 100;
 
-const pageSchema = z.object({
+export const pageSchema = z.object({
   limit: z.coerce.number({ message: "must be a number" }).int("must be an integer").min(1, "must be at least 1").max(MAX_LIMIT, `must be at most ${MAX_LIMIT}`).default(25),
   cursor: z
     .string()

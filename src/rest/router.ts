@@ -10,14 +10,14 @@ import { restErrors } from "./errors.js";
 import { customerRoutes, publicCustomerRoutes } from "./customers.js";
 import { billingRoutes } from "./billing.js";
 import { dashboardRoutes } from "./dashboard.js";
-import { healthRoutes } from "./health.js";
+import { systemRoutes } from "./system.js";
 import { jobRoutes } from "./jobs.js";
 import { taskRoutes } from "./tasks.js";
 import { webhookRoutes } from "./webhooks.js";
 
 export function restApp(deps: Deps): Koa {
   const publicRouter = new Router();
-  healthRoutes(publicRouter, deps);
+  systemRoutes(publicRouter, deps);
   publicCustomerRoutes(publicRouter, deps);
 
   const customerRouter = new Router();

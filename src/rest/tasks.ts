@@ -20,7 +20,7 @@ import { toDomainFields } from "./field-names.js";
 import { pageBody, pageQuery, pageRequest, single } from "./listing.js";
 import { respondIdempotently } from "./respond.js";
 
-const filterSchema = z.object({
+export const filterSchema = z.object({
   batch_id: z.string().max(100).optional(),
   job_id: z.string().max(100).optional(),
   status: z.enum(TASK_STATUSES, { message: `must be one of ${TASK_STATUSES.join(", ")}` }).optional(),

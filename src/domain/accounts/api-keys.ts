@@ -25,7 +25,7 @@ export async function listApiKeys(deps: Pick<Deps, "prisma">, actor: CustomerAct
   return deps.prisma.apiKey.findMany({ where: { customerId: actor.customerId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
 }
 
-const newKeySchema = z.object({ environment: z.enum(TIERS).optional() }).strict();
+export const newKeySchema = z.object({ environment: z.enum(TIERS).optional() }).strict();
 
 /** POST /v1/api-keys, createApiKey: a new key of an environment (by default the caller's). */
 export async function createApiKey(deps: Pick<Deps, "prisma">, actor: CustomerActor, input: unknown): Promise<CreatedApiKey> {

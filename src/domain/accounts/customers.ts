@@ -20,7 +20,7 @@ import { API_KEY_NOTICE } from "./api-keys.js";
 
 const SANDBOX_LABEL_QUOTA = 500;
 
-const registrationSchema = z
+export const registrationSchema = z
   .object({
     name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
     email: z

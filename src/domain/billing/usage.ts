@@ -5,7 +5,7 @@ import type { Deps } from "../../deps.js";
 import { NotFoundError, parseInput, type CustomerActor } from "../shared/index.js";
 import { quotaOf, type Quota } from "../accounts/index.js";
 
-const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month like 2026-04");
+export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month like 2026-04");
 
 /** "YYYY-MM" → its first instant and the next month's (UTC). */
 export function monthRange(month: string): { start: Date; end: Date } {

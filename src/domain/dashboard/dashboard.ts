@@ -72,7 +72,7 @@ const SORTS = {
   priority_desc: [{ priority: "desc" }, { id: "asc" }],
 } as const;
 
-const tablePageSchema = z.object({
+export const tablePageSchema = z.object({
   page: z.coerce.number({ message: "must be a number" }).int("must be an integer").min(1, "must be at least 1").default(1),
   perPage: z.coerce.number({ message: "must be a number" }).int("must be an integer").min(1, "must be at least 1").max(100, "must be at most 100").default(25),
   status: z.enum(TASK_STATUSES, { message: `must be empty or one of ${TASK_STATUSES.join(", ")}` }).optional(),

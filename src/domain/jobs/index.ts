@@ -3,3 +3,4 @@
 export { cancelJob, createJob, followJob, getJob, getJobWithCounts, listJobs } from "./jobs.js";
 export { claimJob, completeFinishedJobs, ingestJob } from "./ingestion.js";
 export { exportJob } from "./export.js";
+export { jobInputSchema } from "./job-input.js";

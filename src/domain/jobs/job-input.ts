@@ -22,7 +22,9 @@ export const jobInputSchema = z
       .string()
       .max(2048, "must be at most 2048 characters")
       .refine((value) => isS3Url(value) || httpUrl.safeParse(value).success, "must be s3://bucket/key or an http(s):// URL"),
-    labelSpec: z.custom<unknown>((value) => value !== undefined, "is required"),
+    labelSpec: z
+      .custom<unknown>((value) => value !== undefined, "is required")
+      .meta({ type: "object", description: "Type-specific: question and options, classes, or entity_types." }),
     s3Credentials: credentialsSchema.optional(),
     type: z.enum(TASK_TYPES, { message: `must be one of ${TASK_TYPES.join(", ")}` }).optional(),
     replication: z.number().int().min(1).max(10).optional(),

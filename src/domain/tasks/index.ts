@@ -1,6 +1,6 @@
 // The tasks wing: what customers submit (input, submission), every status
 // transition (lifecycle), reads and live updates. Task types are in types/.
-export { checkTask, type NewTask } from "./input.js";
+export { checkTask, taskInputSchema, type NewTask } from "./input.js";
 export { chargeQuota, environmentOf, refundQuota, workforceOf } from "./quota.js";
 export { insertTaskRows, submitBatch, submitTask, taskRow, type BatchSubmission, type TaskRow } from "./submission.js";
 export {

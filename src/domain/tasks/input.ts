@@ -9,12 +9,14 @@ const DEFAULT_PRIORITY = 5;
 /** Judgments per task: how many a tier gets by default and may ask for at most. */
 const REPLICATION = { sandbox: { default: 3, max: 3 }, live: { default: 3, max: 10 } } as const;
 
-const taskInputSchema = z
+export const taskInputSchema = z
   .object({
     type: z.enum(TASK_TYPES, { message: `must be one of ${TASK_TYPES.join(", ")}` }),
     dataUrl: httpUrl.optional(),
     data: z.string().min(1, "must not be empty").max(100_000, "must be at most 100000 characters").optional(),
-    labelSpec: z.custom<unknown>((value) => value !== undefined, "is required"),
+    labelSpec: z
+      .custom<unknown>((value) => value !== undefined, "is required")
+      .meta({ type: "object", description: "Type-specific: question and options, classes, or entity_types." }),
     metadata: metadataObject.optional(),
     priority: z.number().int().min(0).max(10).optional(),
     callbackUrl: httpUrl.optional(),

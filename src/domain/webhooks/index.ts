@@ -1,6 +1,6 @@
 // The webhooks wing: endpoints customers register, the outbox every event goes
 // through, delivery with retries, SSRF-safe targets and signing.
-export { recordEvent, type EventType } from "./outbox.js";
+export { EVENT_TYPES, recordEvent, type EventType } from "./outbox.js";
 export {
   createWebhook,
   deleteWebhook,
@@ -9,6 +9,7 @@ export {
   listWebhooks,
   redeliver,
   rotateWebhookSecret,
+  webhookInputSchema,
 } from "./registration.js";
 export { attemptDelivery, claimDueDelivery, type DeliveryPolicy } from "./delivery.js";
 export { callbackSecret } from "./signing.js";

@@ -18,7 +18,7 @@ const secretSchema = z
     return bytes >= 24 && bytes <= 64;
   }, "must encode 24 to 64 random bytes");
 
-const createSchema = z
+export const webhookInputSchema = z
   .object({
     callbackUrl: httpUrl.refine((value) => {
       const url = new URL(value);
@@ -37,7 +37,7 @@ export interface CreatedWebhook {
 
 /** POST /v1/webhooks, createWebhook. */
 export async function createWebhook(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor, input: unknown): Promise<CreatedWebhook> {
-  const value = parseInput(createSchema, input);
+  const value = parseInput(webhookInputSchema, input);
   await assertSafeTarget(new URL(value.callbackUrl), deps.config.allowPrivateWebhookTargets, "callbackUrl");
   const count = await deps.prisma.webhook.count({ where: { customerId: actor.customerId } });
   if (count >= MAX_WEBHOOKS_PER_CUSTOMER) {

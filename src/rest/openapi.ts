@@ -1,0 +1,518 @@
+// The OpenAPI 3.1 document of /v1, served at /v1/openapi.json and rendered at
+// /docs. Request bodies and parameters come from the zod schemas the REST
+// layer validates with (domain schemas with their documented snake_case
+// names); responses describe what `representations` build, and a test checks
+// real responses of every operation against them.
+import { z } from "zod";
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
+import { newKeySchema, registrationSchema } from "../domain/accounts/index.js";
+import { monthSchema } from "../domain/billing/index.js";
+import { tablePageSchema } from "../domain/dashboard/index.js";
+import { jobInputSchema } from "../domain/jobs/index.js";
+import { TASK_STATUSES, TASK_TYPES, taskInputSchema } from "../domain/tasks/index.js";
+import { EVENT_TYPES, webhookInputSchema } from "../domain/webhooks/index.js";
+import { withRestKeys } from "./field-names.js";
+import { pageSchema } from "./listing.js";
+import { filterSchema } from "./tasks.js";
+
+const timestamp = z.iso.datetime().meta({ description: "ISO 8601, UTC." });
+const nullableTimestamp = timestamp.nullable();
+const taskStatus = z.enum(TASK_STATUSES);
+const taskType = z.enum(TASK_TYPES);
+const environment = z.enum(["sandbox", "live"]);
+
+const ErrorBody = z
+  .object({
+    error: z
+      .object({
+        code: z.string().meta({ description: "Stable and machine-readable, e.g. invalid_request, quota_exceeded, not_found." }),
+        message: z.string().meta({ description: "What went wrong, for people." }),
+        request_id: z.string().meta({ description: "Also in the X-Request-Id header; quote it when asking for help." }),
+      })
+      .catchall(z.unknown())
+      .meta({ description: "Further details depend on the code: errors [{path, message}], reason, requested/remaining…" }),
+  })
+  .meta({ id: "Error", description: "Every 4xx and 5xx answer of /v1." });
+
+const StatusCounts = z
+  .object({ pending: z.int(), in_progress: z.int(), completed: z.int(), failed: z.int(), canceled: z.int() })
+  .meta({ id: "StatusCounts", description: "Tasks by status." });
+
+const Quota = z
+  .object({ label_quota: z.int(), labels_used: z.int(), labels_remaining: z.int() })
+  .meta({ id: "Quota", description: "The label quota of the calling key's environment." });
+
+const Registration = z
+  .object({ customer_id: z.string(), api_key: z.string().optional(), tier: environment, label_quota: z.int(), message: z.string() })
+  .meta({ id: "Registration", description: "A new account; api_key is shown once (absent from an Idempotency-Key replay)." });
+
+const Profile = z
+  .object({
+    customer_id: z.string(),
+    name: z.string(),
+    email: z.string(),
+    tier: environment,
+    environment,
+    label_quota: z.int(),
+    labels_used: z.int(),
+    labels_remaining: z.int(),
+    api_key_prefix: z.string().nullable(),
+    callback_secret: z.string(),
+    created_at: timestamp,
+  })
+  .meta({ id: "Profile" });
+
+const ApiKey = z
+  .object({ key_id: z.string(), prefix: z.string(), environment, created_at: timestamp, last_used_at: nullableTimestamp, revoked_at: nullableTimestamp })
+  .meta({ id: "ApiKey", description: "One of your keys; never the key itself." });
+const CreatedApiKey = ApiKey.extend({ api_key: z.string().optional(), message: z.string() }).meta({
+  id: "CreatedApiKey",
+  description: "A new key; api_key is shown once (absent from an Idempotency-Key replay).",
+});
+
+const AcceptedTask = z.object({ task_id: z.string(), status: taskStatus, created_at: timestamp }).meta({ id: "AcceptedTask" });
+const AcceptedBatch = z
+  .object({
+    batch_id: z.string(),
+    task_count: z.int(),
+    status: z.literal("accepted"),
+    duplicate_count: z.int().optional(),
+    task_ids: z.array(z.string()).optional().meta({ description: "In input order, for batches of at most 1,000 tasks." }),
+  })
+  .meta({ id: "AcceptedBatch" });
+
+const Task = z
+  .object({
+    task_id: z.string(),
+    status: taskStatus,
+    task_type: taskType,
+    data_url: z.string().nullable(),
+    data: z.string().optional(),
+    label_spec: z.record(z.string(), z.unknown()),
+    metadata: z.record(z.string(), z.unknown()).nullable(),
+    priority: z.int(),
+    replication: z.int(),
+    callback_url: z.string().nullable(),
+    external_id: z.string().nullable(),
+    batch_id: z.string().nullable(),
+    gold: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    completed_at: nullableTimestamp,
+    failure_reason: z.string().optional(),
+  })
+  .meta({ id: "Task" });
+
+const Aggregation = z
+  .object({
+    method: z.string(),
+    votes: z.array(z.object({ annotator_id: z.string(), answer: z.unknown(), reliability: z.number() })),
+  })
+  .meta({ id: "Aggregation", description: "How the result was reached." });
+
+const TaskResult = z
+  .object({
+    task_id: z.string(),
+    status: taskStatus,
+    task_type: taskType,
+    judgments: z.int(),
+    replication: z.int().optional().meta({ description: "While in progress." }),
+    result: z.unknown().optional().meta({ description: "The label once completed; null when failed or canceled." }),
+    confidence: z.number().nullable().optional(),
+    failure_reason: z.string().optional(),
+    completed_at: nullableTimestamp.optional(),
+    aggregation: Aggregation.nullable().optional(),
+  })
+  .meta({ id: "TaskResult" });
+
+const Batch = z
+  .object({
+    batch_id: z.string(),
+    status: z.enum(["pending", "completed"]),
+    task_count: z.int(),
+    counts: StatusCounts,
+    created_at: timestamp,
+    completed_at: nullableTimestamp,
+  })
+  .meta({ id: "Batch" });
+
+const Webhook = z
+  .object({
+    webhook_id: z.string(),
+    callback_url: z.string(),
+    events: z.array(z.enum(EVENT_TYPES)),
+    status: z.enum(["active", "disabled"]),
+    disabled_reason: z.string().nullable(),
+    failing_since: nullableTimestamp,
+    created_at: timestamp,
+    secret: z.string().optional().meta({ description: "Only when the server generated it: shown once." }),
+  })
+  .meta({ id: "Webhook" });
+
+const jobStatus = z.enum(["queued", "ingesting", "labeling", "completed", "failed", "canceled"]);
+const AcceptedJob = z.object({ job_id: z.string(), status: jobStatus, created_at: timestamp }).meta({ id: "AcceptedJob" });
+const Job = z
+  .object({
+    job_id: z.string(),
+    status: jobStatus,
+    manifest_url: z.string(),
+    counts: z.object({
+      total_lines: z.int(),
+      tasks_created: z.int(),
+      invalid_lines: z.int(),
+      completed: z.int(),
+      failed: z.int(),
+      canceled: z.int(),
+    }),
+    progress: z.number().min(0).max(1),
+    line_errors: z.array(z.object({ line: z.int(), reason: z.string() })),
+    failure_code: z.string().optional(),
+    failure_reason: z.string().nullable().optional(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    completed_at: nullableTimestamp,
+  })
+  .meta({ id: "Job" });
+const ExportLine = z
+  .object({
+    label: z.unknown(),
+    "label-metadata": z.object({
+      "class-name": z.unknown().optional(),
+      confidence: z.number().nullable(),
+      type: z.string(),
+      "job-name": z.string(),
+      "human-annotated": z.enum(["yes", "no"]),
+      "creation-date": nullableTimestamp,
+      status: taskStatus,
+      "failure-reason": z.string().optional(),
+    }),
+    task_id: z.string(),
+    judgments: z.int(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: "ExportLine", description: "The manifest line as given, plus the label and label-metadata (Ground Truth's output manifest)." });
+
+const money = z.int().meta({ description: "Minor units of the currency (8 = $0.08)." });
+const Usage = z
+  .object({
+    month: z.string(),
+    currency: z.string(),
+    total_labels: z.int(),
+    total_amount: money,
+    by_type: z.array(z.object({ task_type: taskType, labels: z.int(), amount: money })),
+    by_day: z.array(z.object({ date: z.string(), labels: z.int(), amount: money })),
+    quota: Quota,
+  })
+  .meta({ id: "Usage" });
+const Invoice = z
+  .object({
+    invoice_id: z.string(),
+    period: z.string(),
+    period_start: timestamp,
+    period_end: timestamp,
+    currency: z.string(),
+    line_items: z.array(z.object({ task_type: taskType, quantity: z.int(), unit_price: money, amount: money })),
+    subtotal: money,
+    total: money,
+    status: z.enum(["draft", "open"]),
+    issued_at: nullableTimestamp,
+  })
+  .meta({ id: "Invoice" });
+
+const window = z.object({ last_24h: z.int(), last_7d: z.int() });
+const Overview = z
+  .object({
+    counts: StatusCounts,
+    submitted: window,
+    completed: window,
+    turnaround_seconds: z.object({ median: z.number().nullable(), p90: z.number().nullable() }),
+    spend_this_month: money,
+    currency: z.string(),
+    quota: Quota,
+    open_jobs: z.int(),
+    open_batches: z.int(),
+  })
+  .meta({ id: "Overview" });
+const TaskTable = z
+  .object({ items: z.array(Task), page: z.int(), per_page: z.int(), total: z.int(), total_pages: z.int() })
+  .meta({ id: "TaskTable" });
+const Quality = z
+  .object({
+    task_types: z.array(
+      z.object({
+        task_type: taskType,
+        completed: z.int(),
+        mean_confidence: z.number().nullable(),
+        agreement: z.number().nullable(),
+        gold_accuracy: z.number().nullable(),
+        extra_judgment_share: z.number().nullable(),
+        confidence_histogram: z.array(z.int()).length(10),
+      }),
+    ),
+  })
+  .meta({ id: "Quality" });
+const DailyUsage = z
+  .object({ days: z.array(z.object({ date: z.string(), submitted: z.int(), completed: z.int(), spend: money })) })
+  .meta({ id: "DailyUsage" });
+const Health = z.object({ ok: z.boolean(), service: z.string() }).meta({ id: "Health" });
+
+const page = <T extends z.ZodType>(item: T, id: string) =>
+  z
+    .object({ data: z.array(item), next_cursor: z.string().nullable().meta({ description: "Pass as cursor for the next page; null on the last." }) })
+    .meta({ id });
+const list = <T extends z.ZodType>(item: T, id: string) => z.object({ data: z.array(item) }).meta({ id });
+
+// ---- headers, parameters and the answers every operation may give ----
+
+const rateLimitHeaders = {
+  RateLimit: { description: 'Remaining requests and seconds to reset, e.g. "sandbox";r=42;t=1 (IETF draft).', schema: { type: "string" } },
+  "RateLimit-Policy": { description: 'The policy, e.g. "sandbox";q=50;w=1.', schema: { type: "string" } },
+} as const;
+const requestIdHeader = { "X-Request-Id": { description: "The request's id (yours, if you sent a valid one).", schema: { type: "string" } } } as const;
+
+const json = (schema: z.ZodType, description: string, headers: object = {}) => ({
+  description,
+  headers: { ...requestIdHeader, ...headers },
+  content: { "application/json": { schema } },
+});
+const errorAnswer = (description: string, headers: object = {}) => json(ErrorBody, description, headers);
+
+const customerErrors = {
+  "401": errorAnswer("No valid API key: the reason is missing, malformed, unknown (or revoked) or wrong_kind.", {
+    "WWW-Authenticate": { description: "Bearer", schema: { type: "string" } },
+  }),
+  "429": errorAnswer("Over the rate limit.", { ...rateLimitHeaders, "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } }),
+};
+const invalid = { "400": errorAnswer("The request is invalid: error.errors lists each field ({path, message}).") };
+const notFound = { "404": errorAnswer("No such object of yours.") };
+const idempotencyKey = z
+  .string()
+  .max(255)
+  .optional()
+  .meta({ description: "Retry-safe: a repeat with the same key and body replays the first answer; another body is 422 idempotency_key_reused." });
+
+const idParam = (what: string) => z.object({ id: z.string().meta({ description: `The ${what}'s id.` }) });
+const bearer = [{ apiKey: [] }];
+
+/** An operation of a customer: authenticated, rate limited. */
+function customerOperation(operation: ZodOpenApiOperationObject): ZodOpenApiOperationObject {
+  const responses = Object.fromEntries(
+    Object.entries(operation.responses ?? {}).map(([status, answer]) =>
+      status.startsWith("2") ? [status, { ...answer, headers: { ...(answer as { headers?: object }).headers, ...rateLimitHeaders } }] : [status, answer],
+    ),
+  );
+  return { security: bearer, ...operation, responses: { ...responses, ...customerErrors } };
+}
+
+const body = (schema: z.ZodType) => ({ required: true, content: { "application/json": { schema } } });
+
+const paths: ZodOpenApiPathsObject = {
+  "/v1/health": {
+    get: { summary: "Health (no auth)", tags: ["System"], responses: { "200": json(Health, "The service and its database answer."), "503": json(Health, "The database does not answer.") } },
+  },
+  "/v1/customers": {
+    post: {
+      summary: "Register",
+      tags: ["Customers"],
+      requestParams: { header: z.object({ "Idempotency-Key": idempotencyKey }) },
+      requestBody: body(registrationSchema),
+      responses: { "201": json(Registration, "Registered; keep the API key."), ...invalid, "409": errorAnswer("email_taken.") },
+    },
+  },
+  "/v1/customers/me": {
+    get: customerOperation({ summary: "Profile", tags: ["Customers"], responses: { "200": json(Profile, "Your account, with the quota of the calling key's environment.") } }),
+  },
+  "/v1/api-keys": {
+    get: customerOperation({ summary: "List API keys", tags: ["Customers"], responses: { "200": json(list(ApiKey, "ApiKeyList"), "Every key, newest first.") } }),
+    post: customerOperation({
+      summary: "Create an API key",
+      tags: ["Customers"],
+      requestParams: { header: z.object({ "Idempotency-Key": idempotencyKey }) },
+      requestBody: body(newKeySchema),
+      responses: {
+        "201": json(CreatedApiKey, "The new key, shown once."),
+        ...invalid,
+        "403": errorAnswer("live_not_enabled: live keys need a live account."),
+        "409": errorAnswer("too_many_keys."),
+      },
+    }),
+  },
+  "/v1/api-keys/{id}": {
+    delete: customerOperation({
+      summary: "Revoke an API key",
+      tags: ["Customers"],
+      requestParams: { path: idParam("key") },
+      responses: { "200": json(ApiKey, "The key, revoked."), ...notFound, "409": errorAnswer("last_active_key.") },
+    }),
+  },
+  "/v1/tasks": {
+    post: customerOperation({
+      summary: "Submit a task",
+      tags: ["Tasks"],
+      requestParams: { header: z.object({ "Idempotency-Key": idempotencyKey }) },
+      requestBody: body(withRestKeys(taskInputSchema)),
+      responses: { "202": json(AcceptedTask, "Accepted (or found by external_id)."), ...invalid, "402": errorAnswer("quota_exceeded.") },
+    }),
+    get: customerOperation({
+      summary: "List tasks",
+      tags: ["Tasks"],
+      requestParams: { query: filterSchema.extend(pageSchema.shape) },
+      responses: { "200": json(page(Task, "TaskPage"), "Newest first."), ...invalid },
+    }),
+  },
+  "/v1/tasks/batch": {
+    post: customerOperation({
+      summary: "Submit a batch",
+      tags: ["Tasks"],
+      requestParams: { header: z.object({ "Idempotency-Key": idempotencyKey }) },
+      requestBody: body(z.object({ tasks: z.array(withRestKeys(taskInputSchema)).min(1).max(10_000) }).strict()),
+      responses: {
+        "202": json(AcceptedBatch, "All tasks accepted."),
+        ...invalid,
+        "402": errorAnswer("quota_exceeded."),
+        "413": errorAnswer("batch_too_large (over 10,000 tasks) or payload_too_large."),
+      },
+    }),
+  },
+  "/v1/tasks/{id}": {
+    get: customerOperation({ summary: "Task status", tags: ["Tasks"], requestParams: { path: idParam("task") }, responses: { "200": json(Task, "The task."), ...notFound } }),
+  },
+  "/v1/tasks/{id}/result": {
+    get: customerOperation({
+      summary: "Task result",
+      tags: ["Tasks"],
+      requestParams: { path: idParam("task") },
+      responses: { "200": json(TaskResult, "Final: completed (with result), failed or canceled."), "202": json(TaskResult, "In progress."), ...notFound },
+    }),
+  },
+  "/v1/tasks/{id}/cancel": {
+    post: customerOperation({
+      summary: "Cancel a task",
+      tags: ["Tasks"],
+      requestParams: { path: idParam("task") },
+      responses: { "200": json(Task, "Canceled; its label returned to the quota."), ...notFound, "409": errorAnswer("task_not_cancelable: it has ended.") },
+    }),
+  },
+  "/v1/batches/{id}": {
+    get: customerOperation({ summary: "Batch", tags: ["Tasks"], requestParams: { path: idParam("batch") }, responses: { "200": json(Batch, "The batch and its counts."), ...notFound } }),
+  },
+  "/v1/batches/{id}/tasks": {
+    get: customerOperation({
+      summary: "A batch's tasks",
+      tags: ["Tasks"],
+      requestParams: { path: idParam("batch"), query: pageSchema },
+      responses: { "200": json(page(Task, "BatchTaskPage"), "In submission order."), ...invalid, ...notFound },
+    }),
+  },
+  "/v1/webhooks": {
+    post: customerOperation({
+      summary: "Register a webhook",
+      tags: ["Webhooks"],
+      requestParams: { header: z.object({ "Idempotency-Key": idempotencyKey }) },
+      requestBody: body(withRestKeys(webhookInputSchema)),
+      responses: { "201": json(Webhook, "Registered."), ...invalid, "409": errorAnswer("too_many_webhooks.") },
+    }),
+    get: customerOperation({ summary: "List webhooks", tags: ["Webhooks"], responses: { "200": json(list(Webhook, "WebhookList"), "Your webhooks.") } }),
+  },
+  "/v1/webhooks/{id}": {
+    delete: customerOperation({
+      summary: "Delete a webhook",
+      tags: ["Webhooks"],
+      requestParams: { path: idParam("webhook") },
+      responses: { "204": { description: "Deleted.", headers: requestIdHeader }, ...notFound },
+    }),
+  },
+  "/v1/jobs": {
+    post: customerOperation({
+      summary: "Create a batch job",
+      tags: ["Batch jobs"],
+      requestParams: { header: z.object({ "Idempotency-Key": idempotencyKey }) },
+      requestBody: body(withRestKeys(jobInputSchema)),
+      responses: { "202": json(AcceptedJob, "Queued for ingestion."), ...invalid },
+    }),
+    get: customerOperation({
+      summary: "List jobs",
+      tags: ["Batch jobs"],
+      requestParams: { query: pageSchema },
+      responses: { "200": json(page(Job, "JobPage"), "Newest first."), ...invalid },
+    }),
+  },
+  "/v1/jobs/{id}": {
+    get: customerOperation({ summary: "Job status", tags: ["Batch jobs"], requestParams: { path: idParam("job") }, responses: { "200": json(Job, "The job."), ...notFound } }),
+  },
+  "/v1/jobs/{id}/export": {
+    get: customerOperation({
+      summary: "Export a job's labels",
+      tags: ["Batch jobs"],
+      requestParams: { path: idParam("job"), query: z.object({ format: z.enum(["jsonl"]).optional() }) },
+      responses: {
+        "200": {
+          description: "One JSON line per manifest line that became a task, in manifest order (streamed).",
+          headers: requestIdHeader,
+          content: { "application/x-ndjson": { schema: ExportLine } },
+        },
+        ...invalid,
+        ...notFound,
+        "409": errorAnswer("job_not_completed."),
+      },
+    }),
+  },
+  "/v1/jobs/{id}/cancel": {
+    post: customerOperation({
+      summary: "Cancel a job",
+      tags: ["Batch jobs"],
+      requestParams: { path: idParam("job") },
+      responses: { "200": json(Job, "Canceled; open tasks canceled and refunded."), ...notFound, "409": errorAnswer("job_not_cancelable: it has ended.") },
+    }),
+  },
+  "/v1/billing/usage": {
+    get: customerOperation({
+      summary: "Usage of a month",
+      tags: ["Billing"],
+      requestParams: { query: z.object({ month: monthSchema.optional().meta({ description: "YYYY-MM; default the current UTC month." }) }) },
+      responses: { "200": json(Usage, "Labels and amounts by type and day."), ...invalid },
+    }),
+  },
+  "/v1/billing/invoices": {
+    get: customerOperation({ summary: "Invoices", tags: ["Billing"], responses: { "200": json(list(Invoice, "InvoiceList"), "Newest first: this month's draft, then closed months.") } }),
+  },
+  "/v1/billing/invoices/{id}": {
+    get: customerOperation({ summary: "An invoice", tags: ["Billing"], requestParams: { path: idParam("invoice") }, responses: { "200": json(Invoice, "The invoice."), ...notFound } }),
+  },
+  "/v1/dashboard/overview": {
+    get: customerOperation({ summary: "Overview", tags: ["Dashboard"], responses: { "200": json(Overview, "Counts, throughput, turnaround, spend, quota.") } }),
+  },
+  "/v1/dashboard/tasks": {
+    get: customerOperation({
+      summary: "Task table",
+      tags: ["Dashboard"],
+      requestParams: { query: withRestKeys(tablePageSchema).extend({ status: z.union([taskStatus, z.literal("")]).optional() }) },
+      responses: { "200": json(TaskTable, "A numbered page."), ...invalid },
+    }),
+  },
+  "/v1/dashboard/quality": {
+    get: customerOperation({ summary: "Quality", tags: ["Dashboard"], responses: { "200": json(Quality, "Per task type.") } }),
+  },
+  "/v1/dashboard/usage": {
+    get: customerOperation({ summary: "Daily usage", tags: ["Dashboard"], responses: { "200": json(DailyUsage, "The last 30 UTC days.") } }),
+  },
+};
+
+let document: object | undefined;
+
+/** The document, built once. */
+export function openApiDocument(): object {
+  document ??= createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "ASG Refinery REST API",
+      version: "1",
+      description:
+        "Data labeling: submit tasks, get aggregated results. Authenticate with `Authorization: Bearer <api_key>`. Every error has the Error shape. GraphQL at /graphql offers the same.",
+    },
+    servers: [{ url: "/" }],
+    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "Your API key: sk_sandbox_… or sk_live_…" } } },
+    paths,
+  });
+  return document;
+}
