@@ -16,6 +16,12 @@ describe("the server process", () => {
     expect((await rest.get("/v1/health")).body).toEqual({ ok: true, service: "asg-gateway" });
     const registered = await rest.post("/v1/customers", { name: "Durable", email: "durable@example.com" });
     expect(registered.status).toBe(201);
+    const named = await fetch(`${first.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${registered.body.api_key}` },
+      body: JSON.stringify({ query: "query Profile { me { id } }" }),
+    });
+    expect(named.status).toBe(200);
 
     // An open WebSocket is closed with 1001 (going away), and the process exits 0.
     const socket = new WebSocket(first.url.replace("http", "ws") + "/graphql", "graphql-transport-ws");
@@ -27,6 +33,8 @@ describe("the server process", () => {
     const logLines = first.logs.join("").split("\n").filter(Boolean);
     // One structured line per request, never the key.
     expect(logLines.some((line) => /"method":"POST","path":"\/v1\/customers","status":201/.test(line))).toBe(true);
+    // A GraphQL request's line names its operation.
+    expect(logLines.some((line) => /"path":"\/graphql".*"operation":"query Profile"/.test(line))).toBe(true);
     expect(first.logs.join("")).not.toContain(registered.body.api_key);
 
     const second = await startServerProcess(dataDir);
