@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { CHROMIUM, launchChromium } from "../support/browser.js";
+import { CHROMIUM, launchChromium, offlineContext } from "../support/browser.js";
 import { startTestService, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer } from "../support/fixtures.js";
 
@@ -50,13 +50,7 @@ describe.skipIf(!CHROMIUM)("GraphiQL at /graphql (needs Debian's chromium: apt-g
     const customer = await registerCustomer(service.rest, "GraphiQL Co");
     const task = await service.rest.post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });
 
-    const context = await browser.newContext();
-    const refused: string[] = [];
-    await context.route("**/*", (route) => {
-      if (route.request().url().startsWith(service.url)) return route.continue();
-      refused.push(route.request().url());
-      return route.abort("internetdisconnected");
-    });
+    const { context, refused } = await offlineContext(browser, service.url);
     const page = await context.newPage();
     await page.goto(`${service.url}/graphql`, { headers: { accept: "text/html" } } as never);
     await page.waitForSelector(".graphiql-query-editor .monaco-editor");

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Browser } from "playwright-core";
-import { CHROMIUM, launchChromium } from "../support/browser.js";
+import { CHROMIUM, launchChromium, offlineContext } from "../support/browser.js";
 import { startTestService, type RestResponse, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer } from "../support/fixtures.js";
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3Server } from "../support/s3.js";
@@ -151,13 +151,7 @@ describe.skipIf(!CHROMIUM)("/docs (needs Debian's chromium: apt-get install chro
   afterAll(() => browser?.close());
 
   it("renders every operation from locally served assets", async () => {
-    const context = await browser.newContext();
-    const refused: string[] = [];
-    await context.route("**/*", (route) => {
-      if (route.request().url().startsWith(service.url)) return route.continue();
-      refused.push(route.request().url());
-      return route.abort("internetdisconnected");
-    });
+    const { context, refused } = await offlineContext(browser, service.url);
     const page = await context.newPage();
     await page.goto(`${service.url}/docs`);
     const operations = Object.values(document.paths).reduce((n: number, ops) => n + Object.keys(ops as object).length, 0);

@@ -1,6 +1,6 @@
 // Debian's chromium driven by playwright-core, for the page tests (skipped where it is missing).
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
 
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 
@@ -9,4 +9,16 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+/** A browser context that reaches only `origin`, as a machine without internet: every other request is refused and listed. */
+export async function offlineContext(browser: Browser, origin: string): Promise<{ context: BrowserContext; refused: string[] }> {
+  const context = await browser.newContext();
+  const refused: string[] = [];
+  await context.route("**/*", (route) => {
+    if (route.request().url().startsWith(origin)) return route.continue();
+    refused.push(route.request().url());
+    return route.abort("internetdisconnected");
+  });
+  return { context, refused };
 }
