@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { createAppPubSub } from "./pubsub.js";
 import { createRateLimits } from "./http/rate-limits.js";
 import { createMetrics } from "./metrics.js";
+import { followRevocations } from "./domain/accounts/index.js";
 import { startSandboxLabeler } from "./workers/sandbox-labeler.js";
 import type { Worker } from "./workers/worker.js";
 import { startWebhookDeliverer } from "./workers/webhook-deliverer.js";
@@ -39,6 +40,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const workerPrisma = config.workers ? createPrismaClient(db.url, WORKER_POOL_SIZE) : undefined;
   const metrics = createMetrics({ pools: workerPrisma ? { requests: db.prisma, workers: workerPrisma } : { requests: db.prisma } });
   const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger, rateLimits, metrics };
+  // A key revoked by any process stops working in this one too.
+  const stopFollowingRevocations = await followRevocations(deps);
   const workerDeps: Deps = workerPrisma ? { ...deps, prisma: workerPrisma } : deps;
   const workers: Worker[] = config.workers
     ? [
@@ -63,6 +66,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     stopWorkers,
     close: async () => {
       await stopWorkers();
+      await stopFollowingRevocations();
       await rateLimits.close();
       await closePubSub();
       await db.close();

@@ -23,6 +23,8 @@ export type PubSubChannels = {
   "customer:tasks": [customerId: string, event: TaskEvent];
   /** A job's status or ingestion progress changed. */
   "customer:jobs": [customerId: string, event: JobEvent];
+  /** A credential was revoked somewhere: every process forgets its cached lookups. */
+  "credentials:revoked": [scope: "all", event: { at: number }];
 };
 
 type Channel = keyof PubSubChannels;

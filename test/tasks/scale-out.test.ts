@@ -1,5 +1,6 @@
 // Two API processes on one PostgreSQL and one Redis: a change made through
 // one reaches a subscriber of the other (needs REDIS_URL).
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createRuntime } from "../../src/bootstrap.js";
@@ -17,6 +18,8 @@ describe.skipIf(!redisUrl)("scale-out over PostgreSQL and Redis", () => {
   it("fans a status change out to a subscriber on another process", async () => {
     const throwaway = await createThrowawayDatabase({ migrated: true });
     const servers: RunningServer[] = [];
+    // Redis outlives a run: the two processes share counters of their own, fresh each run.
+    const redisKeyPrefix = `test-scale-out-${randomBytes(6).toString("hex")}:`;
     try {
       for (let i = 0; i < 2; i++) {
         const config = loadConfig({
@@ -27,6 +30,7 @@ describe.skipIf(!redisUrl)("scale-out over PostgreSQL and Redis", () => {
           DATABASE_URL: throwaway.url,
           REDIS_URL: redisUrl,
           WORKERS: "off",
+          REDIS_KEY_PREFIX: redisKeyPrefix,
         });
         const db = await openDatabase(throwaway.url);
         const runtime = await createRuntime(config, { db, logger: createLogger("silent") });
@@ -45,6 +49,15 @@ describe.skipIf(!redisUrl)("scale-out over PostgreSQL and Redis", () => {
       } finally {
         await client.dispose();
       }
+
+      // A key revoked through A stops working on B, whose cache had just accepted it (within the auth cache's 30 s otherwise).
+      const spare = await restClient(a.url).post("/v1/api-keys", {}, { apiKey: customer.apiKey });
+      expect((await restClient(b.url).get("/v1/customers/me", { apiKey: customer.apiKey })).status).toBe(200);
+      const [original] = (await restClient(a.url).get("/v1/api-keys", { apiKey: spare.body.api_key })).body.data.filter(
+        (key: { key_id: string }) => key.key_id !== spare.body.key_id,
+      );
+      expect((await restClient(a.url).delete(`/v1/api-keys/${original.key_id}`, { apiKey: spare.body.api_key })).status).toBe(200);
+      await expect.poll(async () => (await restClient(b.url).get("/v1/customers/me", { apiKey: customer.apiKey })).status, { timeout: 5_000 }).toBe(401);
     } finally {
       for (const server of servers) await server.stop();
       await throwaway.drop();

@@ -48,12 +48,12 @@ export async function createApiKey(deps: Pick<Deps, "prisma">, actor: CustomerAc
 }
 
 /**
- * DELETE /v1/api-keys/{id}, revokeApiKey: the key stops working at once in
- * this process (and within the auth cache's period in others). Revoking a
+ * DELETE /v1/api-keys/{id}, revokeApiKey: the key stops working at once, in
+ * every process (see forgetCachedKeys). Revoking a
  * revoked key answers it as it is; the last active key cannot be revoked, so
  * a customer never locks itself out.
  */
-export async function revokeApiKey(deps: Pick<Deps, "prisma">, actor: CustomerActor, keyId: string): Promise<ApiKey> {
+export async function revokeApiKey(deps: Pick<Deps, "prisma" | "pubsub">, actor: CustomerActor, keyId: string): Promise<ApiKey> {
   const revoked = await transaction(deps.prisma, async (tx) => {
     await tx.$queryRaw`SELECT id FROM customers WHERE id = ${actor.customerId} FOR UPDATE`;
     const key = await tx.apiKey.findFirst({ where: { id: keyId, customerId: actor.customerId } });

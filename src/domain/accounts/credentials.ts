@@ -41,7 +41,8 @@ function displayPrefix(key: string): string {
 
 /**
  * Recent lookups, per database client: every authenticated request would
- * otherwise pay a query. A revoked key stops working within AUTH_CACHE_TTL_MS.
+ * otherwise pay a query. A revoked key stops working at once (see forgetCachedKeys), or within
+ * AUTH_CACHE_TTL_MS should a revocation message be lost.
  */
 const AUTH_CACHE_TTL_MS = 30_000;
 const authCaches = new WeakMap<object, LRUCache<string, { actor: Actor | null }>>();
@@ -88,9 +89,26 @@ export function refusal(needed: CredentialKind, presented: string | null | undef
   return new UnauthorizedError(`the credential sent is not one this service issues: ${CREDENTIALS_NEEDED[needed]}`, "malformed");
 }
 
-/** Forgets cached lookups, e.g. right after a key is revoked in this process. */
-export function forgetCachedKeys(deps: Pick<Deps, "prisma">) {
+/**
+ * Forgets this process's cached lookups at once, and tells every other
+ * process to (over Redis when there is one): a revoked key stops working
+ * everywhere without waiting for the cache to expire.
+ */
+export function forgetCachedKeys(deps: Pick<Deps, "prisma" | "pubsub">) {
   authCaches.get(deps.prisma)?.clear();
+  deps.pubsub.publish("credentials:revoked", "all", { at: Date.now() });
+}
+
+/** Clears this process's cache whenever any process revokes a credential; answers how to stop listening. */
+export async function followRevocations(deps: Pick<Deps, "prisma" | "pubsub" | "logger">): Promise<() => Promise<void>> {
+  const revocations = await deps.pubsub.listen("credentials:revoked", "all");
+  const done = (async () => {
+    for await (const _revocation of revocations) authCaches.get(deps.prisma)?.clear();
+  })().catch((error) => deps.logger.error({ err: error }, "revocation listener stopped"));
+  return async () => {
+    await revocations.return?.();
+    await done;
+  };
 }
 
 function isAdminToken(adminToken: string | undefined, presented: string): boolean {

@@ -135,7 +135,7 @@ export interface TierChange {
  * once, whose tasks go to people — or back to sandbox, which revokes its live
  * keys. `labelQuota` sets that tier's quota. Sandbox keys keep working either way.
  */
-export async function setCustomerTier(deps: Pick<Deps, "prisma">, _admin: AdminActor, input: unknown): Promise<TierChange> {
+export async function setCustomerTier(deps: Pick<Deps, "prisma" | "pubsub">, _admin: AdminActor, input: unknown): Promise<TierChange> {
   const { customerId, tier, labelQuota } = parseInput(tierSchema, input);
   const liveApiKey = await transaction(deps.prisma, async (tx) => {
     const updated = await tx.customer.updateMany({
