@@ -225,7 +225,7 @@ async function manifestIngestion(target: string, server: ChildProcess) {
   }
 }
 
-/** A new customer of the tier, with the quota set by the operator; its auth headers. */
+/** A new customer of the tier, with the quota set by the operator; the auth headers of its key of that tier. */
 async function customerWithQuota(target: string, tier: "SANDBOX" | "LIVE", labelQuota: number) {
   const customer = await fetch(`${target}/v1/customers`, {
     method: "POST",
@@ -236,12 +236,16 @@ async function customerWithQuota(target: string, tier: "SANDBOX" | "LIVE", label
     method: "POST",
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
     body: JSON.stringify({
-      query: `mutation($id: ID!, $tier: CustomerTier!, $q: Int!) { setCustomerTier(customerId: $id, tier: $tier, labelQuota: $q) { __typename } }`,
+      query: `mutation($id: ID!, $tier: CustomerTier!, $q: Int!) {
+        setCustomerTier(customerId: $id, tier: $tier, labelQuota: $q) { ... on MutationSetCustomerTierSuccess { data { liveApiKey } } }
+      }`,
       variables: { id: customer.customer_id, tier, q: labelQuota },
     }),
   }).then((r) => r.json());
   if (answer.errors) throw new Error(`could not set the customer's tier: ${JSON.stringify(answer.errors)}`);
-  return { authorization: `Bearer ${customer.api_key}`, "content-type": "application/json" };
+  // A live customer's tasks go to people only when sent with its live key.
+  const key = tier === "LIVE" ? answer.data.setCustomerTier.data.liveApiKey : customer.api_key;
+  return { authorization: `Bearer ${key}`, "content-type": "application/json" };
 }
 
 /** RSS of the server; PSS of its PostgreSQL processes (RSS would count shared buffers once per process). */
