@@ -1,17 +1,16 @@
 // The customer console in a real browser (Debian chromium, playwright-core):
 // sign-in, numbers that match the API, the task table, a batch's live progress.
-import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { CHROMIUM, launchChromium } from "../support/browser.js";
+import { CHROMIUM, launchChromium, screenshotDir } from "../support/browser.js";
 import { startTestService, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer } from "../support/fixtures.js";
 import { createAnnotator, makeLive, NEXT, SUBMIT } from "../support/annotators.js";
 
 /** Screenshots of each page, for a person to look at. */
-const SCREENSHOTS = path.join(tmpdir(), "refinery-console");
+const SCREENSHOTS = screenshotDir("console");
 
 let service: TestService;
 let browser: Browser;
@@ -20,7 +19,6 @@ beforeAll(async () => {
   if (CHROMIUM) {
     browser = await launchChromium();
   }
-  mkdirSync(SCREENSHOTS, { recursive: true });
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,23 +1,20 @@
 // GraphiQL in a real browser with every request off this server refused, as on
 // a machine without internet: it loads, and a query, a mutation and a
 // subscription run with the API key in the Headers tab.
-import { mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { CHROMIUM, launchChromium, offlineContext } from "../support/browser.js";
+import { CHROMIUM, launchChromium, offlineContext, screenshotDir } from "../support/browser.js";
 import { startTestService, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer } from "../support/fixtures.js";
 
-const SCREENSHOTS = path.join(tmpdir(), "refinery-graphiql");
+const SCREENSHOTS = screenshotDir("graphiql");
 
 let service: TestService;
 let browser: Browser;
 beforeAll(async () => {
   service = await startTestService();
   if (CHROMIUM) browser = await launchChromium();
-  mkdirSync(SCREENSHOTS, { recursive: true });
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,18 +1,16 @@
 // /v1/openapi.json describes what the API really answers: every operation is
 // called here, and each answer (status, headers, body) is checked against the
 // document with a JSON Schema 2020-12 validator; /docs renders it offline.
-import { mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Browser } from "playwright-core";
-import { CHROMIUM, launchChromium, offlineContext } from "../support/browser.js";
+import { CHROMIUM, launchChromium, offlineContext, screenshotDir } from "../support/browser.js";
 import { startTestService, type RestResponse, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer } from "../support/fixtures.js";
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3Server } from "../support/s3.js";
 
-const SCREENSHOTS = path.join(tmpdir(), "refinery-docs");
+const SCREENSHOTS = screenshotDir("docs");
 
 let service: TestService;
 let s3: S3Server;
@@ -146,7 +144,6 @@ describe.skipIf(!CHROMIUM)("/docs (needs Debian's chromium: apt-get install chro
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchChromium();
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterAll(() => browser?.close());
 

@@ -1,19 +1,17 @@
 // The annotator page in a real browser (Debian chromium driven by playwright-core).
-import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { CHROMIUM, launchChromium } from "../support/browser.js";
+import { CHROMIUM, launchChromium, screenshotDir } from "../support/browser.js";
 import { startTestService, type TestService } from "../support/harness.js";
 import { registerCustomer } from "../support/fixtures.js";
 import { createAnnotator, makeLive } from "../support/annotators.js";
 
 
 /** Screenshots of each state, for a person to look at. */
-const SCREENSHOTS = path.join(tmpdir(), "refinery-annotate");
+const SCREENSHOTS = screenshotDir("annotate");
 
 /** Serves the image a bounding-box task shows (an SVG, so no binary fixture is needed). */
 async function startImageServer() {
@@ -29,7 +27,6 @@ let service: TestService;
 let browser: Browser;
 let images: Awaited<ReturnType<typeof startImageServer>>;
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   images = await startImageServer();
   service = await startTestService();
   if (CHROMIUM) {

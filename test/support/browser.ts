@@ -1,5 +1,6 @@
 // Debian's chromium driven by playwright-core, for the page tests (skipped where it is missing).
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { chromium, type Browser, type BrowserContext } from "playwright-core";
 
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
@@ -21,4 +22,11 @@ export async function offlineContext(browser: Browser, origin: string): Promise<
     return route.abort("internetdisconnected");
   });
   return { context, refused };
+}
+
+/** Where a page test writes its screenshots, for a person to look at: test-results/screenshots/<page>/ (created). */
+export function screenshotDir(page: string): string {
+  const dir = path.resolve(import.meta.dirname, "../../test-results/screenshots", page);
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
