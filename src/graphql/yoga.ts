@@ -1,5 +1,4 @@
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { getOperationAST, GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from "graphql";
 import type { IncomingMessage } from "node:http";
@@ -168,6 +167,16 @@ function operationMetrics(deps: Deps): Plugin<ChargedContext> {
   };
 }
 
+/**
+ * The GraphiQL page, rendered once on first request: its inlined assets weigh
+ * some 50 MB of memory, which a server nobody browses need not carry.
+ */
+let graphiqlPage: Promise<string> | undefined;
+function renderOfflineGraphiQL(options: Parameters<typeof import("@graphql-yoga/render-graphiql").renderGraphiQL>[0]): Promise<string> {
+  graphiqlPage ??= import("@graphql-yoga/render-graphiql").then(({ renderGraphiQL }) => renderGraphiQL(options));
+  return graphiqlPage;
+}
+
 export function createGraphQLServer(deps: Deps): Yoga {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -175,7 +184,7 @@ export function createGraphQLServer(deps: Deps): Yoga {
     landingPage: false,
     // GraphiQL's assets are inlined from node_modules (no CDN: it works offline).
     // Subscriptions go over SSE, which carries the Headers tab's Authorization.
-    renderGraphiQL,
+    renderGraphiQL: renderOfflineGraphiQL,
     graphiql: {
       title: "ASG Refinery GraphiQL",
       subscriptionsProtocol: "SSE",
