@@ -37,13 +37,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     (await openConfiguredDatabase(config, { role: "server", log: (line) => logger.debug({ postgres: line }, "embedded postgres") }));
   const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
   const rateLimits = createRateLimits(config);
-  const workerPrisma = config.workers ? createPrismaClient(db.url, WORKER_POOL_SIZE) : undefined;
+  const runsWorkers = config.role !== "api";
+  const workerPrisma = runsWorkers ? createPrismaClient(db.url, WORKER_POOL_SIZE) : undefined;
   const metrics = createMetrics({ pools: workerPrisma ? { requests: db.prisma, workers: workerPrisma } : { requests: db.prisma } });
   const deps: Deps = { config, db, prisma: db.prisma, pubsub, logger, rateLimits, metrics };
   // A key revoked by any process stops working in this one too.
   const stopFollowingRevocations = await followRevocations(deps);
   const workerDeps: Deps = workerPrisma ? { ...deps, prisma: workerPrisma } : deps;
-  const workers: Worker[] = config.workers
+  const workers: Worker[] = runsWorkers
     ? [
         startSandboxLabeler(workerDeps, { seed: config.sandboxSeed, accuracies: config.sandboxCrowd }),
         startWebhookDeliverer(workerDeps, {

@@ -36,7 +36,7 @@ const envSchema = z.object({
     .string()
     .regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){6,}$/, "at least 7 accuracies between 0 and 1, like 0.95,0.9,0.9,0.85,0.8,0.7,0.6")
     .default("0.95,0.9,0.9,0.85,0.8,0.7,0.6"),
-  WORKERS: z.enum(["on", "off"]).default("on"),
+  ROLE: z.enum(["api", "worker", "all"]).default("all"),
   // Eight attempts over about 41 hours by default.
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -106,7 +106,12 @@ export type Config = {
   sandboxSeed: number;
   /** Accuracy of each simulated sandbox annotator. */
   sandboxCrowd: number[];
-  workers: boolean;
+  /**
+   * api: HTTP, GraphQL and WebSocket; worker: the background loops (sandbox
+   * labeler, webhook delivery, manifest ingestion, invoicing), with only
+   * /v1/health and /metrics over HTTP; all: both (the embedded default).
+   */
+  role: "api" | "worker" | "all";
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
   /** Prefix of the keys this service writes in Redis (rate-limit counters). */
@@ -149,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateWebhookTargets: e.ALLOW_PRIVATE_WEBHOOK_TARGETS,
     sandboxSeed: e.SANDBOX_SEED,
     sandboxCrowd: e.SANDBOX_CROWD.split(",").map(Number),
-    workers: e.WORKERS === "on",
+    role: e.ROLE,
     webhookRetryScheduleMs: parseDurations(e.WEBHOOK_RETRY_SCHEDULE),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

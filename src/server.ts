@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { loadConfig, ConfigError, type Config } from "./config.js";
 import { createLogger } from "./logger.js";
 import { createRuntime, type Runtime } from "./bootstrap.js";
-import { buildApp } from "./http/app.js";
+import { buildApp, buildWorkerApp, type App } from "./http/app.js";
 import { attachGraphQLWebSocket, type GraphQLWebSocketServer } from "./graphql/ws.js";
 
 /** How long requests in flight may take to finish after SIGTERM before their connections are cut. */
@@ -21,7 +21,7 @@ export interface RunningServer {
 /** Starts everything on config.port (0 = any free port, as tests use). */
 export async function startServer(config: Config, runtime?: Runtime): Promise<RunningServer> {
   const rt = runtime ?? (await createRuntime(config));
-  const app = buildApp(rt.deps);
+  const app: { callback: App["callback"]; yoga?: App["yoga"] } = config.role === "worker" ? buildWorkerApp(rt.deps) : buildApp(rt.deps);
   // Slow or stalled clients (slowloris, a body shorter than its Content-Length)
   // get a 408 instead of holding a connection: headers within 10 s, the whole
   // request within 30 s by default. Responses may stream longer (SSE, exports):
@@ -43,10 +43,10 @@ export async function startServer(config: Config, runtime?: Runtime): Promise<Ru
     });
   });
   // Attached once listening: the WebSocket server would otherwise report a listen error of its own.
-  const ws: GraphQLWebSocketServer = attachGraphQLWebSocket(server, app.yoga, {
-    maxPayloadBytes: config.wsMaxPayloadBytes,
-    maxSubscriptions: config.wsMaxSubscriptions,
-  });
+  const ws: GraphQLWebSocketServer | undefined =
+    app.yoga
+      ? attachGraphQLWebSocket(server, app.yoga, { maxPayloadBytes: config.wsMaxPayloadBytes, maxSubscriptions: config.wsMaxSubscriptions })
+      : undefined;
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://127.0.0.1:${port}`;
@@ -59,7 +59,7 @@ export async function startServer(config: Config, runtime?: Runtime): Promise<Ru
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const workersStopped = rt.stopWorkers();
-      await ws.close();
+      await ws?.close();
       // Streams (SSE subscriptions, exports) do not end by themselves: cut them after a grace period.
       const grace = setTimeout(() => server.closeAllConnections(), HTTP_DRAIN_MS);
       await closed;
@@ -109,7 +109,7 @@ async function main() {
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
   logger.info(
-    { url: running.url.replace("127.0.0.1", config.host), database: runtime.deps.db.kind, redis: Boolean(config.redisUrl) },
+    { url: running.url.replace("127.0.0.1", config.host), role: config.role, database: runtime.deps.db.kind, redis: Boolean(config.redisUrl) },
     "ASG Refinery listening",
   );
 }

@@ -10,7 +10,7 @@ import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3Server } 
 let service: TestService;
 beforeAll(async () => {
   // As `npm start` runs: workers on, private webhook targets refused.
-  service = await startTestService({ env: { WORKERS: "on", ALLOW_PRIVATE_WEBHOOK_TARGETS: "false" } });
+  service = await startTestService({ env: { ROLE: "all", ALLOW_PRIVATE_WEBHOOK_TARGETS: "false" } });
 });
 afterAll(() => service.close());
 
@@ -65,7 +65,7 @@ describe("README curl examples", () => {
   it("run the batch-job walkthrough against a local S3 server", async () => {
     const s3: S3Server = await startS3Server();
     // The manifest is on this machine: this server may fetch from private addresses.
-    const jobs = await startTestService({ env: { WORKERS: "on", S3_ENDPOINT: s3.endpoint } });
+    const jobs = await startTestService({ env: { ROLE: "all", S3_ENDPOINT: s3.endpoint } });
     try {
       await s3.put("reviews.jsonl", ['{"source":"great product"}', '{"source":"broke in a day"}'].join("\n"));
       const customer = await registerCustomer(jobs.rest);

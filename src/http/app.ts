@@ -8,6 +8,7 @@ import { createGraphQLServer, type Yoga } from "../graphql/yoga.js";
 import { requestContext } from "./request-context.js";
 import { pages } from "./pages.js";
 import { metricsEndpoint, requestMetrics } from "./metrics.js";
+import { checkHealth } from "../domain/system/index.js";
 
 export interface App {
   koa: Koa;
@@ -48,4 +49,24 @@ export function buildApp(deps: Deps): App {
     ctx.body = errorBody(ctx, "not_found", `no route for ${ctx.method} ${ctx.path}`);
   });
   return { koa, yoga, callback: koa.callback() };
+}
+
+/** A worker process (ROLE=worker) answers only its probes over HTTP: /v1/health and /metrics. */
+export function buildWorkerApp(deps: Deps): Pick<App, "koa" | "callback"> {
+  const koa = new Koa();
+  koa.proxy = false;
+  koa.use(requestContext(deps.logger));
+  koa.use(requestMetrics(deps));
+  koa.use(metricsEndpoint(deps));
+  koa.use(async (ctx) => {
+    if (ctx.method === "GET" && ctx.path === "/v1/health") {
+      const health = await checkHealth(deps);
+      ctx.status = health.ok ? 200 : 503;
+      ctx.body = health;
+      return;
+    }
+    ctx.status = 404;
+    ctx.body = errorBody(ctx, "not_found", `a worker process (ROLE=worker) serves only /v1/health and /metrics`);
+  });
+  return { koa, callback: koa.callback() };
 }

@@ -9,7 +9,7 @@ import { closeEndedMonths } from "../../src/domain/billing/index.js";
 let service: TestService;
 beforeAll(async () => {
   // Workers on: the sandbox crowd labels the sandbox customer's tasks.
-  service = await startTestService({ env: { WORKERS: "on", PRICE_LIST: "image_classification=8,text_classification=5", CURRENCY: "eur" } });
+  service = await startTestService({ env: { ROLE: "all", PRICE_LIST: "image_classification=8,text_classification=5", CURRENCY: "eur" } });
 });
 afterAll(() => service.close());
 

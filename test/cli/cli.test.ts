@@ -18,7 +18,7 @@ let s3: S3Server;
 let customer: Customer;
 beforeAll(async () => {
   s3 = await startS3Server();
-  service = await startTestService({ env: { WORKERS: "on", S3_ENDPOINT: s3.endpoint } });
+  service = await startTestService({ env: { ROLE: "all", S3_ENDPOINT: s3.endpoint } });
   customer = await registerCustomer(service.rest, "CLI Co");
 });
 afterAll(async () => {

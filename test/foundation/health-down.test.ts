@@ -12,7 +12,7 @@ describe("when the database is unreachable", () => {
     // The database disappears under the server.
     const throwaway = await createThrowawayDatabase({ migrated: true });
     const db = await openDatabase(throwaway.url);
-    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", SERVER_SECRET: "x".repeat(40), DATA_DIR: "/tmp/refinery-health", WORKERS: "off" });
+    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", SERVER_SECRET: "x".repeat(40), DATA_DIR: "/tmp/refinery-health", ROLE: "api" });
     const runtime = await createRuntime(config, { db, logger: createLogger("silent") });
     const server = await startServer(config, runtime);
     const rest = restClient(server.url);

@@ -11,7 +11,7 @@ let service: TestService;
 let receiver: Receiver;
 beforeAll(async () => {
   receiver = await startReceiver(200);
-  service = await startTestService({ env: { WORKERS: "on", METRICS_TOKEN } });
+  service = await startTestService({ env: { ROLE: "all", METRICS_TOKEN } });
 });
 afterAll(async () => {
   await service.close();

@@ -18,7 +18,7 @@ let document: any;
 let ajv: Ajv2020;
 beforeAll(async () => {
   s3 = await startS3Server();
-  service = await startTestService({ env: { WORKERS: "on", S3_ENDPOINT: s3.endpoint } });
+  service = await startTestService({ env: { ROLE: "all", S3_ENDPOINT: s3.endpoint } });
   document = (await service.rest.get("/v1/openapi.json")).body;
   // Formats (date-time, uri) are not checked: the shapes and values are.
   ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });

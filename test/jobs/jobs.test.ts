@@ -24,7 +24,7 @@ const E2E_LINES = Number(process.env.JOBS_E2E_LINES ?? 1_000);
 beforeAll(async () => {
   s3 = await startS3Server();
   receiver = await startReceiver();
-  service = await startTestService({ env: { WORKERS: "on", S3_ENDPOINT: s3.endpoint, JOB_MAX_LINE_BYTES: "2000" } });
+  service = await startTestService({ env: { ROLE: "all", S3_ENDPOINT: s3.endpoint, JOB_MAX_LINE_BYTES: "2000" } });
   customer = await registerCustomer(service.rest, "Jobs Co");
   // An operator raises the sandbox quota for a big manifest.
   const raised = await service.graphql(

@@ -11,7 +11,7 @@ import { TASK_TYPE_DEFINITIONS, type TaskType } from "../../src/domain/tasks/ind
 let service: TestService;
 let customer: Customer;
 beforeAll(async () => {
-  service = await startTestService({ env: { WORKERS: "on", SANDBOX_SEED: "7" } });
+  service = await startTestService({ env: { ROLE: "all", SANDBOX_SEED: "7" } });
   customer = await registerCustomer(service.rest);
 });
 afterAll(() => service.close());

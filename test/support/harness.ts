@@ -37,8 +37,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     REDIS_URL: process.env.REDIS_URL ?? "",
     LOG_LEVEL: (process.env.TEST_LOG_LEVEL as string) ?? "silent",
     ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
-    // Background workers off unless a test asks for them: tasks stay where the test puts them.
-    WORKERS: "off",
+    // API only unless a test asks for the background workers (ROLE all): tasks stay where the test puts them.
+    ROLE: "api",
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     // Tests fire requests far faster than a customer may; the rate-limit test sets its own.
     RATE_LIMIT_SANDBOX: "100000/s",

@@ -10,7 +10,7 @@ let service: TestService;
 let receiver: Receiver;
 beforeAll(async () => {
   // Workers on for webhook delivery; these customers are live, so the sandbox crowd leaves their tasks alone.
-  service = await startTestService({ env: { WORKERS: "on" } });
+  service = await startTestService({ env: { ROLE: "all" } });
   receiver = await startReceiver();
 });
 afterAll(async () => {

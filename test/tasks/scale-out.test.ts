@@ -29,7 +29,7 @@ describe.skipIf(!redisUrl)("scale-out over PostgreSQL and Redis", () => {
           SERVER_SECRET: "shared-server-secret-0123456789abcdef",
           DATABASE_URL: throwaway.url,
           REDIS_URL: redisUrl,
-          WORKERS: "off",
+          ROLE: "api",
           REDIS_KEY_PREFIX: redisKeyPrefix,
         });
         const db = await openDatabase(throwaway.url);

@@ -15,7 +15,7 @@ describe("SSRF protection (private targets not allowed)", () => {
   let service: TestService;
   let receiver: Receiver;
   beforeAll(async () => {
-    service = await startTestService({ env: { ALLOW_PRIVATE_WEBHOOK_TARGETS: "false", WORKERS: "on", WEBHOOK_TIMEOUT_MS: "1000" } });
+    service = await startTestService({ env: { ALLOW_PRIVATE_WEBHOOK_TARGETS: "false", ROLE: "all", WEBHOOK_TIMEOUT_MS: "1000" } });
     receiver = await startReceiver();
   });
   afterAll(async () => {

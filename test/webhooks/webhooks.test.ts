@@ -10,7 +10,7 @@ let service: TestService;
 const receivers: Receiver[] = [];
 beforeAll(async () => {
   // Sandbox tasks complete by themselves; retries come quickly.
-  service = await startTestService({ env: { WORKERS: "on", WEBHOOK_RETRY_SCHEDULE: "300ms,300ms,300ms", WEBHOOK_TIMEOUT_MS: "1000" } });
+  service = await startTestService({ env: { ROLE: "all", WEBHOOK_RETRY_SCHEDULE: "300ms,300ms,300ms", WEBHOOK_TIMEOUT_MS: "1000" } });
 });
 afterAll(async () => {
   await service.close();

@@ -6,7 +6,12 @@ import { Prisma, type Assignment, type Task } from "../../generated/prisma/clien
 import { ConflictError, newId, NotFoundError, type AnnotatorActor } from "../shared/index.js";
 import { publishTaskStatus, startTask, type TaskType } from "../tasks/index.js";
 
-const LEASE_MS = 10 * 60 * 1000;
+/**
+ * How long a claim holds a slot of its task. A person gets 10 minutes; the
+ * simulated crowd answers at once, so a claim of a worker process that died
+ * (kill -9, a lost machine) comes back to the queue within 30 s.
+ */
+const LEASE_MS = { human: 10 * 60 * 1000, simulated: 30 * 1000 } as const;
 export type AssignmentWithTask = Assignment & { task: Task };
 
 /** nextAssignment: the highest-priority, oldest task this annotator may still judge, or null. */
@@ -26,7 +31,7 @@ export async function claimNextAssignment(
         taskId,
         annotatorId: actor.annotatorId,
         status: "active",
-        leasedUntil: new Date(Date.now() + LEASE_MS),
+        leasedUntil: new Date(Date.now() + LEASE_MS[actor.workforce]),
       },
       include: { task: true },
     });
