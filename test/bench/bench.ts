@@ -10,12 +10,16 @@ import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import path from "node:path";
 import autocannon from "autocannon";
+import pg from "pg";
+import { currentOwner } from "../../src/db/data-dir-owner.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 /** Lines of the manifest a batch job ingests (0 skips it). */
 const MANIFEST_LINES = Number(process.env.BENCH_MANIFEST_LINES ?? 100_000);
+/** Tasks of one customer the dashboard scenario seeds before timing its endpoints (0 skips it). */
+const DASHBOARD_TASKS = Number(process.env.BENCH_DASHBOARD_TASKS ?? 1_000_000);
 /** Sandbox tasks the crowd labels during the "under load" scenarios (0 skips them). */
 const BACKGROUND_TASKS = Number(process.env.BENCH_BACKGROUND_TASKS ?? 10_000);
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
@@ -44,6 +48,8 @@ interface Scenario {
   path: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Default CONNECTIONS; 1 measures a request's own latency. */
+  connections?: number;
 }
 
 async function run(url: string, scenario: Scenario) {
@@ -52,7 +58,7 @@ async function run(url: string, scenario: Scenario) {
     method: scenario.method ?? "GET",
     headers: scenario.headers,
     body: scenario.body,
-    connections: CONNECTIONS,
+    connections: scenario.connections ?? CONNECTIONS,
     duration: DURATION_S,
   });
   const errors = result.non2xx + result.errors + result.timeouts;
@@ -65,13 +71,14 @@ async function main() {
     const baseline = await startProcess(["-e", BASELINE_SOURCE], process.env);
     children.push(baseline.child);
     let target = process.env.BENCH_URL;
+    const dataDir = mkdtempSync(path.join(tmpdir(), "refinery-bench-"));
     if (!target) {
       const server = await startProcess(["--import", "tsx", "src/server.ts"], {
         ...process.env,
         PORT: "0",
         HOST: "127.0.0.1",
         LOG_LEVEL: "info", // as deployed: one log line per request
-        DATA_DIR: mkdtempSync(path.join(tmpdir(), "refinery-bench-")),
+        DATA_DIR: dataDir,
         ADMIN_TOKEN,
         // The bench serves the job's manifest from this machine.
         ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
@@ -103,6 +110,9 @@ async function main() {
     const rows = [{ name: "hello-world baseline", ...hello }];
     for (const scenario of scenarios) rows.push({ name: scenario.name, ...(await run(target, scenario)) });
     if (MANIFEST_LINES > 0 && !process.env.BENCH_URL) await manifestIngestion(target, children[1]);
+    // The database the server uses: DATABASE_URL's, or the embedded one it started in DATA_DIR.
+    const databaseUrl = process.env.DATABASE_URL ?? (process.env.BENCH_URL ? undefined : currentOwner(dataDir)?.databaseUrl);
+    if (DASHBOARD_TASKS > 0 && databaseUrl) rows.push(...(await dashboardAtScale(target, databaseUrl)));
     if (BACKGROUND_TASKS > 0 && !process.env.BENCH_URL) {
       rows.push(...(await underBackgroundLoad(target, auth, created.task_id, task, children[1])));
     }
@@ -120,6 +130,66 @@ async function main() {
   } finally {
     for (const child of children) child.kill("SIGTERM");
   }
+}
+
+/**
+ * The dashboard over DASHBOARD_TASKS tasks of one live customer, spread over
+ * 30 days: 80% completed with 3 judgments each (and billed), the rest pending
+ * or canceled. Seeded with SQL (the API would take far longer), then each
+ * dashboard endpoint is timed. Goal: ≤ 200 ms each.
+ */
+async function dashboardAtScale(target: string, databaseUrl: string) {
+  const auth = await customerWithQuota(target, "LIVE", DASHBOARD_TASKS);
+  const me = await fetch(`${target}/v1/customers/me`, { headers: auth }).then((r) => r.json() as Promise<{ customer_id: string }>);
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const started = Date.now();
+  try {
+    // ULID-like ids whose time part is the task's creation time: the dashboard's windows are id ranges.
+    await db.query(`CREATE FUNCTION pg_temp.ulid_time(ms bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+      SELECT string_agg(substr('0123456789abcdefghjkmnpqrstvwxyz', ((ms >> (5 * (9 - i))) & 31)::int + 1, 1), '' ORDER BY i)
+      FROM generate_series(0, 9) i $$`);
+    await db.query(`INSERT INTO annotators (id, name, kind, token_hash, token_prefix)
+      SELECT 'ann_bench' || i, 'Bench ' || i, 'human', md5(random()::text || i), 'at_benc' FROM generate_series(1, 3) i`);
+    await db.query(
+      `INSERT INTO tasks (id, customer_id, type, status, data_url, label_spec, priority, replication, billable, workforce, target_judgments,
+                          result, confidence, judgment_count, created_at, updated_at, completed_at)
+       SELECT 'tsk_' || pg_temp.ulid_time((extract(epoch FROM created) * 1000)::bigint) || lpad(to_hex(g), 16, '0'), $1,
+              (ARRAY['image_classification', 'text_classification'])[1 + g % 2],
+              CASE WHEN g % 10 < 8 THEN 'completed' WHEN g % 10 = 8 THEN 'pending' ELSE 'canceled' END,
+              'https://example.com/' || g || '.jpg', '{"question": "Q?", "options": ["a", "b"]}', g % 11, 3, true, 'human', 3,
+              CASE WHEN g % 10 < 8 THEN '{"label": "a"}'::jsonb END,
+              CASE WHEN g % 10 < 8 THEN 0.5 + (g % 50) / 100.0 END,
+              CASE WHEN g % 10 < 8 THEN 3 ELSE 0 END,
+              created, created, CASE WHEN g % 10 < 8 THEN created + make_interval(secs => g % 900) END
+       FROM generate_series(1, $2::int) g, LATERAL (SELECT now() - make_interval(secs => 30 * 86400.0 * ($2::int - g) / $2::int) AS created) t`,
+      [me.customer_id, DASHBOARD_TASKS],
+    );
+    await db.query(`INSERT INTO assignments (id, task_id, annotator_id, status, leased_until, created_at, submitted_at)
+      SELECT 'asg_' || substr(t.id, 5) || a, t.id, 'ann_bench' || a, 'submitted', t.completed_at, t.created_at, t.completed_at
+      FROM tasks t, generate_series(1, 3) a WHERE t.customer_id = $1 AND t.status = 'completed'`, [me.customer_id]);
+    await db.query(`INSERT INTO judgments (id, task_id, annotator_id, assignment_id, answer, created_at)
+      SELECT 'jdg_' || substr(t.id, 5) || a, t.id, 'ann_bench' || a, 'asg_' || substr(t.id, 5) || a,
+             CASE WHEN a = 3 AND right(t.id, 1) < '4' THEN '{"label": "b"}'::jsonb ELSE '{"label": "a"}'::jsonb END, t.completed_at
+      FROM tasks t, generate_series(1, 3) a WHERE t.customer_id = $1 AND t.status = 'completed'`, [me.customer_id]);
+    await db.query(`INSERT INTO billed_labels (task_id, customer_id, type, tier, unit_price, billed_at)
+      SELECT id, customer_id, type, 'live', 8, completed_at FROM tasks WHERE customer_id = $1 AND status = 'completed'`, [me.customer_id]);
+    await db.query(`UPDATE customers SET labels_used = $2 WHERE id = $1`, [me.customer_id, DASHBOARD_TASKS]);
+    await db.query("ANALYZE");
+  } finally {
+    await db.end();
+  }
+  console.log(`
+dashboard: ${DASHBOARD_TASKS} tasks (80% completed, 3 judgments each) seeded in ${((Date.now() - started) / 1000).toFixed(0)} s
+`);
+  const endpoints = ["overview", "tasks?page=1&per_page=25&status=&sort=created_at_desc", "tasks?page=2000&per_page=100&status=completed&sort=priority_desc", "quality", "usage"];
+  const rows = [];
+  for (const endpoint of endpoints) {
+    // One connection: the latency of one request, not of a queue of them.
+    const path = `/v1/dashboard/${endpoint}`;
+    rows.push({ name: `dashboard/${endpoint.split("&sort")[0]}`.slice(0, 36), ...(await run(target, { name: "", path, headers: auth, connections: 1 })) });
+  }
+  return rows;
 }
 
 /**
