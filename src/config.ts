@@ -37,6 +37,8 @@ const envSchema = z.object({
     .regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){6,}$/, "at least 7 accuracies between 0 and 1, like 0.95,0.9,0.9,0.85,0.8,0.7,0.6")
     .default("0.95,0.9,0.9,0.85,0.8,0.7,0.6"),
   ROLE: z.enum(["api", "worker", "all"]).default("all"),
+  // Replaced by ROLE: refused rather than ignored, so that an API-only deployment never starts workers unawares.
+  WORKERS: z.undefined({ message: "was replaced by ROLE (WORKERS=off → ROLE=api, WORKERS=on → ROLE=all)" }).optional(),
   // Eight attempts over about 41 hours by default.
   WEBHOOK_RETRY_SCHEDULE: z
     .string()

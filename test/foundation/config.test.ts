@@ -24,6 +24,11 @@ describe("config", () => {
     expect(statSync(file).mode & 0o077).toBe(0);
   });
 
+  it("refuses WORKERS, which ROLE replaced, instead of ignoring it", () => {
+    expect(() => loadConfig({ DATA_DIR: tmp(), WORKERS: "off" })).toThrow(/WORKERS: was replaced by ROLE \(WORKERS=off → ROLE=api/);
+    expect(loadConfig({ DATA_DIR: tmp(), ROLE: "worker" }).role).toBe("worker");
+  });
+
   it("explains every invalid value on one line", () => {
     const attempt = () => loadConfig({ DATA_DIR: tmp(), PORT: "http", DATABASE_URL: "mysql://x", LOG_LEVEL: "loud", SANDBOX_CROWD: "0.9,0.8" });
     expect(attempt).toThrow(ConfigError);
