@@ -310,6 +310,18 @@ const paths: ZodOpenApiPathsObject = {
   "/v1/health": {
     get: { summary: "Health (no auth)", tags: ["System"], responses: { "200": json(Health, "The service and its database answer."), "503": json(Health, "The database does not answer.") } },
   },
+  "/v1/openapi.json": {
+    get: {
+      summary: "This document (no auth)",
+      tags: ["System"],
+      responses: {
+        "200": json(
+          z.object({ openapi: z.literal("3.1.0"), info: z.object({ title: z.string(), version: z.string() }).catchall(z.unknown()), paths: z.record(z.string(), z.unknown()) }).catchall(z.unknown()),
+          "The OpenAPI 3.1 document of /v1.",
+        ),
+      },
+    },
+  },
   "/v1/customers": {
     post: {
       summary: "Register",

@@ -8,6 +8,7 @@ import type { Browser } from "playwright-core";
 import { CHROMIUM, launchChromium, offlineContext, screenshotDir } from "../support/browser.js";
 import { startTestService, type RestResponse, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer } from "../support/fixtures.js";
+import { restApp } from "../../src/rest/router.js";
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3Server } from "../support/s3.js";
 
 const SCREENSHOTS = screenshotDir("docs");
@@ -58,6 +59,7 @@ describe("the OpenAPI document", () => {
   it("matches the real answers of every /v1 operation", async () => {
     const { rest } = service;
     conforms("get", "/v1/health", await rest.get("/v1/health"));
+    conforms("get", "/v1/openapi.json", await rest.get("/v1/openapi.json"));
     const customer = await registerCustomer(rest, "OpenAPI Co");
     const apiKey = customer.apiKey;
     const as = { apiKey };
@@ -127,6 +129,18 @@ describe("the OpenAPI document", () => {
     // Every documented operation was called, and every route of /v1 is documented (by the failures above).
     const documented = Object.entries(document.paths).flatMap(([template, operations]) => Object.keys(operations as object).map((method) => `${method} ${template}`));
     expect([...covered].sort()).toEqual(documented.sort());
+  });
+
+  it("documents every route the REST app serves, and no other", () => {
+    // The routers' own tables: @koa/router hangs itself on the middleware it returns.
+    const served = restApp(service.deps).middleware.flatMap((middleware) => {
+      const router = (middleware as { router?: { stack: { path: string; methods: string[] }[] } }).router;
+      return (router?.stack ?? []).flatMap((layer) =>
+        layer.methods.filter((method) => method !== "HEAD").map((method) => `${method.toLowerCase()} /v1${layer.path.replace(/:(\w+)/g, "{$1}")}`),
+      );
+    });
+    const documented = Object.entries(document.paths).flatMap(([template, operations]) => Object.keys(operations as object).map((method) => `${method} ${template}`));
+    expect(served.sort()).toEqual(documented.sort());
   });
 
   it("takes request bodies from the schemas the API validates with", () => {
