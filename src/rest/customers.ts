@@ -6,16 +6,22 @@ import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
 import { respondIdempotently } from "./respond.js";
 
+/**
+ * A 201 that shows an API key once: whoever replays the request (same
+ * Idempotency-Key) learns what was created, never the key itself.
+ */
+function createdWithKey<B extends { api_key: string }>(body: B, replayMessage: string) {
+  const { api_key: _shownOnce, ...withoutKey } = body;
+  return { status: 201, body, replayBody: { ...withoutKey, message: replayMessage } };
+}
+
 const REPLAYED_REGISTRATION =
   "This registration was completed by an earlier request with the same Idempotency-Key. Its API key was shown only in that response; if it is lost, register again.";
 
 export function publicCustomerRoutes(router: Router, deps: Deps) {
   router.post("/customers", async (ctx) => {
     await respondIdempotently(ctx, deps, "public:customers", async () => {
-      const body = registrationView(await registerCustomer(deps, toDomainFields(ctx.request.body)));
-      // A key is shown once: whoever replays the request learns the customer id, not the key.
-      const { api_key: _shownOnce, ...withoutKey } = body;
-      return { status: 201, body, replayBody: { ...withoutKey, message: REPLAYED_REGISTRATION } };
+      return createdWithKey(registrationView(await registerCustomer(deps, toDomainFields(ctx.request.body))), REPLAYED_REGISTRATION);
     });
   });
 }
@@ -32,10 +38,7 @@ export function customerRoutes(router: Router, deps: Deps) {
   router.post("/api-keys", async (ctx) => {
     const actor = customerOf(ctx);
     await respondIdempotently(ctx, deps, actor.customerId, async () => {
-      const body = createdApiKeyView(await createApiKey(deps, actor, toDomainFields(ctx.request.body ?? {})));
-      // As for registration: a replay names the key, never shows it again.
-      const { api_key: _shownOnce, ...withoutKey } = body;
-      return { status: 201, body, replayBody: { ...withoutKey, message: REPLAYED_KEY } };
+      return createdWithKey(createdApiKeyView(await createApiKey(deps, actor, toDomainFields(ctx.request.body ?? {}))), REPLAYED_KEY);
     });
   });
 
