@@ -12,6 +12,7 @@ import type { Worker } from "./workers/worker.js";
 import { startWebhookDeliverer } from "./workers/webhook-deliverer.js";
 import { startManifestIngester } from "./workers/manifest-ingester.js";
 import { startInvoiceCloser } from "./workers/invoice-closer.js";
+import { startRollupCompactor } from "./workers/rollup-compactor.js";
 
 /** Connections for background work, apart from the request path's pool so workers never starve requests. */
 const WORKER_POOL_SIZE = 4;
@@ -54,6 +55,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         }),
         startManifestIngester(workerDeps),
         startInvoiceCloser(workerDeps),
+        startRollupCompactor(workerDeps),
       ]
     : [];
   let workersStopped: Promise<void> | undefined;

@@ -153,7 +153,7 @@ async function dashboardAtScale(target: string, databaseUrl: string) {
       SELECT 'ann_bench' || i, 'Bench ' || i, 'human', md5(random()::text || i), 'at_benc' FROM generate_series(1, 3) i`);
     await db.query(
       `INSERT INTO tasks (id, customer_id, type, status, data_url, label_spec, priority, replication, billable, workforce, target_judgments,
-                          result, confidence, judgment_count, created_at, updated_at, completed_at)
+                          result, confidence, judgment_count, agreeing_judgments, created_at, updated_at, completed_at)
        SELECT 'tsk_' || pg_temp.ulid_time((extract(epoch FROM created) * 1000)::bigint) || lpad(to_hex(g), 16, '0'), $1,
               (ARRAY['image_classification', 'text_classification'])[1 + g % 2],
               CASE WHEN g % 10 < 8 THEN 'completed' WHEN g % 10 = 8 THEN 'pending' ELSE 'canceled' END,
@@ -161,6 +161,8 @@ async function dashboardAtScale(target: string, databaseUrl: string) {
               CASE WHEN g % 10 < 8 THEN '{"label": "a"}'::jsonb END,
               CASE WHEN g % 10 < 8 THEN 0.5 + (g % 50) / 100.0 END,
               CASE WHEN g % 10 < 8 THEN 3 ELSE 0 END,
+              -- The third judgment (below) disagrees on ids ending in 0..3.
+              CASE WHEN g % 10 < 8 THEN CASE WHEN right(to_hex(g), 1) < '4' THEN 2 ELSE 3 END END,
               created, created, CASE WHEN g % 10 < 8 THEN created + make_interval(secs => g % 900) END
        FROM generate_series(1, $2::int) g, LATERAL (SELECT now() - make_interval(secs => 30 * 86400.0 * ($2::int - g) / $2::int) AS created) t`,
       [me.customer_id, DASHBOARD_TASKS],

@@ -68,10 +68,11 @@ export async function getInvoice(deps: Pick<Deps, "prisma" | "config">, actor: C
 export async function closeEndedMonths(deps: Pick<Deps, "prisma" | "config">, now = new Date()): Promise<number> {
   const thisMonth = monthRange(monthOf(now)).start;
   const open = await deps.prisma.$queryRaw<{ customerId: string; period: string }[]>`
-    SELECT DISTINCT b.customer_id AS "customerId", to_char(b.billed_at AT TIME ZONE 'UTC', 'YYYY-MM') AS period
-    FROM billed_labels b
-    WHERE b.tier = 'live' AND b.billed_at < ${thisMonth}
-      AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = b.customer_id AND i.period = to_char(b.billed_at AT TIME ZONE 'UTC', 'YYYY-MM'))
+    SELECT s.customer_id AS "customerId", to_char(s.day, 'YYYY-MM') AS period
+    FROM billing_daily_stats s
+    WHERE s.tier = 'live' AND s.day < (${thisMonth}::timestamptz AT TIME ZONE 'UTC')::date
+      AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = s.customer_id AND i.period = to_char(s.day, 'YYYY-MM'))
+    GROUP BY 1, 2 HAVING sum(s.labels) > 0
     LIMIT 500`;
   let issued = 0;
   for (const { customerId, period } of open) {

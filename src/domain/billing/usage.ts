@@ -1,5 +1,6 @@
 // Metered usage: every completed, non-gold task was recorded once, when it
-// completed (tasks/lifecycle.ts), at its price; these read it by UTC month.
+// completed (tasks/lifecycle.ts), at its price; these read it by UTC month
+// from the daily rollup a trigger keeps of those records (billing_daily_stats).
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
 import { NotFoundError, parseInput, type CustomerActor } from "../shared/index.js";
@@ -39,13 +40,13 @@ export async function getUsage(deps: Pick<Deps, "prisma" | "config">, actor: Cus
   const { start, end } = monthRange(chosen);
   const [byType, byDay, customer] = await Promise.all([
     deps.prisma.$queryRaw<{ taskType: string; labels: number; amount: number }[]>`
-      SELECT type AS "taskType", count(*)::int AS labels, coalesce(sum(unit_price), 0)::int AS amount
-      FROM billed_labels WHERE customer_id = ${actor.customerId} AND billed_at >= ${start} AND billed_at < ${end}
-      GROUP BY type ORDER BY type`,
+      SELECT type AS "taskType", sum(labels)::int AS labels, sum(amount)::int AS amount
+      FROM billing_daily_stats WHERE customer_id = ${actor.customerId} AND day >= (${start}::timestamptz AT TIME ZONE 'UTC')::date AND day < (${end}::timestamptz AT TIME ZONE 'UTC')::date
+      GROUP BY type HAVING sum(labels) > 0 ORDER BY type`,
     deps.prisma.$queryRaw<{ date: string; labels: number; amount: number }[]>`
-      SELECT to_char(billed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, count(*)::int AS labels, coalesce(sum(unit_price), 0)::int AS amount
-      FROM billed_labels WHERE customer_id = ${actor.customerId} AND billed_at >= ${start} AND billed_at < ${end}
-      GROUP BY 1 ORDER BY 1`,
+      SELECT to_char(day, 'YYYY-MM-DD') AS date, sum(labels)::int AS labels, sum(amount)::int AS amount
+      FROM billing_daily_stats WHERE customer_id = ${actor.customerId} AND day >= (${start}::timestamptz AT TIME ZONE 'UTC')::date AND day < (${end}::timestamptz AT TIME ZONE 'UTC')::date
+      GROUP BY day HAVING sum(labels) > 0 ORDER BY day`,
     deps.prisma.customer.findUnique({ where: { id: actor.customerId } }),
   ]);
   if (!customer) throw new NotFoundError("customer");
@@ -64,8 +65,8 @@ export async function getUsage(deps: Pick<Deps, "prisma" | "config">, actor: Cus
 export function invoiceLines(deps: Pick<Deps, "prisma">, customerId: string, month: string): Promise<UsageLine[]> {
   const { start, end } = monthRange(month);
   return deps.prisma.$queryRaw<UsageLine[]>`
-    SELECT type AS "taskType", unit_price AS "unitPrice", count(*)::int AS labels, sum(unit_price)::int AS amount
-    FROM billed_labels
-    WHERE customer_id = ${customerId} AND tier = 'live' AND billed_at >= ${start} AND billed_at < ${end}
-    GROUP BY type, unit_price ORDER BY type, unit_price`;
+    SELECT type AS "taskType", unit_price AS "unitPrice", sum(labels)::int AS labels, sum(amount)::int AS amount
+    FROM billing_daily_stats
+    WHERE customer_id = ${customerId} AND tier = 'live' AND day >= (${start}::timestamptz AT TIME ZONE 'UTC')::date AND day < (${end}::timestamptz AT TIME ZONE 'UTC')::date
+    GROUP BY type, unit_price HAVING sum(labels) > 0 ORDER BY type, unit_price`;
 }

@@ -1,22 +1,27 @@
-// The customer's dashboard: aggregate SQL on indexes (never tasks loaded into
-// memory), so the numbers stay cheap for a million tasks. Spend comes from the
+// The customer's dashboard. Counts, quality and daily series are sums over the
+// rollups that database triggers keep (task_stats, task_hourly_stats,
+// billing_daily_stats: a few hundred rows per customer, however many tasks),
+// so they cost the same for a million tasks as for ten. Spend comes from the
 // same meter as billing, so the two always agree.
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
-import type { Task } from "../../generated/prisma/client.js";
+import { Prisma, type Task } from "../../generated/prisma/client.js";
 import { firstIdSince, NotFoundError, parseInput, type CustomerActor } from "../shared/index.js";
 import { quotaOf, type Quota } from "../accounts/index.js";
 import { statusCounts, TASK_STATUSES, type StatusCounts } from "../tasks/index.js";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** Turnaround is measured over the tasks completed in this window. */
+const MINUTE_MS = 60 * 1000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+/** Turnaround: over the latest completions of the last 30 days, at most this many. */
 const TURNAROUND_WINDOW_DAYS = 30;
+const TURNAROUND_SAMPLE = 10_000;
 
 export interface Overview {
   counts: StatusCounts;
   submitted: { last24h: number; last7d: number };
   completed: { last24h: number; last7d: number };
-  /** Seconds from submission to completion, over the last 30 days' completions; null without any. */
+  /** Seconds from submission to completion, over the latest 10,000 completions of the last 30 days; null without any. */
   turnaround: { median: number | null; p90: number | null };
   spendThisMonth: number;
   currency: string;
@@ -28,24 +33,19 @@ export interface Overview {
 
 export async function getOverview(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor, now = new Date()): Promise<Overview> {
   const customerId = actor.customerId;
-  const dayAgo = new Date(now.getTime() - DAY_MS);
-  const weekAgo = new Date(now.getTime() - 7 * DAY_MS);
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const [groups, submitted, completed, turnaround, spend, customer, openJobs, openBatches] = await Promise.all([
-    deps.prisma.task.groupBy({ by: ["status"], where: { customerId }, _count: { _all: true } }),
-    deps.prisma.$queryRaw<{ day: number; week: number }[]>`
-      SELECT count(*) FILTER (WHERE id >= ${firstIdSince("tsk", dayAgo)})::int AS day, count(*)::int AS week
-      FROM tasks WHERE customer_id = ${customerId} AND id >= ${firstIdSince("tsk", weekAgo)}`,
-    deps.prisma.$queryRaw<{ day: number; week: number }[]>`
-      SELECT count(*) FILTER (WHERE completed_at >= ${dayAgo})::int AS day, count(*)::int AS week
-      FROM tasks WHERE customer_id = ${customerId} AND completed_at >= ${weekAgo} AND status = 'completed'`,
+  const [counts, day, week, turnaround, spend, customer, openJobs, openBatches] = await Promise.all([
+    statusCountsOf(deps, customerId),
+    submittedAndCompletedSince(deps, customerId, new Date(now.getTime() - DAY_MS)),
+    submittedAndCompletedSince(deps, customerId, new Date(now.getTime() - 7 * DAY_MS)),
     deps.prisma.$queryRaw<{ median: number | null; p90: number | null }[]>`
-      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)) AS median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)) AS p90
-      FROM tasks WHERE customer_id = ${customerId} AND status = 'completed'
-        AND completed_at >= ${new Date(now.getTime() - TURNAROUND_WINDOW_DAYS * DAY_MS)}`,
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median, percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) AS p90
+      FROM (SELECT extract(epoch FROM completed_at - created_at) AS seconds
+            FROM tasks WHERE customer_id = ${customerId} AND completed_at >= ${new Date(now.getTime() - TURNAROUND_WINDOW_DAYS * DAY_MS)}
+              AND status = 'completed'
+            ORDER BY completed_at DESC LIMIT ${TURNAROUND_SAMPLE}) latest`,
     deps.prisma.$queryRaw<{ amount: number }[]>`
-      SELECT coalesce(sum(unit_price), 0)::int AS amount FROM billed_labels WHERE customer_id = ${customerId} AND billed_at >= ${monthStart}`,
+      SELECT coalesce(sum(amount), 0)::int AS amount FROM billing_daily_stats WHERE customer_id = ${customerId} AND day >= (${monthStart}::timestamptz AT TIME ZONE 'UTC')::date`,
     deps.prisma.customer.findUnique({ where: { id: customerId } }),
     deps.prisma.job.count({ where: { customerId, status: { in: ["queued", "ingesting", "labeling"] } } }),
     deps.prisma.batch.count({ where: { customerId, status: "pending" } }),
@@ -53,9 +53,9 @@ export async function getOverview(deps: Pick<Deps, "prisma" | "config">, actor: 
   if (!customer) throw new NotFoundError("customer");
   const seconds = (value: number | null) => (value === null ? null : Math.round(Number(value) * 1000) / 1000);
   return {
-    counts: statusCounts(groups.map((group) => ({ status: group.status, count: group._count._all }))),
-    submitted: { last24h: submitted[0].day, last7d: submitted[0].week },
-    completed: { last24h: completed[0].day, last7d: completed[0].week },
+    counts,
+    submitted: { last24h: day.submitted, last7d: week.submitted },
+    completed: { last24h: day.completed, last7d: week.completed },
     turnaround: { median: seconds(turnaround[0].median), p90: seconds(turnaround[0].p90) },
     spendThisMonth: spend[0].amount,
     currency: deps.config.currency,
@@ -65,11 +65,39 @@ export async function getOverview(deps: Pick<Deps, "prisma" | "config">, actor: 
   };
 }
 
+/** The customer's tasks by status, from the rollup. */
+async function statusCountsOf(deps: Pick<Deps, "prisma">, customerId: string): Promise<StatusCounts> {
+  const rows = await deps.prisma.$queryRaw<{ status: string; count: number }[]>`
+    SELECT status, sum(tasks)::int AS count FROM task_stats WHERE customer_id = ${customerId} GROUP BY status`;
+  return statusCounts(rows);
+}
+
+/**
+ * Tasks submitted and completed since `since`, exactly: whole hours from the
+ * hourly rollup, and the part of the first hour before the next full hour
+ * counted on the tasks' indexes.
+ */
+async function submittedAndCompletedSince(deps: Pick<Deps, "prisma">, customerId: string, since: Date) {
+  const nextHour = new Date(Math.ceil(since.getTime() / HOUR_MS) * HOUR_MS);
+  // Ids carry their creation time: a minute's margin either side, then created_at decides.
+  const [row] = await deps.prisma.$queryRaw<{ submitted: number; completed: number }[]>`
+    SELECT
+      (SELECT coalesce(sum(submitted), 0) FROM task_hourly_stats WHERE customer_id = ${customerId} AND hour >= ${nextHour})
+      + (SELECT count(*) FROM tasks WHERE customer_id = ${customerId}
+           AND id >= ${firstIdSince("tsk", new Date(since.getTime() - MINUTE_MS))} AND id < ${firstIdSince("tsk", new Date(nextHour.getTime() + MINUTE_MS))}
+           AND created_at >= ${since} AND created_at < ${nextHour}) AS submitted,
+      (SELECT coalesce(sum(completed), 0) FROM task_hourly_stats WHERE customer_id = ${customerId} AND hour >= ${nextHour})
+      + (SELECT count(*) FROM tasks WHERE customer_id = ${customerId}
+           AND completed_at >= ${since} AND completed_at < ${nextHour} AND status = 'completed') AS completed`;
+  return { submitted: Number(row.submitted), completed: Number(row.completed) };
+}
+
+// Every sort ends on the id, so pages never overlap. SQL text from this map only.
 const SORTS = {
-  created_at_desc: [{ id: "desc" }],
-  created_at_asc: [{ id: "asc" }],
-  updated_at_desc: [{ updatedAt: "desc" }, { id: "desc" }],
-  priority_desc: [{ priority: "desc" }, { id: "asc" }],
+  created_at_desc: Prisma.sql`id DESC`,
+  created_at_asc: Prisma.sql`id ASC`,
+  updated_at_desc: Prisma.sql`updated_at DESC, id DESC`,
+  priority_desc: Prisma.sql`priority DESC, id ASC`,
 } as const;
 
 export const tablePageSchema = z.object({
@@ -87,14 +115,24 @@ export interface TaskTable {
   totalPages: number;
 }
 
-/** GET /v1/dashboard/tasks: numbered pages of a table; every sort ends on the id, so pages never overlap. */
+/**
+ * GET /v1/dashboard/tasks: numbered pages of a table. The page's ids come
+ * from the index alone (a deep page skips index entries, not rows), then its
+ * rows; the total comes from the status rollup rather than a count.
+ */
 export async function getTaskTable(deps: Pick<Deps, "prisma">, actor: CustomerActor, input: unknown): Promise<TaskTable> {
   const { page, perPage, status, sort } = parseInput(tablePageSchema, input);
-  const where = { customerId: actor.customerId, ...(status ? { status } : {}) };
-  const [items, total] = await Promise.all([
-    deps.prisma.task.findMany({ where, orderBy: [...SORTS[sort]], skip: (page - 1) * perPage, take: perPage }),
-    deps.prisma.task.count({ where }),
+  const customerId = actor.customerId;
+  const [ids, counts] = await Promise.all([
+    deps.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM tasks WHERE customer_id = ${customerId} ${status ? Prisma.sql`AND status = ${status}` : Prisma.empty}
+      ORDER BY ${SORTS[sort]} OFFSET ${(page - 1) * perPage} LIMIT ${perPage}`,
+    statusCountsOf(deps, customerId),
   ]);
+  const rows = await deps.prisma.task.findMany({ where: { id: { in: ids.map((row) => row.id) } } });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const items = ids.map((row) => byId.get(row.id)!);
+  const total = status ? counts[status] : Object.values(counts).reduce((sum, count) => sum + count, 0);
   return { items, page, perPage, total, totalPages: Math.ceil(total / perPage) };
 }
 
@@ -112,40 +150,37 @@ export interface TypeQuality {
   confidenceHistogram: number[];
 }
 
-/** GET /v1/dashboard/quality: per task type, over all completed tasks. */
+/** GET /v1/dashboard/quality: per task type, over all completed tasks (from the rollup). */
 export async function getQuality(deps: Pick<Deps, "prisma">, actor: CustomerActor): Promise<TypeQuality[]> {
-  const customerId = actor.customerId;
-  const [tasks, votes, bins] = await Promise.all([
-    deps.prisma.$queryRaw<{ type: string; completed: number; meanConfidence: number | null; extra: number | null }[]>`
-      SELECT type, count(*)::int AS completed, avg(confidence)::float8 AS "meanConfidence",
-             avg(CASE WHEN judgment_count > replication THEN 1 ELSE 0 END)::float8 AS extra
-      FROM tasks WHERE customer_id = ${customerId} AND status = 'completed' GROUP BY type`,
-    deps.prisma.$queryRaw<{ type: string; agreement: number | null; goldAccuracy: number | null }[]>`
-      SELECT t.type, avg(CASE WHEN j.answer = t.result THEN 1 ELSE 0 END)::float8 AS agreement,
-             avg(CASE WHEN j.answer = t.gold_answer THEN 1 ELSE 0 END) FILTER (WHERE t.gold_answer IS NOT NULL)::float8 AS "goldAccuracy"
-      FROM tasks t JOIN judgments j ON j.task_id = t.id
-      WHERE t.customer_id = ${customerId} AND t.status = 'completed' GROUP BY t.type`,
-    deps.prisma.$queryRaw<{ type: string; bin: number; count: number }[]>`
-      SELECT type, least(width_bucket(confidence, 0, 1, 10), 10)::int AS bin, count(*)::int AS count
-      FROM tasks WHERE customer_id = ${customerId} AND status = 'completed' AND confidence IS NOT NULL GROUP BY 1, 2`,
-  ]);
-  const round = (value: number | null) => (value === null ? null : Math.round(value * 10_000) / 10_000);
-  return tasks
-    .sort((a, b) => a.type.localeCompare(b.type))
-    .map((row) => {
-      const vote = votes.find((v) => v.type === row.type);
+  const rows = await deps.prisma.$queryRaw<
+    { type: string; bin: number; tasks: number; confidence: number; extra: number; judgments: number; agreeing: number; goldJudgments: number; goldCorrect: number }[]
+  >`
+    SELECT type, confidence_bin AS bin, sum(tasks)::int AS tasks, sum(confidence_sum)::float8 AS confidence, sum(extra_judgment_tasks)::int AS extra,
+           sum(judgments)::int AS judgments, sum(agreeing_judgments)::int AS agreeing,
+           sum(gold_judgments)::int AS "goldJudgments", sum(gold_correct_judgments)::int AS "goldCorrect"
+    FROM task_stats WHERE customer_id = ${actor.customerId} AND status = 'completed'
+    GROUP BY type, confidence_bin`;
+  const ratio = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
+  const sum = (bins: typeof rows, field: "tasks" | "confidence" | "extra" | "judgments" | "agreeing" | "goldJudgments" | "goldCorrect") =>
+    bins.reduce((total, bin) => total + bin[field], 0);
+  const types = [...new Set(rows.map((row) => row.type))].sort();
+  return types
+    .map((taskType) => {
+      const bins = rows.filter((row) => row.type === taskType);
       const histogram = new Array<number>(10).fill(0);
-      for (const bin of bins.filter((b) => b.type === row.type)) histogram[Math.max(1, bin.bin) - 1] += bin.count;
+      for (const bin of bins) if (bin.bin > 0) histogram[bin.bin - 1] += bin.tasks;
+      const completed = sum(bins, "tasks");
       return {
-        taskType: row.type,
-        completed: row.completed,
-        meanConfidence: round(row.meanConfidence),
-        agreement: round(vote?.agreement ?? null),
-        goldAccuracy: round(vote?.goldAccuracy ?? null),
-        extraJudgmentShare: round(row.extra),
+        taskType,
+        completed,
+        meanConfidence: ratio(sum(bins, "confidence"), histogram.reduce((a, b) => a + b, 0)),
+        agreement: ratio(sum(bins, "agreeing"), sum(bins, "judgments")),
+        goldAccuracy: ratio(sum(bins, "goldCorrect"), sum(bins, "goldJudgments")),
+        extraJudgmentShare: ratio(sum(bins, "extra"), completed),
         confidenceHistogram: histogram,
       };
-    });
+    })
+    .filter((quality) => quality.completed > 0);
 }
 
 export interface UsageDay {
@@ -155,28 +190,21 @@ export interface UsageDay {
   spend: number;
 }
 
-/** GET /v1/dashboard/usage: the last 30 UTC days, today included, oldest first. */
+/** GET /v1/dashboard/usage: the last 30 UTC days, today included, oldest first (from the rollups). */
 export async function getDailyUsage(deps: Pick<Deps, "prisma">, actor: CustomerActor, now = new Date()): Promise<UsageDay[]> {
   const customerId = actor.customerId;
   const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 29 * DAY_MS);
-  const [submitted, completed, spend] = await Promise.all([
-    deps.prisma.$queryRaw<{ date: string; count: number }[]>`
-      SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, count(*)::int AS count
-      FROM tasks WHERE customer_id = ${customerId} AND id >= ${firstIdSince("tsk", first)} GROUP BY 1`,
-    deps.prisma.$queryRaw<{ date: string; count: number }[]>`
-      SELECT to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, count(*)::int AS count
-      FROM tasks WHERE customer_id = ${customerId} AND completed_at >= ${first} AND status = 'completed' GROUP BY 1`,
+  const [tasks, spend] = await Promise.all([
+    deps.prisma.$queryRaw<{ date: string; submitted: number; completed: number }[]>`
+      SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, sum(submitted)::int AS submitted, sum(completed)::int AS completed
+      FROM task_hourly_stats WHERE customer_id = ${customerId} AND hour >= ${first} GROUP BY 1`,
     deps.prisma.$queryRaw<{ date: string; amount: number }[]>`
-      SELECT to_char(billed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, coalesce(sum(unit_price), 0)::int AS amount
-      FROM billed_labels WHERE customer_id = ${customerId} AND billed_at >= ${first} GROUP BY 1`,
+      SELECT to_char(day, 'YYYY-MM-DD') AS date, sum(amount)::int AS amount
+      FROM billing_daily_stats WHERE customer_id = ${customerId} AND day >= (${first}::timestamptz AT TIME ZONE 'UTC')::date GROUP BY 1`,
   ]);
   return Array.from({ length: 30 }, (_, i) => {
     const date = new Date(first.getTime() + i * DAY_MS).toISOString().slice(0, 10);
-    return {
-      date,
-      submitted: submitted.find((row) => row.date === date)?.count ?? 0,
-      completed: completed.find((row) => row.date === date)?.count ?? 0,
-      spend: spend.find((row) => row.date === date)?.amount ?? 0,
-    };
+    const day = tasks.find((row) => row.date === date);
+    return { date, submitted: day?.submitted ?? 0, completed: day?.completed ?? 0, spend: spend.find((row) => row.date === date)?.amount ?? 0 };
   });
 }

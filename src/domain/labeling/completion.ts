@@ -30,6 +30,8 @@ export async function aggregateAndMaybeComplete(tx: Tx, task: Task, prices: Pric
   // Annotator rows are locked in id order: two tasks completing at once with
   // overlapping voters would otherwise deadlock (judgment order differs per task).
   const gold = task.goldAnswer;
+  const agreeing = judgments.filter((j) => type.sameAnswer(j.answer, aggregate.answer)).length;
+  const goldCorrect = gold ? judgments.filter((j) => type.sameAnswer(j.answer, gold)).length : null;
   const byAnnotator = [...judgments].sort((a, b) => (a.annotatorId < b.annotatorId ? -1 : a.annotatorId > b.annotatorId ? 1 : 0));
   for (const judgment of byAnnotator) {
     await tx.annotator.update({
@@ -52,6 +54,8 @@ export async function aggregateAndMaybeComplete(tx: Tx, task: Task, prices: Pric
         method: aggregate.method,
         votes: judgments.map((j) => ({ annotator_id: j.annotatorId, answer: j.answer, reliability: roundTo(reliabilityOf(j.annotator).quality, 4) })),
       },
+      agreeingJudgments: agreeing,
+      goldCorrectJudgments: goldCorrect,
     },
     prices,
   );

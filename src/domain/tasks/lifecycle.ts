@@ -42,6 +42,9 @@ export interface TaskResult {
   confidence: number;
   /** How the result was reached: method, votes, voters' reliability. */
   aggregation: unknown;
+  /** Judgments giving the result's answer; and, on a gold task, the gold answer (dashboard quality). */
+  agreeingJudgments: number;
+  goldCorrectJudgments: number | null;
 }
 
 /**
@@ -54,6 +57,8 @@ export async function completeTask(tx: Tx, task: Task, outcome: TaskResult, pric
     result: outcome.result as Prisma.InputJsonValue,
     confidence: outcome.confidence,
     aggregation: outcome.aggregation as Prisma.InputJsonValue,
+    agreeingJudgments: outcome.agreeingJudgments,
+    goldCorrectJudgments: outcome.goldCorrectJudgments,
   });
   if (completed.billable) {
     const { tier, unitPrice } = unitPriceOf(prices, completed);
