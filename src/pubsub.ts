@@ -25,6 +25,8 @@ export type PubSubChannels = {
   "customer:jobs": [customerId: string, event: JobEvent];
   /** A credential was revoked somewhere: every process forgets its cached lookups. */
   "credentials:revoked": [scope: "all", event: { at: number }];
+  /** A job was created: the ingesters (any process) look for work now rather than at their next poll. */
+  "jobs:queued": [scope: "all", event: { jobId: string }];
 };
 
 type Channel = keyof PubSubChannels;

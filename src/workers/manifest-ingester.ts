@@ -18,6 +18,17 @@ export function startManifestIngester(deps: Deps, options: { idleMs?: number } =
       const completed = await completeFinishedJobs(deps);
       return job !== null || completed > 0;
     },
+    drain: () => stopFollowing(),
   });
+  // A new job (created by any process) starts now, not at the next poll.
+  const queued = deps.pubsub.listen("jobs:queued", "all");
+  const following = queued.then(async (events) => {
+    for await (const _event of events) worker.wake();
+  });
+  following.catch((error) => deps.logger.error({ err: error }, "manifest-ingester: stopped following new jobs"));
+  const stopFollowing = async () => {
+    await (await queued.catch(() => undefined))?.return?.();
+    await following.catch(() => {});
+  };
   return worker;
 }

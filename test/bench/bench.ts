@@ -35,6 +35,7 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: 
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("job ingested")) console.log(chunk.toString().match(/.*job ingested.*/)?.[0].slice(0, 300));
       const match = chunk.toString().match(/"url":"(http:\/\/[^"]+)"/);
       if (match) resolve({ child, url: match[1] });
     });
@@ -73,7 +74,9 @@ async function main() {
     let target = process.env.BENCH_URL;
     const dataDir = mkdtempSync(path.join(tmpdir(), "refinery-bench-"));
     if (!target) {
-      const server = await startProcess(["--import", "tsx", "src/server.ts"], {
+      // BENCH_PROFILE_DIR: the server writes a CPU profile there when it exits (open it in Chrome's DevTools).
+      const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+      const server = await startProcess([...profile, "--import", "tsx", "src/server.ts"], {
         ...process.env,
         PORT: "0",
         HOST: "127.0.0.1",

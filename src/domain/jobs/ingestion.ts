@@ -23,7 +23,9 @@ import { JobFailure, linesOf, openManifest, type S3Credentials } from "./manifes
 export const isJobEnded = (status: string) => status === "completed" || status === "failed" || status === "canceled";
 
 /** Lines whose tasks are inserted in one transaction. */
-const CHUNK_LINES = 1_000;
+const CHUNK_LINES = 2_000;
+/** Chunks being inserted at once (they commit in order). */
+const CHUNKS_IN_FLIGHT = 2;
 /** Line errors kept on the job (the counts cover all of them). */
 export const MAX_LINE_ERRORS = 100;
 
@@ -60,9 +62,12 @@ export async function ingestJob(deps: Pick<Deps, "prisma" | "config" | "pubsub" 
       ? (JSON.parse(secretBox(deps.config.serverSecret).open(job.credentialsSealed)) as S3Credentials)
       : null;
     let current = job;
+    const started = Date.now();
     // Pass 1 is done once the totals are recorded (a job with no valid line has ended by then).
     if (current.totalLines === 0) current = await countLines(deps, current, actor, credentials, checkStop);
+    const counted = Date.now();
     if (current.status === "ingesting") await createTasks(deps, current, actor, credentials, checkStop);
+    deps.logger.info({ jobId: job.id, lines: current.totalLines, countMs: counted - started, createMs: Date.now() - counted }, "job ingested");
   } catch (error) {
     if (error instanceof Stopped) {
       await deps.prisma.job.updateMany({ where: { id: job.id, status: "ingesting" }, data: { lockedUntil: null } });
@@ -138,39 +143,79 @@ async function createTasks(
   const options = manifestOptions(deps);
   let chunk: TaskRow[] = [];
   let lastLine = job.ingestedThrough;
-  for await (const line of linesOf(await openManifest(job.manifestUrl, credentials, options), options.maxLineBytes)) {
-    if (line.number <= job.ingestedThrough) continue;
-    const outcome = taskFromLine(line.text, job, actor.environment, options);
-    if ("task" in outcome) chunk.push(taskRow(actor, outcome.task, { job: { id: job.id, line: line.number, manifestLine: outcome.manifestLine } }));
-    lastLine = line.number;
-    if (chunk.length >= CHUNK_LINES) {
-      if (!(await saveChunk(deps, job, chunk, lastLine, false))) return;
-      chunk = [];
-      checkStop();
+  // Chunks are saved while the next ones are read and checked, two at a
+  // time (the database inserts both at once), and commit in order: a chunk
+  // commits only after the one before it, so the resume point only moves
+  // over lines whose tasks exist.
+  const inFlight: Promise<boolean>[] = [];
+  let previous: Promise<boolean> = Promise.resolve(true);
+  const save = async (rows: TaskRow[], through: number, last: boolean) => {
+    if (inFlight.length >= CHUNKS_IN_FLIGHT && !(await inFlight.shift()!)) return false;
+    const saving = saveChunk(deps, job, rows, through, last, previous);
+    saving.catch(() => {}); // awaited later; not an unhandled rejection meanwhile
+    inFlight.push(saving);
+    previous = saving;
+    return true;
+  };
+  try {
+    for await (const line of linesOf(await openManifest(job.manifestUrl, credentials, options), options.maxLineBytes)) {
+      if (line.number <= job.ingestedThrough) continue;
+      const outcome = taskFromLine(line.text, job, actor.environment, options);
+      if ("task" in outcome) chunk.push(taskRow(actor, outcome.task, { job: { id: job.id, line: line.number, manifestLine: outcome.manifestLine } }));
+      lastLine = line.number;
+      if (chunk.length >= CHUNK_LINES) {
+        if (!(await save(chunk, lastLine, false))) return;
+        chunk = [];
+        checkStop();
+      }
     }
+    if (await save(chunk, lastLine, true)) await previous;
+  } finally {
+    // Stopping or failing: the chunks in flight end (commit or not) before the lease is handed back.
+    await Promise.allSettled(inFlight);
   }
-  await saveChunk(deps, job, chunk, lastLine, true);
 }
 
-/** Inserts a chunk and moves the job's resume point; false when the job was canceled meanwhile. */
-async function saveChunk(deps: Pick<Deps, "prisma" | "config" | "pubsub">, job: Job, rows: TaskRow[], lastLine: number, last: boolean): Promise<boolean> {
-  const going = await transaction(deps.prisma, async (tx) => {
-    const current = await lockedJob(tx, job.id);
-    if (current.status !== "ingesting") return false;
-    const inserted = await insertTaskRows(tx, rows);
-    await tx.job.update({
-      where: { id: job.id },
-      data: {
-        tasksCreated: { increment: inserted },
-        ingestedThrough: lastLine,
-        lockedUntil: last ? null : leaseEnd(deps),
-        ...(last ? { status: "labeling" } : {}),
-      },
+/** Thrown inside a chunk's transaction to roll it back: the job stopped ingesting. */
+class NotIngesting extends Error {}
+
+/**
+ * Inserts a chunk, then (once the chunk before it has committed) moves the
+ * job's resume point past it. False, and nothing inserted, when the job was
+ * canceled meanwhile.
+ */
+async function saveChunk(
+  deps: Pick<Deps, "prisma" | "config" | "pubsub">,
+  job: Job,
+  rows: TaskRow[],
+  lastLine: number,
+  last: boolean,
+  previousChunk: Promise<boolean>,
+): Promise<boolean> {
+  try {
+    await transaction(deps.prisma, async (tx) => {
+      const inserted = await insertTaskRows(tx, rows);
+      if (!(await previousChunk)) throw new NotIngesting();
+      // NO KEY UPDATE: the next chunk's inserts hold KEY SHARE on the job row
+      // (their foreign key) while they wait for this one; FOR UPDATE would wait for them.
+      const [current] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM jobs WHERE id = ${job.id} FOR NO KEY UPDATE`;
+      if (current.status !== "ingesting") throw new NotIngesting();
+      await tx.job.update({
+        where: { id: job.id },
+        data: {
+          tasksCreated: { increment: inserted },
+          ingestedThrough: lastLine,
+          lockedUntil: last ? null : leaseEnd(deps),
+          ...(last ? { status: "labeling" } : {}),
+        },
+      });
     });
-    return true;
-  });
+  } catch (error) {
+    if (error instanceof NotIngesting) return false;
+    throw error;
+  }
   publishJob(deps, job);
-  return going;
+  return true;
 }
 
 /**

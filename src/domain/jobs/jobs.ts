@@ -38,6 +38,7 @@ export async function createJob(deps: Pick<Deps, "prisma" | "config" | "pubsub">
     },
   });
   publishJob(deps, job);
+  deps.pubsub.publish("jobs:queued", "all", { jobId: job.id });
   return job;
 }
 

@@ -157,24 +157,44 @@ export function taskRow(actor: CustomerActor, t: NewTask, placement: TaskPlaceme
   };
 }
 
+/** The columns insertTaskRows writes, with their SQL types. */
+const TASK_ROW_COLUMNS: [keyof TaskRow, string][] = [
+  ["id", "text"], ["customer_id", "text"], ["batch_id", "text"], ["job_id", "text"], ["job_line", "int"], ["manifest_line", "jsonb"],
+  ["type", "text"], ["data_url", "text"], ["data", "text"], ["label_spec", "jsonb"], ["metadata", "jsonb"], ["priority", "int"],
+  ["callback_url", "text"], ["replication", "int"], ["min_confidence", "float8"], ["external_id", "text"], ["gold_answer", "jsonb"],
+  ["billable", "boolean"], ["workforce", "text"], ["target_judgments", "int"],
+];
+
 /**
- * One statement for any number of rows: the rows travel as one JSON parameter
- * and PostgreSQL unpacks them (Prisma's createMany took 12 s for 10,000 rows).
- * A job's line that already has its task is skipped. Returns the rows inserted.
+ * One statement for any number of rows (Prisma's createMany took 12 s for
+ * 10,000 rows). A column that differs between rows travels as one array
+ * parameter that PostgreSQL unnests; a column that is the same in every row
+ * (a job's customer, spec, type…) as one value, which halved the bytes to
+ * serialize and parse. A job's line that already has its task is skipped.
+ * Returns the rows inserted.
  */
 export async function insertTaskRows(tx: Tx, rows: TaskRow[]): Promise<number> {
   if (rows.length === 0) return 0;
+  // A job's rows share one label_spec object: serialized once.
+  const serialized = new Map<unknown, string>();
+  const encode = (value: unknown, type: string) => {
+    if (value === null || value === undefined || type !== "jsonb") return value ?? null;
+    let text = serialized.get(value);
+    if (text === undefined) serialized.set(value, (text = JSON.stringify(value)));
+    return text;
+  };
+  const columns = TASK_ROW_COLUMNS.map(([name, type]) => {
+    const values = rows.map((row) => encode(row[name], type));
+    // The id is always unnested: it gives the rows their number.
+    return { name, type, values, same: name !== "id" && values.every((value) => value === values[0]) };
+  });
+  const varying = columns.filter((column) => !column.same);
+  const selected = columns.map((column) => (column.same ? Prisma.sql`${column.values[0]}::${Prisma.raw(column.type)}` : Prisma.raw(`r.${column.name}`)));
   return tx.$executeRaw`
-    INSERT INTO tasks (id, customer_id, batch_id, job_id, job_line, manifest_line, type, status, data_url, data, label_spec, metadata,
-                       priority, callback_url, replication, min_confidence, external_id, gold_answer, billable, workforce,
-                       target_judgments, updated_at)
-    SELECT id, customer_id, batch_id, job_id, job_line, NULLIF(manifest_line, 'null'), type, 'pending', data_url, data, label_spec,
-           NULLIF(metadata, 'null'), priority, callback_url, replication, min_confidence, external_id, NULLIF(gold_answer, 'null'),
-           billable, workforce, target_judgments, now()
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
-      id text, customer_id text, batch_id text, job_id text, job_line int, manifest_line jsonb, type text, data_url text, data text,
-      label_spec jsonb, metadata jsonb, priority int, callback_url text, replication int, min_confidence float8, external_id text,
-      gold_answer jsonb, billable boolean, workforce text, target_judgments int)
+    INSERT INTO tasks (${Prisma.raw(columns.map((column) => column.name).join(", "))}, status, updated_at)
+    SELECT ${Prisma.join(selected)}, 'pending', now()
+    FROM unnest(${Prisma.join(varying.map((column) => Prisma.sql`${column.values}::${Prisma.raw(column.type)}[]`))})
+      AS r(${Prisma.raw(varying.map((column) => column.name).join(", "))})
     ON CONFLICT (job_id, job_line) DO NOTHING`;
 }
 
