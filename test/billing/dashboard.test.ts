@@ -77,7 +77,7 @@ describe("the dashboard", () => {
   it("filters the table by status and names a bad parameter", async () => {
     const pending = await service.rest.get("/v1/dashboard/tasks?status=pending&per_page=100", { apiKey: customer.apiKey });
     expect(pending.body.total).toBe(17);
-    for (const [query, parameter] of [["page=0", "page"], ["per_page=101", "per_page"], ["status=done", "status"], ["sort=random", "sort"], ["page=x", "page"]]) {
+    for (const [query, parameter] of [["page=0", "page"], ["per_page=101", "per_page"], ["status=done", "status"], ["sort=random", "sort"], ["page=x", "page"], ["page=1e300", "page"]]) {
       const res = await service.rest.get(`/v1/dashboard/tasks?${query}`, { apiKey: customer.apiKey });
       expect(res.status, query).toBe(400);
       expect(res.body.error.errors[0].path).toBe(parameter);

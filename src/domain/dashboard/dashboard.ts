@@ -92,16 +92,17 @@ async function submittedAndCompletedSince(deps: Pick<Deps, "prisma">, customerId
   return { submitted: Number(row.submitted), completed: Number(row.completed) };
 }
 
-// Every sort ends on the id, so pages never overlap. SQL text from this map only.
+// Every sort ends on the id, so pages never overlap. Each has an index per
+// status, (customer, status, <sort>, id). SQL text from this map only.
 const SORTS = {
-  created_at_desc: Prisma.sql`id DESC`,
-  created_at_asc: Prisma.sql`id ASC`,
-  updated_at_desc: Prisma.sql`updated_at DESC, id DESC`,
-  priority_desc: Prisma.sql`priority DESC, id ASC`,
+  created_at_desc: { order: Prisma.sql`id DESC`, columns: Prisma.sql`id` },
+  created_at_asc: { order: Prisma.sql`id ASC`, columns: Prisma.sql`id` },
+  updated_at_desc: { order: Prisma.sql`updated_at DESC, id DESC`, columns: Prisma.sql`id, updated_at` },
+  priority_desc: { order: Prisma.sql`priority DESC, id ASC`, columns: Prisma.sql`id, priority` },
 } as const;
 
 export const tablePageSchema = z.object({
-  page: z.coerce.number({ message: "must be a number" }).int("must be an integer").min(1, "must be at least 1").default(1),
+  page: z.coerce.number({ message: "must be a number" }).int("must be an integer").min(1, "must be at least 1").max(1_000_000, "must be at most 1000000").default(1),
   perPage: z.coerce.number({ message: "must be a number" }).int("must be an integer").min(1, "must be at least 1").max(100, "must be at most 100").default(25),
   status: z.enum(TASK_STATUSES, { message: `must be empty or one of ${TASK_STATUSES.join(", ")}` }).optional(),
   sort: z.enum(Object.keys(SORTS) as [keyof typeof SORTS], { message: `must be one of ${Object.keys(SORTS).join(", ")}` }).default("created_at_desc"),
@@ -116,17 +117,22 @@ export interface TaskTable {
 }
 
 /**
- * GET /v1/dashboard/tasks: numbered pages of a table. The page's ids come
- * from the index alone (a deep page skips index entries, not rows), then its
- * rows; the total comes from the status rollup rather than a count.
+ * GET /v1/dashboard/tasks: numbered pages of a table. A page's ids come from
+ * the indexes alone: one ordered scan per status asked for, merged (so a deep
+ * page skips index entries, not rows); then the page's rows. The total comes
+ * from the status rollup rather than a count.
  */
 export async function getTaskTable(deps: Pick<Deps, "prisma">, actor: CustomerActor, input: unknown): Promise<TaskTable> {
   const { page, perPage, status, sort } = parseInput(tablePageSchema, input);
   const customerId = actor.customerId;
+  const { order, columns } = SORTS[sort];
+  const through = page * perPage;
+  const scans = (status ? [status] : TASK_STATUSES).map(
+    (one) => Prisma.sql`(SELECT ${columns} FROM tasks WHERE customer_id = ${customerId} AND status = ${one} ORDER BY ${order} LIMIT ${through})`,
+  );
   const [ids, counts] = await Promise.all([
     deps.prisma.$queryRaw<{ id: string }[]>`
-      SELECT id FROM tasks WHERE customer_id = ${customerId} ${status ? Prisma.sql`AND status = ${status}` : Prisma.empty}
-      ORDER BY ${SORTS[sort]} OFFSET ${(page - 1) * perPage} LIMIT ${perPage}`,
+      SELECT id FROM (${Prisma.join(scans, " UNION ALL ")}) page ORDER BY ${order} OFFSET ${through - perPage} LIMIT ${perPage}`,
     statusCountsOf(deps, customerId),
   ]);
   const rows = await deps.prisma.task.findMany({ where: { id: { in: ids.map((row) => row.id) } } });

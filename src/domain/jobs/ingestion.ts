@@ -23,7 +23,7 @@ import { JobFailure, linesOf, openManifest, type S3Credentials } from "./manifes
 export const isJobEnded = (status: string) => status === "completed" || status === "failed" || status === "canceled";
 
 /** Lines whose tasks are inserted in one transaction. */
-const CHUNK_LINES = 2_000;
+const CHUNK_LINES = 1_000;
 /** Chunks being inserted at once (they commit in order). */
 const CHUNKS_IN_FLIGHT = 2;
 /** Line errors kept on the job (the counts cover all of them). */
