@@ -109,29 +109,89 @@ async function main() {
       { name: "GraphQL task(id)", method: "POST", path: "/graphql", headers: auth, body: JSON.stringify({ query: `{ task(id: "${created.task_id}") { id status } }` }) },
     ];
     console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s per scenario, 2 cores shared by load generator and servers\n`);
-    const rows = [{ name: "hello-world baseline", ...hello }];
+    const rows: Row[] = [{ name: "hello-world baseline", ...hello }];
     for (const scenario of scenarios) rows.push({ name: scenario.name, ...(await run(target, scenario)) });
-    if (MANIFEST_LINES > 0 && !process.env.BENCH_URL) await manifestIngestion(target, children[1]);
     // The database the server uses: DATABASE_URL's, or the embedded one it started in DATA_DIR.
     const databaseUrl = process.env.DATABASE_URL ?? (process.env.BENCH_URL ? undefined : currentOwner(dataDir)?.databaseUrl);
+    if (databaseUrl) rows.push(...(await writes(target, databaseUrl)));
+    if (MANIFEST_LINES > 0 && !process.env.BENCH_URL) await manifestIngestion(target, children[1]);
     if (DASHBOARD_TASKS > 0 && databaseUrl) rows.push(...(await dashboardAtScale(target, databaseUrl)));
     if (BACKGROUND_TASKS > 0 && !process.env.BENCH_URL) {
       rows.push(...(await underBackgroundLoad(target, auth, created.task_id, task, children[1])));
     }
-    console.log("scenario".padEnd(46), "req/s".padStart(9), "p50 ms".padStart(8), "p99 ms".padStart(8), "errors".padStart(7), "vs hello".padStart(9));
+    console.log("scenario".padEnd(46), "req/s".padStart(9), "p50 ms".padStart(8), "p99 ms".padStart(8), "errors".padStart(7), "ratio".padStart(7), "baseline".padStart(12));
     for (const row of rows) {
+      const baseline = row.baseline ?? hello;
       console.log(
         row.name.padEnd(46),
         row.rps.toFixed(0).padStart(9),
         String(row.p50).padStart(8),
         String(row.p99).padStart(8),
         String(row.errors).padStart(7),
-        (row.rps / hello.rps).toFixed(3).padStart(9),
+        (row.rps / baseline.rps).toFixed(3).padStart(7),
+        (row.baseline ? "raw INSERT" : "hello").padStart(12),
       );
     }
   } finally {
     for (const child of children) child.kill("SIGTERM");
   }
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** What the ratio is against, when not the hello-world baseline. */
+  baseline?: { rps: number };
+}
+
+/**
+ * Writes against what the database itself can do: single-row INSERTs of 8
+ * raw clients into a table of the same database (each its own transaction),
+ * then POST /v1/tasks with 50 connections for one live customer (its tasks
+ * wait for people, so nothing else runs), then batches of 1,000 tasks.
+ */
+async function writes(target: string, databaseUrl: string): Promise<Row[]> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
+  await pool.query("CREATE TABLE IF NOT EXISTS bench_raw_insert (id text PRIMARY KEY, customer_id text NOT NULL, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
+  let inserted = 0;
+  const latencies: number[] = [];
+  const until = Date.now() + DURATION_S * 1000;
+  await Promise.all(
+    Array.from({ length: 8 }, async (_, client) => {
+      for (let i = 0; Date.now() < until; i++) {
+        const started = performance.now();
+        await pool.query("INSERT INTO bench_raw_insert (id, customer_id, payload) VALUES ($1, $2, $3)", [`${client}-${i}-${Date.now()}`, "cust_bench", '{"question": "Q?"}']);
+        latencies.push(performance.now() - started);
+        inserted++;
+      }
+    }),
+  );
+  await pool.query("DROP TABLE bench_raw_insert");
+  await pool.end();
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => Math.round(latencies[Math.floor((latencies.length - 1) * p)]);
+  const raw = { rps: inserted / DURATION_S, p50: percentile(0.5), p99: percentile(0.99), errors: 0 };
+
+  const auth = await customerWithQuota(target, "LIVE", 10_000_000);
+  const task = { type: "image_classification", data_url: "https://example.com/i.jpg", label_spec: { question: "Q?", options: ["a", "b"] } };
+  const single = await run(target, { name: "", method: "POST", path: "/v1/tasks", headers: auth, body: JSON.stringify(task), connections: 50 });
+  const batch = await run(target, {
+    name: "",
+    method: "POST",
+    path: "/v1/tasks/batch",
+    headers: auth,
+    body: JSON.stringify({ tasks: Array.from({ length: 1_000 }, () => task) }),
+    connections: 4,
+  });
+  console.log(`\nbatches of 1,000: ${(batch.rps * 1_000).toFixed(0)} tasks/s (p50 ${batch.p50} ms per batch; goal 20,000 tasks/s)\n`);
+  return [
+    { name: "raw single-row INSERT, 8 clients", ...raw, baseline: raw },
+    { name: "POST /v1/tasks, 50 connections", ...single, baseline: raw },
+    { name: "POST /v1/tasks/batch × 1,000, 4 connections", ...batch },
+  ];
 }
 
 /**
@@ -140,7 +200,7 @@ async function main() {
  * or canceled. Seeded with SQL (the API would take far longer), then each
  * dashboard endpoint is timed. Goal: ≤ 200 ms each.
  */
-async function dashboardAtScale(target: string, databaseUrl: string) {
+async function dashboardAtScale(target: string, databaseUrl: string): Promise<Row[]> {
   const auth = await customerWithQuota(target, "LIVE", DASHBOARD_TASKS);
   const me = await fetch(`${target}/v1/customers/me`, { headers: auth }).then((r) => r.json() as Promise<{ customer_id: string }>);
   const db = new pg.Client({ connectionString: databaseUrl });
@@ -211,7 +271,7 @@ dashboard: ${DASHBOARD_TASKS} tasks (80% completed, 3 judgments each) seeded in 
  * while the sandbox crowd labels BACKGROUND_TASKS tasks, and while another
  * 10,000-task batch is being inserted. Then memory once the crowd is done.
  */
-async function underBackgroundLoad(target: string, auth: Record<string, string>, taskId: string, task: string, server: ChildProcess) {
+async function underBackgroundLoad(target: string, auth: Record<string, string>, taskId: string, task: string, server: ChildProcess): Promise<Row[]> {
   const crowdAuth = await customerWithQuota(target, "SANDBOX", BACKGROUND_TASKS);
   const batch = (count: number) => JSON.stringify({ tasks: Array.from({ length: count }, () => JSON.parse(task)) });
   const batchIds: string[] = [];

@@ -2,7 +2,8 @@
 // transition (lifecycle), reads and live updates. Task types are in types/.
 export { checkTask, taskInputSchema, type NewTask } from "./input.js";
 export { chargeQuota, environmentOf, refundQuota, workforceOf } from "./quota.js";
-export { insertTaskRows, submitBatch, submitTask, taskRow, type BatchSubmission, type TaskRow } from "./submission.js";
+export { submitBatch, submitTask, type BatchSubmission } from "./submission.js";
+export { insertTaskRows, taskRow, type TaskRow } from "./rows.js";
 export {
   batchStatusCounts,
   cancelJobTasks,

@@ -2,14 +2,16 @@
 // callback_url checked against SSRF, deduplicated by externalId, and inserted
 // with the quota charged in one transaction.
 import { z } from "zod";
-import { transaction, type Tx } from "../../db/transaction.js";
+import { transaction } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
 import { Prisma, type Task } from "../../generated/prisma/client.js";
 import { AppError, ConflictError, newId, problemsOf, ValidationError, type CustomerActor, type FieldProblem } from "../shared/index.js";
 import { assertSafeTarget } from "../webhooks/index.js";
 import { checkTask, problemAt, type NewTask } from "./input.js";
 import { publishTaskStatus } from "./lifecycle.js";
-import { chargeQuota, workforceOf } from "./quota.js";
+import { chargeQuota } from "./quota.js";
+import { submitInGroup } from "./group-commit.js";
+import { insertTaskRows, taskRow } from "./rows.js";
 
 const MAX_BATCH_SIZE = 10_000;
 /** Batch items validated between two yields to the event loop. */
@@ -20,9 +22,17 @@ export async function submitTask(deps: Deps, actor: CustomerActor, input: unknow
   const { task, problems } = checkTask(input, actor.environment, []);
   if (!task) throw ValidationError.of(problems);
   await assertSafeCallbackUrls(deps, [task], () => "callbackUrl");
-  const { created, existing } = await insertTasks(deps, actor, [task], null);
-  if (created) await publishTaskStatus(deps, created);
-  return created ?? existing[0];
+  const alone = async (one: NewTask) => {
+    const { created, existing } = await insertTasks(deps, actor, [one], null);
+    return { task: created ?? existing[0], created: created !== undefined };
+  };
+  // A repeated externalId answers the existing task: that lookup goes alone.
+  const { task: submitted, created } =
+    task.externalId === null
+      ? { task: await submitInGroup(deps, actor, task, async (one) => (await alone(one)).task), created: true }
+      : await alone(task);
+  if (created) await publishTaskStatus(deps, submitted);
+  return submitted;
 }
 
 export interface BatchSubmission {
@@ -122,80 +132,6 @@ async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], b
     }
     throw error;
   }
-}
-
-/** Where a new task belongs: a batch, or a job's manifest line. */
-export interface TaskPlacement {
-  batchId?: string | null;
-  job?: { id: string; line: number; manifestLine: unknown };
-}
-
-export type TaskRow = ReturnType<typeof taskRow>;
-
-export function taskRow(actor: CustomerActor, t: NewTask, placement: TaskPlacement = {}) {
-  return {
-    id: newId("tsk"),
-    customer_id: actor.customerId,
-    batch_id: placement.batchId ?? null,
-    job_id: placement.job?.id ?? null,
-    job_line: placement.job?.line ?? null,
-    manifest_line: placement.job?.manifestLine ?? null,
-    type: t.type,
-    data_url: t.dataUrl,
-    data: t.data,
-    label_spec: t.labelSpec,
-    metadata: t.metadata ?? null,
-    priority: t.priority,
-    callback_url: t.callbackUrl,
-    replication: t.replication,
-    min_confidence: t.minConfidence,
-    external_id: t.externalId,
-    gold_answer: t.goldAnswer,
-    billable: t.goldAnswer === null,
-    workforce: workforceOf(actor.environment),
-    target_judgments: t.replication,
-  };
-}
-
-/** The columns insertTaskRows writes, with their SQL types. */
-const TASK_ROW_COLUMNS: [keyof TaskRow, string][] = [
-  ["id", "text"], ["customer_id", "text"], ["batch_id", "text"], ["job_id", "text"], ["job_line", "int"], ["manifest_line", "jsonb"],
-  ["type", "text"], ["data_url", "text"], ["data", "text"], ["label_spec", "jsonb"], ["metadata", "jsonb"], ["priority", "int"],
-  ["callback_url", "text"], ["replication", "int"], ["min_confidence", "float8"], ["external_id", "text"], ["gold_answer", "jsonb"],
-  ["billable", "boolean"], ["workforce", "text"], ["target_judgments", "int"],
-];
-
-/**
- * One statement for any number of rows (Prisma's createMany took 12 s for
- * 10,000 rows). A column that differs between rows travels as one array
- * parameter that PostgreSQL unnests; a column that is the same in every row
- * (a job's customer, spec, type…) as one value, which halved the bytes to
- * serialize and parse. A job's line that already has its task is skipped.
- * Returns the rows inserted.
- */
-export async function insertTaskRows(tx: Tx, rows: TaskRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  // A job's rows share one label_spec object: serialized once.
-  const serialized = new Map<unknown, string>();
-  const encode = (value: unknown, type: string) => {
-    if (value === null || value === undefined || type !== "jsonb") return value ?? null;
-    let text = serialized.get(value);
-    if (text === undefined) serialized.set(value, (text = JSON.stringify(value)));
-    return text;
-  };
-  const columns = TASK_ROW_COLUMNS.map(([name, type]) => {
-    const values = rows.map((row) => encode(row[name], type));
-    // The id is always unnested: it gives the rows their number.
-    return { name, type, values, same: name !== "id" && values.every((value) => value === values[0]) };
-  });
-  const varying = columns.filter((column) => !column.same);
-  const selected = columns.map((column) => (column.same ? Prisma.sql`${column.values[0]}::${Prisma.raw(column.type)}` : Prisma.raw(`r.${column.name}`)));
-  return tx.$executeRaw`
-    INSERT INTO tasks (${Prisma.raw(columns.map((column) => column.name).join(", "))}, status, updated_at)
-    SELECT ${Prisma.join(selected)}, 'pending', now()
-    FROM unnest(${Prisma.join(varying.map((column) => Prisma.sql`${column.values}::${Prisma.raw(column.type)}[]`))})
-      AS r(${Prisma.raw(varying.map((column) => column.name).join(", "))})
-    ON CONFLICT (job_id, job_line) DO NOTHING`;
 }
 
 function isUniqueViolation(error: unknown): boolean {

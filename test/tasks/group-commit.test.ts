@@ -1,0 +1,72 @@
+// Concurrent single submissions of one customer are committed in groups (one
+// quota charge, one multi-row insert). What a customer sees must not change:
+// each request its own task, the quota never oversold, gold never charged,
+// and an over-quota group still creates exactly the tasks that fit.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestService, type TestService } from "../support/harness.js";
+import { imageTask, registerCustomer } from "../support/fixtures.js";
+import { makeLive } from "../support/annotators.js";
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService();
+});
+afterAll(() => service.close());
+
+async function liveCustomer(quota: number) {
+  const customer = await registerCustomer(service.rest, "Group Co");
+  return makeLive(service.graphql, customer.customerId, quota);
+}
+
+const submitAtOnce = (apiKey: string, bodies: Record<string, unknown>[]) =>
+  Promise.all(bodies.map((body) => service.rest.post("/v1/tasks", body, { apiKey })));
+
+describe("concurrent POST /v1/tasks of one customer", () => {
+  it("gives every request its own readable task, charged once", async () => {
+    const apiKey = await liveCustomer(1_000);
+    const answers = await submitAtOnce(apiKey, Array.from({ length: 60 }, (_, i) => imageTask({ priority: i % 5, data_url: `https://example.com/${i}.jpg` })));
+    expect(answers.map((a) => a.status)).toEqual(new Array(60).fill(202));
+    const ids = answers.map((a) => a.body.task_id);
+    expect(new Set(ids).size).toBe(60);
+    // Each answer is the task of its own request (its own data_url), pending.
+    const tasks = await Promise.all(ids.map((id) => service.rest.get(`/v1/tasks/${id}`, { apiKey })));
+    tasks.forEach((task, i) => expect(task.body).toMatchObject({ task_id: ids[i], status: "pending", data_url: `https://example.com/${i}.jpg` }));
+    expect((await service.rest.get("/v1/customers/me", { apiKey })).body.labels_used).toBe(60);
+  });
+
+  it("never oversells the quota: exactly the labels left are created, the rest get 402", async () => {
+    const apiKey = await liveCustomer(40);
+    const answers = await submitAtOnce(apiKey, Array.from({ length: 100 }, () => imageTask()));
+    const accepted = answers.filter((a) => a.status === 202);
+    const refused = answers.filter((a) => a.status === 402);
+    expect(accepted).toHaveLength(40);
+    expect(refused).toHaveLength(60);
+    for (const answer of refused) expect(answer.body.error).toMatchObject({ code: "quota_exceeded", remaining: 0, requested: 1 });
+    expect(new Set(accepted.map((a) => a.body.task_id)).size).toBe(40);
+    const me = (await service.rest.get("/v1/customers/me", { apiKey })).body;
+    expect(me.labels_used).toBe(40);
+    const listed = await service.rest.get("/v1/tasks?limit=100", { apiKey });
+    expect(listed.body.data).toHaveLength(40);
+  });
+
+  it("does not charge gold tasks, in a group as alone", async () => {
+    const apiKey = await liveCustomer(20);
+    const bodies = Array.from({ length: 40 }, (_, i) => (i % 2 ? imageTask({ gold_answer: { label: "a" } }) : imageTask()));
+    const answers = await submitAtOnce(apiKey, bodies);
+    expect(answers.map((a) => a.status)).toEqual(new Array(40).fill(202));
+    expect((await service.rest.get("/v1/customers/me", { apiKey })).body.labels_used).toBe(20);
+  });
+
+  it("keeps each customer's quota its own when their submissions interleave", async () => {
+    const [first, second] = await Promise.all([liveCustomer(15), liveCustomer(25)]);
+    const answers = await Promise.all([
+      submitAtOnce(first, Array.from({ length: 30 }, () => imageTask())),
+      submitAtOnce(second, Array.from({ length: 30 }, () => imageTask())),
+    ]);
+    expect(answers[0].filter((a) => a.status === 202)).toHaveLength(15);
+    expect(answers[1].filter((a) => a.status === 202)).toHaveLength(25);
+    const firstIds = new Set(answers[0].filter((a) => a.status === 202).map((a) => a.body.task_id));
+    // Another customer's key sees none of the first one's tasks.
+    for (const id of firstIds) expect((await service.rest.get(`/v1/tasks/${id}`, { apiKey: second })).status).toBe(404);
+  });
+});
