@@ -24,11 +24,12 @@ const DASHBOARD_TASKS = Number(process.env.BENCH_DASHBOARD_TASKS ?? 1_000_000);
 const BACKGROUND_TASKS = Number(process.env.BENCH_BACKGROUND_TASKS ?? 10_000);
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
 
+// The baseline the issue's goals are ratios of: a Koa hello-world, the framework the server is built on.
 const BASELINE_SOURCE = `
-  const http = require("node:http");
-  const body = JSON.stringify({ ok: true, service: "hello" });
-  const server = http.createServer((req, res) => { res.writeHead(200, { "content-type": "application/json" }); res.end(body); });
-  server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ url: "http://127.0.0.1:" + server.address().port, msg: "ASG Refinery listening" })));
+  const Koa = require("koa");
+  const app = new Koa();
+  app.use((ctx) => { ctx.body = { ok: true, service: "hello" }; });
+  const server = app.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ url: "http://127.0.0.1:" + server.address().port, msg: "ASG Refinery listening" })));
 `;
 
 function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
@@ -102,14 +103,14 @@ async function main() {
       (r) => r.json() as Promise<{ task_id: string }>,
     );
 
-    const hello = await run(baseline.url, { name: "hello-world baseline", path: "/" });
+    const hello = await run(baseline.url, { name: "Koa hello-world baseline", path: "/" });
     const scenarios: Scenario[] = [
       { name: "GET /v1/health", path: "/v1/health" },
       { name: "GET /v1/tasks/{id} (auth + read)", path: `/v1/tasks/${created.task_id}`, headers: auth },
       { name: "GraphQL task(id)", method: "POST", path: "/graphql", headers: auth, body: JSON.stringify({ query: `{ task(id: "${created.task_id}") { id status } }` }) },
     ];
     console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s per scenario, 2 cores shared by load generator and servers\n`);
-    const rows: Row[] = [{ name: "hello-world baseline", ...hello }];
+    const rows: Row[] = [{ name: "Koa hello-world baseline", ...hello }];
     for (const scenario of scenarios) rows.push({ name: scenario.name, ...(await run(target, scenario)) });
     // The database the server uses: DATABASE_URL's, or the embedded one it started in DATA_DIR.
     const databaseUrl = process.env.DATABASE_URL ?? (process.env.BENCH_URL ? undefined : currentOwner(dataDir)?.databaseUrl);
