@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import path from "node:path";
 import autocannon from "autocannon";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 import pg from "pg";
 import { currentOwner } from "../../src/db/data-dir-owner.js";
 
@@ -22,6 +24,10 @@ const MANIFEST_LINES = Number(process.env.BENCH_MANIFEST_LINES ?? 100_000);
 const DASHBOARD_TASKS = Number(process.env.BENCH_DASHBOARD_TASKS ?? 1_000_000);
 /** Sandbox tasks the crowd labels during the "under load" scenarios (0 skips them). */
 const BACKGROUND_TASKS = Number(process.env.BENCH_BACKGROUND_TASKS ?? 10_000);
+/** graphql-ws clients following one batch. */
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
+/** Outbox rows the webhook deliverer sends to a local receiver. */
+const WEBHOOK_DELIVERIES = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 10_000);
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
 
 // The baseline the issue's goals are ratios of: a Koa hello-world, the framework the server is built on.
@@ -115,6 +121,8 @@ async function main() {
     // The database the server uses: DATABASE_URL's, or the embedded one it started in DATA_DIR.
     const databaseUrl = process.env.DATABASE_URL ?? (process.env.BENCH_URL ? undefined : currentOwner(dataDir)?.databaseUrl);
     if (databaseUrl) rows.push(...(await writes(target, databaseUrl)));
+    rows.push(await subscribers(target));
+    if (databaseUrl && !process.env.BENCH_URL) rows.push(await webhookDeliveries(target, databaseUrl));
     if (MANIFEST_LINES > 0 && !process.env.BENCH_URL) await manifestIngestion(target, children[1]);
     if (DASHBOARD_TASKS > 0 && databaseUrl) rows.push(...(await dashboardAtScale(target, databaseUrl)));
     if (BACKGROUND_TASKS > 0 && !process.env.BENCH_URL) {
@@ -122,15 +130,16 @@ async function main() {
     }
     console.log("scenario".padEnd(46), "req/s".padStart(9), "p50 ms".padStart(8), "p99 ms".padStart(8), "errors".padStart(7), "ratio".padStart(7), "baseline".padStart(12));
     for (const row of rows) {
-      const baseline = row.baseline ?? hello;
+      const baseline = row.baseline === undefined ? hello : row.baseline;
+      const number = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : "—");
       console.log(
         row.name.padEnd(46),
-        row.rps.toFixed(0).padStart(9),
-        String(row.p50).padStart(8),
-        String(row.p99).padStart(8),
+        number(row.rps).padStart(9),
+        number(row.p50).padStart(8),
+        number(row.p99).padStart(8),
         String(row.errors).padStart(7),
-        (row.rps / baseline.rps).toFixed(3).padStart(7),
-        (row.baseline ? "raw INSERT" : "hello").padStart(12),
+        number(baseline ? row.rps / baseline.rps : NaN, 3).padStart(7),
+        (baseline === hello ? "Koa hello" : baseline ? "raw INSERT" : "—").padStart(12),
       );
     }
   } finally {
@@ -144,8 +153,8 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
-  /** What the ratio is against, when not the hello-world baseline. */
-  baseline?: { rps: number };
+  /** What the ratio is against, when not the hello-world baseline (null: no ratio). */
+  baseline?: { rps: number } | null;
 }
 
 /**
@@ -191,8 +200,112 @@ async function writes(target: string, databaseUrl: string): Promise<Row[]> {
   return [
     { name: "raw single-row INSERT, 8 clients", ...raw, baseline: raw },
     { name: "POST /v1/tasks, 50 connections", ...single, baseline: raw },
-    { name: "POST /v1/tasks/batch × 1,000, 4 connections", ...batch },
+    { name: "POST /v1/tasks/batch × 1,000, 4 connections", ...batch, baseline: null },
   ];
+}
+
+/**
+ * SUBSCRIBERS graphql-ws clients (one socket each) follow one batch with
+ * taskUpdates; a task of it is canceled over REST, three times: the latency
+ * from the cancel's answer to each subscriber's event. Goal: p99 ≤ 250 ms.
+ */
+async function subscribers(target: string): Promise<Row> {
+  const auth = await customerWithQuota(target, "LIVE", 100);
+  const task = { type: "image_classification", data_url: "https://example.com/i.jpg", label_spec: { question: "Q?", options: ["a", "b"] } };
+  const batch = (await fetch(`${target}/v1/tasks/batch`, { method: "POST", headers: auth, body: JSON.stringify({ tasks: [task, task, task, task] }) }).then((r) =>
+    r.json(),
+  )) as { batch_id: string; task_ids: string[] };
+  const arrivals: ((at: number) => void)[] = [];
+  const clients = Array.from({ length: SUBSCRIBERS }, () =>
+    createClient({ url: target.replace(/^http/, "ws") + "/graphql", webSocketImpl: WebSocket, connectionParams: { authorization: auth.authorization }, retryAttempts: 0 }),
+  );
+  const started: Promise<void>[] = clients.map(
+    (client, i) =>
+      new Promise<void>((resolve, reject) => {
+        let first = true;
+        client.subscribe(
+          { query: `subscription($b: ID) { taskUpdates(batchId: $b) { task { id status } batch { id } } }`, variables: { b: batch.batch_id } },
+          {
+            // The first update (the batch as it is) says the subscription is live.
+            next: () => (first ? ((first = false), resolve()) : arrivals[i]?.(performance.now())),
+            error: reject,
+            complete: () => {},
+          },
+        );
+      }),
+  );
+  const latencies: number[] = [];
+  let missing = 0;
+  try {
+    await Promise.all(started);
+    for (const taskId of batch.task_ids.slice(0, 3)) {
+      const received = clients.map((_, i) => new Promise<number>((resolve) => (arrivals[i] = resolve)));
+      const sent = performance.now();
+      await fetch(`${target}/v1/tasks/${taskId}/cancel`, { method: "POST", headers: auth, body: "{}" });
+      const times = await Promise.all(received.map((arrival) => Promise.race([arrival, new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000))])));
+      for (const at of times) if (at === null) missing++;
+      else latencies.push(at - sent);
+    }
+  } finally {
+    await Promise.all(clients.map((client) => client.dispose()));
+  }
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => Math.round(latencies[Math.floor((latencies.length - 1) * p)] ?? NaN);
+  console.log(`\n${SUBSCRIBERS} graphql-ws subscribers × 3 status changes: event latency p50 ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms (goal p99 ≤ 250 ms), ${missing} missed\n`);
+  return { name: `${SUBSCRIBERS} subscribers, event latency`, rps: NaN, p50: percentile(0.5), p99: percentile(0.99), errors: missing, baseline: null };
+}
+
+/**
+ * Webhook deliveries to a receiver on this machine: WEBHOOK_DELIVERIES outbox
+ * rows (seeded with SQL) for 20 endpoints of one customer; deliveries/s from
+ * seeding until the receiver has them all. Goal: ≥ 1,000/s.
+ */
+async function webhookDeliveries(target: string, databaseUrl: string): Promise<Row> {
+  let received = 0;
+  let allReceived: () => void = () => {};
+  const done = new Promise<void>((resolve) => (allReceived = resolve));
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200).end();
+      if (++received === WEBHOOK_DELIVERIES) allReceived();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const auth = await customerWithQuota(target, "LIVE", 10);
+  const me = (await fetch(`${target}/v1/customers/me`, { headers: auth }).then((r) => r.json())) as { customer_id: string };
+  const port = (receiver.address() as AddressInfo).port;
+  for (let endpoint = 0; endpoint < 20; endpoint++) {
+    const res = await fetch(`${target}/v1/webhooks`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ callback_url: `http://127.0.0.1:${port}/hook/${endpoint}` }),
+    });
+    if (res.status !== 201) throw new Error(`webhook registration answered ${res.status}: ${await res.text()}`);
+  }
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const started = performance.now();
+  try {
+    await db.query(
+      `WITH event AS (
+         INSERT INTO events (id, customer_id, type, payload) SELECT 'evt_bench' || lpad(g::text, 8, '0'), $1, 'task.completed', '{"task_id": "tsk_bench"}'
+         FROM generate_series(1, $2::int) g RETURNING id)
+       INSERT INTO webhook_deliveries (id, webhook_id, event_id, status, next_attempt_at)
+       SELECT 'dlv_' || substr(e.id, 5), w.id, e.id, 'pending', now()
+       FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM event) e
+       JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM webhooks WHERE customer_id = $1) w ON w.n = e.n % 20`,
+      [me.customer_id, WEBHOOK_DELIVERIES],
+    );
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 120_000))]);
+  } finally {
+    await db.end();
+    receiver.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const rate = received / seconds;
+  console.log(`webhooks: ${received} of ${WEBHOOK_DELIVERIES} deliveries to 20 endpoints in ${seconds.toFixed(1)} s (${rate.toFixed(0)}/s; goal ≥ 1,000/s)\n`);
+  return { name: "webhook deliveries/s, 20 endpoints", rps: rate, p50: NaN, p99: NaN, errors: WEBHOOK_DELIVERIES - received, baseline: null };
 }
 
 /**

@@ -11,7 +11,8 @@ import { startServerProcess, type ServerProcess } from "../support/process.js";
 import { S3_ACCESS_KEY_ID, S3_REGION, S3_SECRET_ACCESS_KEY, startS3Server, type S3Server } from "../support/s3.js";
 
 const ADMIN_TOKEN = "test-admin-token-0123456789";
-const LINES = 60_000;
+// Long enough (seconds of ingestion) that the kill lands mid-ingest even on a busy machine.
+const LINES = 150_000;
 
 let s3: S3Server;
 beforeAll(async () => {

@@ -110,26 +110,6 @@ HAVING sum(sign) <> 0 OR sum(sign * judgments) <> 0 OR sum(sign * agreeing) <> 0
 $sql$, changes)
 $fn$;
 
--- One trigger per statement, not per row: a 1,000-task insert adds a handful of rows.
-CREATE FUNCTION record_task_stats() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  -- Transition tables are visible only to SQL this function itself runs.
-  EXECUTE task_stats_sql(CASE TG_OP
-    WHEN 'INSERT' THEN 'SELECT 1 AS sign, n.* FROM new_rows n'
-    WHEN 'DELETE' THEN 'SELECT -1 AS sign, o.* FROM old_rows o'
-    ELSE 'SELECT 1 AS sign, n.* FROM new_rows n UNION ALL SELECT -1 AS sign, o.* FROM old_rows o' END);
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER task_stats_on_insert AFTER INSERT ON "tasks"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_task_stats();
-CREATE TRIGGER task_stats_on_update AFTER UPDATE ON "tasks"
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_task_stats();
-CREATE TRIGGER task_stats_on_delete AFTER DELETE ON "tasks"
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION record_task_stats();
-
-DO $$ BEGIN EXECUTE task_stats_sql('SELECT 1 AS sign, t.* FROM tasks t'); END $$;
-
 CREATE FUNCTION billing_stats_sql(changes text) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
 SELECT format($sql$
 INSERT INTO billing_daily_stats (customer_id, day, type, tier, unit_price, labels, amount)
@@ -140,21 +120,42 @@ HAVING sum(sign) <> 0
 $sql$, changes)
 $fn$;
 
-CREATE FUNCTION record_billing_stats() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One trigger per statement, not per row: a 1,000-task insert adds a handful
+-- of rows. One function per operation, its statement written out when the
+-- function is created: static SQL keeps its plan, where EXECUTE re-planned it
+-- at every statement (0.75 ms added to each UPDATE of a task, measured).
+DO $$
+DECLARE
+  sources CONSTANT text[][] := ARRAY[
+    ['insert', 'SELECT 1 AS sign, n.* FROM new_rows n'],
+    ['update', 'SELECT 1 AS sign, n.* FROM new_rows n UNION ALL SELECT -1 AS sign, o.* FROM old_rows o'],
+    ['delete', 'SELECT -1 AS sign, o.* FROM old_rows o']];
+  i int;
 BEGIN
-  EXECUTE billing_stats_sql(CASE TG_OP
-    WHEN 'INSERT' THEN 'SELECT 1 AS sign, n.* FROM new_rows n'
-    WHEN 'DELETE' THEN 'SELECT -1 AS sign, o.* FROM old_rows o'
-    ELSE 'SELECT 1 AS sign, n.* FROM new_rows n UNION ALL SELECT -1 AS sign, o.* FROM old_rows o' END);
-  RETURN NULL;
+  FOR i IN 1..3 LOOP
+    EXECUTE format('CREATE FUNCTION record_task_stats_on_%s() RETURNS trigger LANGUAGE plpgsql AS %L',
+      sources[i][1], 'BEGIN ' || task_stats_sql(sources[i][2]) || '; RETURN NULL; END');
+    EXECUTE format('CREATE FUNCTION record_billing_stats_on_%s() RETURNS trigger LANGUAGE plpgsql AS %L',
+      sources[i][1], 'BEGIN ' || billing_stats_sql(sources[i][2]) || '; RETURN NULL; END');
+  END LOOP;
 END $$;
 
+CREATE TRIGGER task_stats_on_insert AFTER INSERT ON "tasks"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_task_stats_on_insert();
+CREATE TRIGGER task_stats_on_update AFTER UPDATE ON "tasks"
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_task_stats_on_update();
+CREATE TRIGGER task_stats_on_delete AFTER DELETE ON "tasks"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION record_task_stats_on_delete();
 CREATE TRIGGER billing_stats_on_insert AFTER INSERT ON "billed_labels"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_billing_stats();
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_billing_stats_on_insert();
 CREATE TRIGGER billing_stats_on_update AFTER UPDATE ON "billed_labels"
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_billing_stats();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_billing_stats_on_update();
 CREATE TRIGGER billing_stats_on_delete AFTER DELETE ON "billed_labels"
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION record_billing_stats();
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION record_billing_stats_on_delete();
+
+-- The rows as they are: the rollups start complete.
+DO $$ BEGIN EXECUTE task_stats_sql('SELECT 1 AS sign, t.* FROM tasks t'); END $$;
+
 
 DO $$ BEGIN EXECUTE billing_stats_sql('SELECT 1 AS sign, b.* FROM billed_labels b'); END $$;
 
