@@ -93,7 +93,8 @@ export async function attemptDelivery(deps: Pick<Deps, "prisma" | "config" | "lo
     // Endpoint health is tracked for registered webhooks; a task's callback_url has none.
     if (!webhook) return;
     if (succeeded) {
-      await tx.webhook.update({ where: { id: webhook.id }, data: { failingSince: null } });
+      // Only when it was failing: a healthy endpoint's row is not rewritten at every delivery.
+      if (webhook.failingSince !== null) await tx.webhook.updateMany({ where: { id: webhook.id }, data: { failingSince: null } });
     } else if (gone) {
       // 410 Gone: the receiver asks us to stop.
       await tx.webhook.update({ where: { id: webhook.id }, data: { status: "disabled", disabledReason: "receiver answered 410 Gone" } });
