@@ -1,5 +1,6 @@
 // Typed pub/sub with id-only payloads: subscribers refetch what they need.
 // In memory for one process; Redis fan-out across processes when REDIS_URL is set.
+import { setMaxListeners } from "node:events";
 import { createPubSub } from "graphql-yoga";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { Redis } from "ioredis";
@@ -69,7 +70,12 @@ function withListen(pubsub: ReturnType<typeof createPubSub<PubSubChannels>>, con
 }
 
 export function createAppPubSub(redisUrl?: string): PubSubHandle {
-  if (!redisUrl) return { pubsub: withListen(createPubSub<PubSubChannels>(), async () => {}), close: async () => {} };
+  if (!redisUrl) {
+    // One listener per subscription on a customer's topic: a thousand is normal, not a leak (Node warns past 10).
+    const eventTarget = new EventTarget();
+    setMaxListeners(0, eventTarget);
+    return { pubsub: withListen(createPubSub<PubSubChannels>({ eventTarget }), async () => {}), close: async () => {} };
+  }
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });

@@ -1,5 +1,5 @@
 import {
-  batchStatusCounts,
+  countsOfBatch,
   cancelTask,
   getBatch,
   getTask,
@@ -141,7 +141,7 @@ export const BatchRef = builder.prismaNode("Batch", {
     taskCount: t.exposeInt("taskCount", { description: "Tasks created by the batch (duplicates by externalId not counted)." }),
     createdAt: t.expose("createdAt", { description: "When it was submitted.", type: "DateTime" }),
     completedAt: t.expose("completedAt", { description: "When its last task ended; null before.", type: "DateTime", nullable: true }),
-    counts: t.field({ description: "Its tasks by status, now.", type: BatchCounts, resolve: (batch, _args, { deps }) => batchStatusCounts(deps.prisma, batch.id) }),
+    counts: t.field({ description: "Its tasks by status, now.", type: BatchCounts, resolve: (batch, _args, { deps }) => countsOfBatch(deps, batch) }),
     tasks: t.relatedConnection("tasks", {
       description: "Its tasks in submission order, a page at a time (at most 100).",
       cursor: "id",
@@ -294,13 +294,13 @@ const TaskUpdateRef = builder.objectRef<TaskUpdate>("TaskUpdate").implement({
       type: TaskRef,
       nullable: true,
       description: "The task whose status changed; null in a batch's first update, which carries the batch as it is.",
-      resolve: (update, _args, context) => (update.taskId ? getTask(context.deps, context.actor, update.taskId) : null),
+      resolve: (update) => update.task(),
     }),
     batch: t.withAuth({ customer: true }).field({
       type: BatchRef,
       nullable: true,
       description: "The task's batch, read when the update is sent (its counts include this change); null for a task outside any batch.",
-      resolve: (update, _args, context) => (update.batchId ? getBatch(context.deps, context.actor, update.batchId) : null),
+      resolve: (update) => update.batch(),
     }),
   }),
 });

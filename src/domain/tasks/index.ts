@@ -16,6 +16,6 @@ export {
   startTask,
 } from "./lifecycle.js";
 export { isFinal, statusCounts, TASK_STATUSES, type StatusCounts, type TaskStatus } from "./statuses.js";
-export { getBatch, getTask, listTasks, type TaskFilter } from "./queries.js";
+export { countsOfBatch, getBatch, getTask, listTasks, type TaskFilter } from "./queries.js";
 export { subscribeToTaskStatus, subscribeToTaskUpdates, type TaskUpdate } from "./live-updates.js";
 export * from "./types/index.js";

@@ -4,6 +4,7 @@
 // subscribing: a change in between is in the snapshot or in the stream, so
 // "submit, then subscribe" never misses a task that was faster than the subscriber.
 import type { Deps } from "../../deps.js";
+import type { Batch, Task } from "../../generated/prisma/client.js";
 import type { TaskEvent } from "../../pubsub.js";
 import type { CustomerActor } from "../shared/index.js";
 import { getBatch, getTask } from "./queries.js";
@@ -36,10 +37,17 @@ export async function subscribeToTaskStatus(
   })();
 }
 
-/** A change seen by a batch's (or all tasks') subscriber; the first of a batch's stream has no task. */
+/**
+ * A change seen by a batch's (or all tasks') subscriber; the first of a
+ * batch's stream has no task. The task and batch are read when asked, once
+ * per change however many subscribers receive it (a thousand subscribers
+ * of one batch made two thousand reads of the same rows per change).
+ */
 export interface TaskUpdate {
   taskId: string | null;
   batchId: string | null;
+  task(): Promise<Task | null>;
+  batch(): Promise<Batch | null>;
 }
 
 /**
@@ -56,14 +64,31 @@ export async function subscribeToTaskUpdates(
   return (async function* () {
     try {
       // The batch is read when this update is resolved, which is after subscribing.
-      if (batchId) yield { taskId: null, batchId };
+      if (batchId) yield { taskId: null, batchId, task: async () => null, batch: () => getBatch(deps, actor, batchId) };
       for await (const event of source) {
         if (event.customerId !== actor.customerId) continue;
         if (batchId && event.batchId !== batchId) continue;
-        yield { taskId: event.taskId, batchId: event.batchId };
+        yield sharedUpdate(deps, actor, event);
       }
     } finally {
       await source.return?.();
     }
   })();
+}
+
+// Every subscriber of a customer's channel receives the same event object
+// (one per publish, or per message from Redis), so reads keyed by it are
+// shared by all of them; they are all that customer's, so any one's read serves.
+const readsOfEvent = new WeakMap<TaskEvent, { task?: Promise<Task>; batch?: Promise<Batch | null> }>();
+
+function sharedUpdate(deps: Pick<Deps, "prisma">, actor: CustomerActor, event: TaskEvent): TaskUpdate {
+  let reads = readsOfEvent.get(event);
+  if (!reads) readsOfEvent.set(event, (reads = {}));
+  const shared = reads;
+  return {
+    taskId: event.taskId,
+    batchId: event.batchId,
+    task: () => (shared.task ??= getTask(deps, actor, event.taskId)),
+    batch: () => (shared.batch ??= event.batchId ? getBatch(deps, actor, event.batchId) : Promise.resolve(null)),
+  };
 }

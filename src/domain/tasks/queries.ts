@@ -3,7 +3,8 @@
 import type { Deps } from "../../deps.js";
 import type { Batch, Prisma, Task } from "../../generated/prisma/client.js";
 import { NotFoundError, type CustomerActor } from "../shared/index.js";
-import type { TaskStatus } from "./statuses.js";
+import type { StatusCounts, TaskStatus } from "./statuses.js";
+import { batchStatusCounts } from "./lifecycle.js";
 import type { TaskType } from "./types/index.js";
 
 export async function getTask(deps: Pick<Deps, "prisma">, actor: CustomerActor, taskId: string): Promise<Task> {
@@ -44,4 +45,15 @@ export function listTasks(
     },
     orderBy: { id: order === "oldest_first" ? "asc" : "desc" },
   } as Prisma.TaskFindManyArgs);
+}
+
+// A batch object read once for many subscribers (live-updates.ts) has its
+// counts read once for all of them too.
+const countsOfBatchObject = new WeakMap<Batch, Promise<StatusCounts>>();
+
+/** A batch's tasks by status, now; read once per batch object. */
+export function countsOfBatch(deps: Pick<Deps, "prisma">, batch: Batch): Promise<StatusCounts> {
+  let counts = countsOfBatchObject.get(batch);
+  if (!counts) countsOfBatchObject.set(batch, (counts = batchStatusCounts(deps.prisma, batch.id)));
+  return counts;
 }
