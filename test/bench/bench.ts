@@ -3,10 +3,10 @@
 // both with autocannon from this process, and prints requests/s and latency
 // percentiles with the ratio against the baseline measured in the same run.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { Readable } from "node:stream";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -142,6 +142,11 @@ async function main() {
         (baseline === hello ? "Koa hello" : baseline ? "raw INSERT" : "—").padStart(12),
       );
     }
+    // The same table as JSON, for comparing runs.
+    const output = process.env.BENCH_OUTPUT ?? "bench-results.json";
+    const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
+    writeFileSync(output, JSON.stringify({ at: new Date().toISOString(), machine, secondsPerScenario: DURATION_S, connections: CONNECTIONS, rows }, null, 2) + "\n");
+    console.log(`\nwritten to ${output}`);
   } finally {
     for (const child of children) child.kill("SIGTERM");
   }
