@@ -67,7 +67,7 @@ export async function ingestJob(deps: Pick<Deps, "prisma" | "config" | "pubsub" 
     if (current.totalLines === 0) current = await countLines(deps, current, actor, credentials, checkStop);
     const counted = Date.now();
     if (current.status === "ingesting") await createTasks(deps, current, actor, credentials, checkStop);
-    deps.logger.info({ jobId: job.id, lines: current.totalLines, countMs: counted - started, createMs: Date.now() - counted }, "job ingested");
+    deps.logger.info({ jobId: job.id, lines: current.totalLines, countMs: counted - started, createMs: Date.now() - counted }, "job ingestion ended");
   } catch (error) {
     if (error instanceof Stopped) {
       await deps.prisma.job.updateMany({ where: { id: job.id, status: "ingesting" }, data: { lockedUntil: null } });

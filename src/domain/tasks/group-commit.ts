@@ -46,8 +46,15 @@ export function submitInGroup(
     const lane: Waiting[] = [{ task, resolve, reject }];
     lanes.set(key, lane);
     void (async () => {
-      while (lane.length > 0) await commitGroup(deps, actor, lane.splice(0, MAX_GROUP), alone);
-      lanes.delete(key);
+      try {
+        while (lane.length > 0) {
+          const group = lane.splice(0, MAX_GROUP);
+          // Nobody is left waiting, whatever fails (settling twice is a no-op).
+          await commitGroup(deps, actor, group, alone).catch((error) => group.forEach((waiting) => waiting.reject(error)));
+        }
+      } finally {
+        lanes.delete(key);
+      }
     })();
   });
 }
