@@ -22,17 +22,16 @@ export async function submitTask(deps: Deps, actor: CustomerActor, input: unknow
   const { task, problems } = checkTask(input, actor.environment, []);
   if (!task) throw ValidationError.of(problems);
   await assertSafeCallbackUrls(deps, [task], () => "callbackUrl");
-  const alone = async (one: NewTask) => {
-    const { created, existing } = await insertTasks(deps, actor, [one], null);
-    return { task: created ?? existing[0], created: created !== undefined };
-  };
-  // A repeated externalId answers the existing task: that lookup goes alone.
-  const { task: submitted, created } =
-    task.externalId === null
-      ? { task: await submitInGroup(deps, actor, task, async (one) => (await alone(one)).task), created: true }
-      : await alone(task);
-  if (created) await publishTaskStatus(deps, submitted);
-  return submitted;
+  if (task.externalId !== null) {
+    // A repeated externalId answers the existing task: that lookup goes alone.
+    const { created, existing } = await insertTasks(deps, actor, [task], null);
+    if (created) await publishTaskStatus(deps, created);
+    return created ?? existing[0];
+  }
+  // Without an externalId a task is always created: alone, or in a group with the customer's concurrent submissions.
+  const created = await submitInGroup(deps, actor, task, async (one) => (await insertTasks(deps, actor, [one], null)).created!);
+  await publishTaskStatus(deps, created);
+  return created;
 }
 
 export interface BatchSubmission {
