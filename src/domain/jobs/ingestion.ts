@@ -16,7 +16,7 @@ import { AppError, secretBox, type CustomerActor, type Environment } from "../sh
 import { cancelJobTasks, chargeQuota, hasOpenTask, refundQuota, insertTaskRows, jobTaskCounts, taskRow, type TaskRow } from "../tasks/index.js";
 import { jobView } from "../representations/index.js";
 import { recordEvent } from "../webhooks/index.js";
-import { taskFromLine } from "./job-input.js";
+import { lineReader } from "./job-input.js";
 import { JobFailure, linesOf, openManifest, type S3Credentials } from "./manifest.js";
 
 /** A job in one of these has ended: it neither ingests nor changes again. */
@@ -95,12 +95,13 @@ async function countLines(
   let total = 0;
   let valid = 0;
   const errors: { line: number; reason: string }[] = [];
+  const read = lineReader(job, actor.environment, options);
   for await (const line of linesOf(await openManifest(job.manifestUrl, credentials, options), options.maxLineBytes)) {
     total++;
     if (total > deps.config.jobs.maxLines) {
       throw new JobFailure("manifest_too_large", `the manifest has more than ${deps.config.jobs.maxLines} lines (JOB_MAX_LINES)`);
     }
-    const outcome = taskFromLine(line.text, job, actor.environment, options);
+    const outcome = read(line.text);
     if ("task" in outcome) valid++;
     else if (errors.length < MAX_LINE_ERRORS) errors.push({ line: line.number, reason: outcome.problem });
     if (total % CHUNK_LINES === 0) checkStop();
@@ -147,6 +148,7 @@ async function createTasks(
   // time (the database inserts both at once), and commit in order: a chunk
   // commits only after the one before it, so the resume point only moves
   // over lines whose tasks exist.
+  const read = lineReader(job, actor.environment, options);
   const inFlight: Promise<boolean>[] = [];
   let previous: Promise<boolean> = Promise.resolve(true);
   const save = async (rows: TaskRow[], through: number, last: boolean) => {
@@ -160,7 +162,7 @@ async function createTasks(
   try {
     for await (const line of linesOf(await openManifest(job.manifestUrl, credentials, options), options.maxLineBytes)) {
       if (line.number <= job.ingestedThrough) continue;
-      const outcome = taskFromLine(line.text, job, actor.environment, options);
+      const outcome = read(line.text);
       if ("task" in outcome) chunk.push(taskRow(actor, outcome.task, { job: { id: job.id, line: line.number, manifestLine: outcome.manifestLine } }));
       lastLine = line.number;
       if (chunk.length >= CHUNK_LINES) {

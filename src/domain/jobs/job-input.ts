@@ -3,8 +3,8 @@
 // {"source": "text"} labels inline text; other keys ride along to the export.
 import { z } from "zod";
 import type { Job } from "../../generated/prisma/client.js";
-import { httpUrl, metadataObject, type Tier } from "../shared/index.js";
-import { checkTask, TASK_TYPE_DEFINITIONS, TASK_TYPES, type NewTask, type TaskType } from "../tasks/index.js";
+import { httpUrl, unstorableInput, type FieldProblem, type Tier } from "../shared/index.js";
+import { checkTaskTemplate, TASK_TYPE_DEFINITIONS, TASK_TYPES, type NewTask, type SharedTaskInput, type TaskType } from "../tasks/index.js";
 import { isS3Url, objectUrl, type S3Credentials } from "./manifest.js";
 
 const credentialsSchema = z
@@ -60,53 +60,67 @@ export function labelSpecProblem(input: JobInput): string | undefined {
   return parsed.success ? undefined : `${parsed.error.issues[0].path.join(".") || "(spec)"}: ${parsed.error.issues[0].message}`;
 }
 
-const lineSchema = z
-  .object({
-    "source-ref": z.string().max(2048).optional(),
-    source: z.string().optional(),
-    data_url: z.string().max(2048).optional(),
-    metadata: metadataObject.optional(),
-  })
-  .passthrough();
+export type LineOutcome = { task: NewTask; manifestLine: string } | { problem: string };
 
-export type LineOutcome = { task: NewTask; manifestLine: Record<string, unknown> } | { problem: string };
+/** The keys that say what a line labels: exactly one of them. */
+const SOURCE_KEYS = ["source-ref", "source", "data_url"] as const;
+const UNKNOWN_SHAPE = "unknown shape: give exactly one of source-ref, source or data_url";
 
-/** One manifest line → the task it asks for, or why it cannot be one. */
-export function taskFromLine(text: string | null, job: Job, tier: Tier, options: { s3Endpoint?: string; maxLineBytes: number }): LineOutcome {
-  if (text === null) return { problem: `line is longer than ${options.maxLineBytes} bytes` };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { problem: "not valid JSON" };
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return { problem: "not a JSON object" };
-  const line = lineSchema.safeParse(value);
-  if (!line.success) return { problem: `${line.error.issues[0].path.join(".")}: ${line.error.issues[0].message}` };
-  const sources = (["source-ref", "source", "data_url"] as const).filter((key) => line.data[key] !== undefined);
-  if (sources.length !== 1) return { problem: "unknown shape: give exactly one of source-ref, source or data_url" };
+/**
+ * How a job's manifest lines become tasks: one line → the task it asks for
+ * (and the line's JSON text, kept for the export), or why it cannot be one.
+ * What the lines share (type, spec, options) is checked once per job.
+ */
+export function lineReader(job: Job, tier: Tier, options: { s3Endpoint?: string; maxLineBytes: number }): (text: string | null) => LineOutcome {
+  const templates = new Map<TaskType | undefined, ReturnType<typeof checkTaskTemplate>>();
+  const templateFor = (type: TaskType | undefined) => {
+    let template = templates.get(type);
+    if (!template) {
+      const shared = {
+        type,
+        labelSpec: job.labelSpec,
+        ...(job.replication !== null ? { replication: job.replication } : {}),
+        ...(job.priority !== null ? { priority: job.priority } : {}),
+        ...(job.callbackUrl !== null ? { callbackUrl: job.callbackUrl } : {}),
+      };
+      templates.set(type, (template = checkTaskTemplate(shared as SharedTaskInput, tier)));
+    }
+    return template;
+  };
+  return (text) => {
+    if (text === null) return { problem: `line is longer than ${options.maxLineBytes} bytes` };
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { problem: "not valid JSON" };
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return { problem: "not a JSON object" };
+    // Only an escape can put in what PostgreSQL cannot store (a raw NUL is not JSON); most lines have none.
+    const unstorable = text.includes("\\u") ? unstorableInput(value) : undefined;
+    if (unstorable) return { problem: unstorable };
+    const line = value as Record<string, unknown>;
+    let source: (typeof SOURCE_KEYS)[number] | undefined;
+    for (const key of SOURCE_KEYS) {
+      if (line[key] === undefined) continue;
+      if (source) return { problem: UNKNOWN_SHAPE };
+      source = key;
+    }
+    if (!source) return { problem: UNKNOWN_SHAPE };
+    const given = line[source];
+    if (typeof given !== "string") return { problem: `${source}: must be a string` };
 
-  const ref = line.data["source-ref"];
-  const dataUrl = ref !== undefined ? (isS3Url(ref) ? objectUrl(ref, "us-east-1", options.s3Endpoint).href : ref) : line.data.data_url;
-  const data = line.data.source;
-  const type = (job.type as TaskType | null) ?? inferTaskType(job.labelSpec, dataUrl !== undefined ? "url" : "text");
-  const checked = checkTask(
-    {
-      type,
-      ...(dataUrl !== undefined ? { dataUrl } : { data }),
-      labelSpec: job.labelSpec,
-      ...(line.data.metadata ? { metadata: line.data.metadata } : {}),
-      ...(job.replication !== null ? { replication: job.replication } : {}),
-      ...(job.priority !== null ? { priority: job.priority } : {}),
-      ...(job.callbackUrl !== null ? { callbackUrl: job.callbackUrl } : {}),
-    },
-    tier,
-    [],
-  );
-  if (!checked.task) {
-    const [first] = checked.problems;
-    const field = ref !== undefined && first.path === "dataUrl" ? "source-ref" : first.path === "dataUrl" ? "data_url" : first.path === "data" ? "source" : first.path;
-    return { problem: `${field}: ${first.message}` };
-  }
-  return { task: checked.task, manifestLine: value as Record<string, unknown> };
+    const dataUrl = source === "source-ref" ? (isS3Url(given) ? objectUrl(given, "us-east-1", options.s3Endpoint).href : given) : source === "data_url" ? given : undefined;
+    const type = (job.type as TaskType | null) ?? inferTaskType(job.labelSpec, dataUrl !== undefined ? "url" : "text");
+    const template = templateFor(type);
+    const checked: { task?: NewTask; problems: FieldProblem[] } = template.taskWith
+      ? template.taskWith({ ...(dataUrl !== undefined ? { dataUrl } : { data: given }), ...(line.metadata !== undefined ? { metadata: line.metadata } : {}) })
+      : template;
+    if (!checked.task) {
+      const [first] = checked.problems;
+      const field = first.path === "dataUrl" ? (source === "source-ref" ? source : "data_url") : first.path === "data" ? "source" : first.path;
+      return { problem: `${field}: ${first.message}` };
+    }
+    return { task: checked.task, manifestLine: text };
+  };
 }

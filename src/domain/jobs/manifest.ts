@@ -118,31 +118,38 @@ export async function* linesOf(stream: Readable, maxLineBytes: number): AsyncGen
   let size = 0;
   let tooLong = false;
   let number = 0;
-  const finish = (): ManifestLine | undefined => {
+  const finish = (text: string | null): ManifestLine | undefined => {
     number++;
-    const line = tooLong ? null : Buffer.concat(parts, size).toString("utf8").replace(/\r$/, "");
-    parts = [];
+    if (size > 0) parts = [];
     size = 0;
     tooLong = false;
+    const line = text !== null && text.endsWith("\r") ? text.slice(0, -1) : text;
     return line !== null && line.trim() === "" ? undefined : { number, text: line };
   };
+  const pending = () => (tooLong ? null : Buffer.concat(parts, size).toString("utf8"));
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       let start = 0;
       for (let newline = chunk.indexOf(10); newline !== -1; newline = chunk.indexOf(10, start)) {
-        keep(chunk.subarray(start, newline));
-        const line = finish();
+        // Most lines lie within one chunk: decoded straight from it.
+        let text: string | null;
+        if (parts.length === 0 && !tooLong) text = newline - start > maxLineBytes ? null : chunk.toString("utf8", start, newline);
+        else {
+          keep(chunk.subarray(start, newline));
+          text = pending();
+        }
+        const line = finish(text);
         if (line) yield line;
         start = newline + 1;
       }
-      keep(chunk.subarray(start));
+      if (start < chunk.length) keep(chunk.subarray(start));
     }
   } catch (error) {
     if (error instanceof JobFailure) throw error;
     throw new JobFailure("manifest_unreachable", `reading the manifest failed: ${(error as Error).message}`);
   }
   if (size > 0 || tooLong) {
-    const line = finish();
+    const line = finish(pending());
     if (line) yield line;
   }
 

@@ -49,45 +49,88 @@ export function checkTask(input: unknown, tier: Tier, prefix: PropertyKey[]): { 
   const parsed = taskInputSchema.safeParse(input);
   if (!parsed.success) return { problems: problemsOf(parsed.error, prefix) };
   const value = parsed.data;
-  const definition = TASK_TYPE_DEFINITIONS[value.type];
-  const problems: FieldProblem[] = [];
   const at = (field: string) => [...prefix, field];
-
-  const spec = definition.spec.safeParse(value.labelSpec);
-  if (!spec.success) problems.push(...problemsOf(spec.error, at("labelSpec")));
-
-  if (definition.data === "image") {
-    if (!value.dataUrl) problems.push(problemAt(at("dataUrl"), `is required for ${value.type}`));
-    if (value.data !== undefined) problems.push(problemAt(at("data"), `is not allowed for ${value.type}; use dataUrl`));
-  } else if ((value.dataUrl === undefined) === (value.data === undefined)) {
-    problems.push(problemAt(at("data"), `give exactly one of data (inline text) or dataUrl for ${value.type}`));
+  const shared = checkSharedFields(value, tier, at);
+  const problems = [...shared.problems, ...dataProblems(value, at)];
+  if (shared.spec && value.goldAnswer !== undefined) {
+    const gold = TASK_TYPE_DEFINITIONS[value.type].answer(shared.spec, value.data).safeParse(value.goldAnswer);
+    if (!gold.success) problems.push(...problemsOf(gold.error, at("goldAnswer")));
   }
+  if (problems.length || !shared.spec) return { problems };
+  return { problems, task: newTask(value, shared.spec, tier) };
+}
 
+/** What many tasks share: a job's type, spec and options. */
+export type SharedTaskInput = Pick<z.output<typeof taskInputSchema>, "type" | "labelSpec" | "priority" | "callbackUrl" | "replication">;
+/** A task's own fields when everything else is shared. */
+export type OwnTaskInput = { dataUrl?: string; data?: string; metadata?: unknown };
+
+const sharedFieldsSchema = taskInputSchema.pick({ type: true, labelSpec: true, priority: true, callbackUrl: true, replication: true });
+const ownFieldsSchema = taskInputSchema.pick({ dataUrl: true, data: true, metadata: true });
+
+/**
+ * For many tasks that differ only in their data (a job's lines): the shared
+ * fields are checked once, and `taskWith` checks each task's own. The tasks
+ * share one label_spec object, so it is also serialized once per insert.
+ */
+export function checkTaskTemplate(
+  input: SharedTaskInput,
+  tier: Tier,
+): { problems: FieldProblem[]; taskWith?: (own: OwnTaskInput) => { task?: NewTask; problems: FieldProblem[] } } {
+  const parsed = sharedFieldsSchema.safeParse(input);
+  if (!parsed.success) return { problems: problemsOf(parsed.error, []) };
+  const shared = checkSharedFields(parsed.data, tier, (field) => [field]);
+  const spec = shared.spec;
+  if (!spec) return { problems: shared.problems };
+  const taskWith = (own: OwnTaskInput) => {
+    const ownParsed = ownFieldsSchema.safeParse(own);
+    if (!ownParsed.success) return { problems: problemsOf(ownParsed.error, []) };
+    const value = { ...parsed.data, ...ownParsed.data };
+    const problems = dataProblems(value, (field) => [field]);
+    return problems.length ? { problems } : { problems, task: newTask(value, spec, tier) };
+  };
+  return shared.problems.length ? { problems: shared.problems } : { problems: [], taskWith };
+}
+
+/** The spec against the type, and the replication against the tier. */
+function checkSharedFields(value: SharedTaskInput, tier: Tier, at: (field: string) => PropertyKey[]) {
+  const problems: FieldProblem[] = [];
+  const spec = TASK_TYPE_DEFINITIONS[value.type].spec.safeParse(value.labelSpec);
+  if (!spec.success) problems.push(...problemsOf(spec.error, at("labelSpec")));
   const limits = REPLICATION[tier];
   if (value.replication !== undefined && value.replication > limits.max) {
     problems.push(problemAt(at("replication"), `must be at most ${limits.max} for ${tier} keys`));
   }
+  return { problems, spec: spec.success ? (spec.data as Record<string, unknown>) : undefined };
+}
 
-  if (spec.success && value.goldAnswer !== undefined) {
-    const gold = definition.answer(spec.data, value.data).safeParse(value.goldAnswer);
-    if (!gold.success) problems.push(...problemsOf(gold.error, at("goldAnswer")));
+/** An image is labeled by URL; text inline or by URL, one of the two. */
+function dataProblems(value: { type: TaskType; dataUrl?: string; data?: string }, at: (field: string) => PropertyKey[]): FieldProblem[] {
+  if (TASK_TYPE_DEFINITIONS[value.type].data === "image") {
+    return [
+      ...(value.dataUrl ? [] : [problemAt(at("dataUrl"), `is required for ${value.type}`)]),
+      ...(value.data === undefined ? [] : [problemAt(at("data"), `is not allowed for ${value.type}; use dataUrl`)]),
+    ];
   }
-  if (problems.length) return { problems };
+  if ((value.dataUrl === undefined) === (value.data === undefined)) {
+    return [problemAt(at("data"), `give exactly one of data (inline text) or dataUrl for ${value.type}`)];
+  }
+  return [];
+}
+
+function newTask(value: Partial<z.output<typeof taskInputSchema>> & { type: TaskType }, labelSpec: Record<string, unknown>, tier: Tier): NewTask {
   return {
-    problems,
-    task: {
-      type: value.type,
-      dataUrl: value.dataUrl ?? null,
-      data: value.data ?? null,
-      labelSpec: spec.data as Record<string, unknown>,
-      metadata: (value.metadata as Record<string, unknown>) ?? null,
-      priority: value.priority ?? DEFAULT_PRIORITY,
-      callbackUrl: value.callbackUrl ?? null,
-      replication: value.replication ?? limits.default,
-      minConfidence: value.minConfidence ?? null,
-      externalId: value.externalId ?? null,
-      goldAnswer: value.goldAnswer ?? null,
-    },
+    type: value.type,
+    dataUrl: value.dataUrl ?? null,
+    data: value.data ?? null,
+    labelSpec,
+    metadata: (value.metadata as Record<string, unknown>) ?? null,
+    priority: value.priority ?? DEFAULT_PRIORITY,
+    callbackUrl: value.callbackUrl ?? null,
+    replication: value.replication ?? REPLICATION[tier].default,
+    minConfidence: value.minConfidence ?? null,
+    externalId: value.externalId ?? null,
+    goldAnswer: value.goldAnswer ?? null,
   };
 }
 

@@ -9,7 +9,8 @@ import { workforceOf } from "./quota.js";
 /** Where a new task belongs: a batch, or a job's manifest line. */
 export interface TaskPlacement {
   batchId?: string | null;
-  job?: { id: string; line: number; manifestLine: unknown };
+  /** manifestLine: the line's JSON text, stored as read. */
+  job?: { id: string; line: number; manifestLine: string };
 }
 
 export type TaskRow = ReturnType<typeof taskRow>;
@@ -47,6 +48,9 @@ const TASK_ROW_COLUMNS: [keyof TaskRow, string][] = [
   ["billable", "boolean"], ["workforce", "text"], ["target_judgments", "int"],
 ];
 
+/** Columns whose row value is JSON text already (a manifest line as read). */
+const JSON_TEXT_COLUMNS = new Set<keyof TaskRow>(["manifest_line"]);
+
 /**
  * One statement for any number of rows (Prisma's createMany took 12 s for
  * 10,000 rows). A column that differs between rows travels as one array
@@ -59,14 +63,14 @@ export async function insertTaskRows(tx: Tx, rows: TaskRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   // A job's rows share one label_spec object: serialized once.
   const serialized = new Map<unknown, string>();
-  const encode = (value: unknown, type: string) => {
-    if (value === null || value === undefined || type !== "jsonb") return value ?? null;
+  const encode = (value: unknown, name: keyof TaskRow, type: string) => {
+    if (value === null || value === undefined || type !== "jsonb" || JSON_TEXT_COLUMNS.has(name)) return value ?? null;
     let text = serialized.get(value);
     if (text === undefined) serialized.set(value, (text = JSON.stringify(value)));
     return text;
   };
   const columns = TASK_ROW_COLUMNS.map(([name, type]) => {
-    const values = rows.map((row) => encode(row[name], type));
+    const values = rows.map((row) => encode(row[name], name, type));
     // The id is always unnested: it gives the rows their number.
     return { name, type, values, same: name !== "id" && values.every((value) => value === values[0]) };
   });
