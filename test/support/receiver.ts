@@ -5,6 +5,8 @@ export interface Received {
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
+  /** The sender's port: requests with the same one came over the same connection. */
+  connection: number;
 }
 
 /** "hang" never answers; a number answers with that status. */
@@ -16,6 +18,10 @@ export interface Receiver {
   /** Behaviours for the next requests, in order; afterwards `fallback`. */
   script(...behaviours: Behaviour[]): void;
   fallback: Behaviour;
+  /** Delay before each answer, so requests in flight at once can be seen. */
+  answerDelayMs: number;
+  /** The most requests this receiver was answering at once. */
+  maxInFlight: number;
   waitFor(count: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
@@ -24,19 +30,24 @@ export async function startReceiver(fallback: Behaviour = 200): Promise<Receiver
   const queue: Behaviour[] = [];
   const received: Received[] = [];
   const hanging = new Set<import("node:http").ServerResponse>();
-  const receiver: Partial<Receiver> = { received, fallback };
+  const receiver: Partial<Receiver> = { received, fallback, answerDelayMs: 0, maxInFlight: 0 };
+  let inFlight = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
+    receiver.maxInFlight = Math.max(receiver.maxInFlight!, ++inFlight);
+    res.on("close", () => inFlight--);
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() });
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now(), connection: req.socket.remotePort! });
       const behaviour = queue.shift() ?? receiver.fallback!;
       if (behaviour === "hang") {
         hanging.add(res);
         return;
       }
-      res.writeHead(behaviour, { "content-type": "text/plain" });
-      res.end(`receiver answered ${behaviour}`);
+      setTimeout(() => {
+        res.writeHead(behaviour, { "content-type": "text/plain" });
+        res.end(`receiver answered ${behaviour}`);
+      }, receiver.answerDelayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -3,6 +3,7 @@ import { Webhook as StandardWebhook } from "standardwebhooks";
 import { startTestService, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer, type Customer } from "../support/fixtures.js";
 import { startReceiver, type Receiver } from "../support/receiver.js";
+import { recordEvent } from "../../src/domain/webhooks/index.js";
 
 const SECRET = "whsec_" + Buffer.from("0123456789abcdef0123456789abcdef").toString("base64");
 
@@ -190,6 +191,29 @@ describe("delivery", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(rb.received).toHaveLength(0);
     expect(JSON.parse(ra.received[0].body).data.task_id).toBe(task.body.task_id);
+  });
+
+  it("delivers a burst one at a time per endpoint, over one kept-alive connection, each event once", async () => {
+    const customer = await registerCustomer(service.rest);
+    const endpoints = [await receiver(), await receiver()];
+    for (const r of endpoints) {
+      r.answerDelayMs = 20; // long enough for a second request to the same endpoint to overlap, were one sent
+      await register(customer, r.url);
+    }
+    const EVENTS = 25;
+    // All due at once: the deliverer claims them in batches.
+    await service.deps.prisma.$transaction(async (tx) => {
+      for (let i = 0; i < EVENTS; i++) await recordEvent(tx, customer.customerId, "task.completed", { n: i });
+    });
+    for (const r of endpoints) {
+      const received = await r.waitFor(EVENTS);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // nothing more arrives
+      expect(received).toHaveLength(EVENTS);
+      expect(new Set(received.map((request) => request.headers["webhook-id"])).size).toBe(EVENTS);
+      expect(received.map((request) => JSON.parse(request.body).data.n).sort((a, b) => a - b)).toEqual([...Array(EVENTS).keys()]);
+      expect(r.maxInFlight).toBe(1);
+      expect(new Set(received.map((request) => request.connection)).size).toBe(1);
+    }
   });
 
   it("does not let a hanging receiver delay a healthy one", async () => {
