@@ -5,7 +5,7 @@
 import http from "node:http";
 import https from "node:https";
 import { transaction } from "../../db/transaction.js";
-import { preparedStatement } from "../../db/prepared.js";
+import { preparedStatement } from "../../db/database.js";
 import { Prisma } from "../../generated/prisma/client.js";
 import type { Deps } from "../../deps.js";
 import { newId, secretBox } from "../shared/index.js";
