@@ -42,7 +42,9 @@ export function buildApp(deps: Deps): App {
     const response = await yoga.handleNodeRequestAndResponse(ctx.req, ctx.res, { koa: ctx });
     ctx.status = response.status;
     response.headers.forEach((value, key) => ctx.append(key, value));
-    ctx.body = response.body;
+    // A JSON result is one small piece: sent as a string, without piping a web stream.
+    // Subscriptions over SSE and incremental delivery stream.
+    ctx.body = response.headers.get("content-type")?.includes("json") ? await response.text() : response.body;
   });
   koa.use(async (ctx) => {
     ctx.status = 404;
