@@ -57,6 +57,11 @@ const ping = preparedStatement("ping", "SELECT 1");
 /** A Prisma client with its own connection pool (no migration: for a database already opened). */
 export function createPrismaClient(databaseUrl: string, poolSize: number): PrismaClient {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle connection the server closed (restart, terminate) is dropped by the
+  // pool and replaced at the next query; unheard, its error would crash the
+  // process. Prisma listens only once it has run a query, and prepared
+  // statements may use the pool first.
+  pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(prisma, pool);
   return prisma;
