@@ -1,6 +1,6 @@
 // The tasks wing: what customers submit (input, submission), every status
 // transition (lifecycle), reads and live updates. Task types are in types/.
-export { checkTask, checkTaskTemplate, taskInputSchema, type NewTask, type OwnTaskInput, type SharedTaskInput } from "./input.js";
+export { checkTask, checkTaskTemplate, taskInputSchema, type NewTask, type SharedTaskInput } from "./input.js";
 export { chargeQuota, environmentOf, refundQuota, workforceOf } from "./quota.js";
 export { submitBatch, submitTask, type BatchSubmission } from "./submission.js";
 export { insertTaskRows, taskRow, type TaskRow } from "./rows.js";

@@ -81,7 +81,7 @@ export function checkTaskTemplate(
   if (!parsed.success) return { problems: problemsOf(parsed.error, []) };
   const shared = checkSharedFields(parsed.data, tier, (field) => [field]);
   const spec = shared.spec;
-  if (!spec) return { problems: shared.problems };
+  if (!spec || shared.problems.length) return { problems: shared.problems };
   const taskWith = (own: OwnTaskInput) => {
     const ownParsed = ownFieldsSchema.safeParse(own);
     if (!ownParsed.success) return { problems: problemsOf(ownParsed.error, []) };
@@ -89,7 +89,7 @@ export function checkTaskTemplate(
     const problems = dataProblems(value, (field) => [field]);
     return problems.length ? { problems } : { problems, task: newTask(value, spec, tier) };
   };
-  return shared.problems.length ? { problems: shared.problems } : { problems: [], taskWith };
+  return { problems: [], taskWith };
 }
 
 /** The spec against the type, and the replication against the tier. */

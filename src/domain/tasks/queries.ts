@@ -1,20 +1,17 @@
 // Reading a customer's tasks and batches. Every read is scoped to the actor:
 // another customer's id is a 404, never a 403.
 import type { Deps } from "../../deps.js";
-import type { Batch, Prisma, Task } from "../../generated/prisma/client.js";
+import { Prisma, type Batch, type Task } from "../../generated/prisma/client.js";
 import { preparedStatement } from "../../db/database.js";
 import { NotFoundError, type CustomerActor } from "../shared/index.js";
 import type { StatusCounts, TaskStatus } from "./statuses.js";
 import { batchStatusCounts } from "./lifecycle.js";
 import type { TaskType } from "./types/index.js";
 
-/** Every column of a task, as Prisma's Task names them. */
-const TASK_COLUMNS = `id, customer_id AS "customerId", batch_id AS "batchId", type, status, data_url AS "dataUrl", data,
-  label_spec AS "labelSpec", metadata, priority, callback_url AS "callbackUrl", replication, min_confidence AS "minConfidence",
-  external_id AS "externalId", gold_answer AS "goldAnswer", billable, workforce, target_judgments AS "targetJudgments", result,
-  aggregation, failure_reason AS "failureReason", confidence, judgment_count AS "judgmentCount",
-  agreeing_judgments AS "agreeingJudgments", gold_correct_judgments AS "goldCorrectJudgments", created_at AS "createdAt",
-  updated_at AS "updatedAt", completed_at AS "completedAt", job_id AS "jobId", job_line AS "jobLine", manifest_line AS "manifestLine"`;
+/** Every column of a task, as Prisma's Task names them (each field maps to its snake_case column). */
+const TASK_COLUMNS = Object.values(Prisma.TaskScalarFieldEnum)
+  .map((field) => `${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)} AS "${field}"`)
+  .join(", ");
 
 /** The hottest read (customers poll their tasks), prepared once per connection. */
 const taskOfCustomer = preparedStatement<Task>("task-of-customer", `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND customer_id = $2`);
