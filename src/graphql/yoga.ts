@@ -181,6 +181,8 @@ export function createGraphQLServer(deps: Deps): Yoga {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: "/graphql",
+    // The HTTP route (src/http/graphql-route.ts) reads the body within BODY_LIMIT before Yoga sees it.
+    maxRequestBodySize: false,
     landingPage: false,
     // GraphiQL's assets are inlined from node_modules (no CDN: it works offline).
     // Subscriptions go over SSE, which carries the Headers tab's Authorization.

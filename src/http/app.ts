@@ -7,6 +7,7 @@ import { restApp } from "../rest/router.js";
 import { createGraphQLServer, type Yoga } from "../graphql/yoga.js";
 import { requestContext } from "./request-context.js";
 import { pages } from "./pages.js";
+import { graphqlRoute } from "./graphql-route.js";
 import { metricsEndpoint, requestMetrics } from "./metrics.js";
 import { checkHealth } from "../domain/system/index.js";
 
@@ -30,22 +31,7 @@ export function buildApp(deps: Deps): App {
   koa.use(metricsEndpoint(deps));
   koa.use(mount("/v1", restApp(deps)));
   koa.use(pages);
-  koa.use(async (ctx, next) => {
-    if (ctx.path !== yoga.graphqlEndpoint) return next();
-    // Yoga answers a POST of another type with an empty 204; say what is wrong instead.
-    if (ctx.method === "POST" && !ctx.is("application/json", "application/graphql-response+json", "multipart/form-data")) {
-      ctx.status = 415;
-      ctx.body = { errors: [{ message: "send GraphQL requests as application/json", extensions: { code: "unsupported_media_type" } }] };
-      return;
-    }
-    // The Koa context rides along so that plugins can set response headers (rate limits).
-    const response = await yoga.handleNodeRequestAndResponse(ctx.req, ctx.res, { koa: ctx });
-    ctx.status = response.status;
-    response.headers.forEach((value, key) => ctx.append(key, value));
-    // A JSON result is one small piece: sent as a string, without piping a web stream.
-    // Subscriptions over SSE and incremental delivery stream.
-    ctx.body = response.headers.get("content-type")?.includes("json") ? await response.text() : response.body;
-  });
+  koa.use(graphqlRoute(yoga, deps.config.bodyLimit));
   koa.use(async (ctx) => {
     ctx.status = 404;
     ctx.body = errorBody(ctx, "not_found", `no route for ${ctx.method} ${ctx.path}`);

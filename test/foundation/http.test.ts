@@ -84,6 +84,31 @@ describe("/graphql", () => {
     const result = await service.graphql(`{ nope }`);
     expect(result.errors?.[0].extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
   });
+
+  it("answers a body over the configured limit with 413, with or without a Content-Length", async () => {
+    const big = JSON.stringify({ query: `{ health { ok } }`, variables: { padding: "x".repeat(4096) } });
+    const sized = await fetch(`${service.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: big });
+    expect(sized.status).toBe(413);
+    expect((await sized.json()).errors[0].extensions.code).toBe("payload_too_large");
+    // Chunked: the limit holds while the body streams in.
+    const chunked = await fetch(`${service.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob([big]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect((await chunked.json()).errors[0].extensions.code).toBe("payload_too_large");
+    // Within the limit, the same request is answered.
+    const small = await service.graphql(`# ${"x".repeat(1000)}\n{ health { ok } }`);
+    expect(small).toEqual({ data: { health: { ok: true } } });
+  });
+
+  it("refuses a POST that is not JSON with 415 and a code", async () => {
+    const res = await fetch(`${service.url}/graphql`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{ health { ok } }" });
+    expect(res.status).toBe(415);
+    expect((await res.json()).errors[0].extensions.code).toBe("unsupported_media_type");
+  });
 });
 
 describe("input PostgreSQL cannot store", () => {

@@ -69,4 +69,45 @@ describe("concurrent POST /v1/tasks of one customer", () => {
     // Another customer's key sees none of the first one's tasks.
     for (const id of firstIds) expect((await service.rest.get(`/v1/tasks/${id}`, { apiKey: second })).status).toBe(404);
   });
+
+  it("answers each request with its whole task, as a later read shows it", async () => {
+    const apiKey = await liveCustomer(100);
+    const answers = await submitAtOnce(apiKey, Array.from({ length: 20 }, (_, i) => imageTask({ metadata: { n: i } })));
+    for (const answer of answers) {
+      expect(answer.status).toBe(202);
+      expect(answer.body.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+      const read = await service.rest.get(`/v1/tasks/${answer.body.task_id}`, { apiKey });
+      expect(read.body).toMatchObject({ task_id: answer.body.task_id, status: "pending", created_at: answer.body.created_at });
+    }
+    // GraphQL's submitTask gets the same rows: JSON fields as JSON, not as text.
+    const submitted = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        service.graphql(
+          `mutation($input: SubmitTaskInput!) { submitTask(input: $input) { ... on MutationSubmitTaskSuccess { data { id labelSpec metadata priority createdAt } } } }`,
+          { input: { type: "IMAGE_CLASSIFICATION", dataUrl: "https://example.com/g.jpg", labelSpec: { question: "Q?", options: ["a", "b"] }, metadata: { n: i }, priority: 3 } },
+          { apiKey },
+        ),
+      ),
+    );
+    submitted.forEach((result, i) =>
+      expect(result.data.submitTask.data).toMatchObject({ labelSpec: { question: "Q?", options: ["a", "b"] }, metadata: { n: i }, priority: 3 }),
+    );
+  });
+
+  it("charges a sandbox key's submissions to the sandbox quota", async () => {
+    const { apiKey } = await registerCustomer(service.rest, "Sandbox Group Co");
+    const answers = await submitAtOnce(apiKey, Array.from({ length: 30 }, () => imageTask()));
+    expect(answers.map((a) => a.status)).toEqual(new Array(30).fill(202));
+    expect((await service.rest.get("/v1/customers/me", { apiKey })).body).toMatchObject({ labels_used: 30, label_quota: 500 });
+  });
+
+  it("still creates gold tasks once the quota is used up, and charges nothing for them", async () => {
+    const apiKey = await liveCustomer(3);
+    expect((await submitAtOnce(apiKey, Array.from({ length: 3 }, () => imageTask()))).map((a) => a.status)).toEqual([202, 202, 202]);
+    const gold = await submitAtOnce(apiKey, Array.from({ length: 20 }, () => imageTask({ gold_answer: { label: "a" } })));
+    expect(gold.map((a) => a.status)).toEqual(new Array(20).fill(202));
+    expect((await service.rest.post("/v1/tasks", imageTask(), { apiKey })).status).toBe(402);
+    expect((await service.rest.get("/v1/customers/me", { apiKey })).body.labels_used).toBe(3);
+  });
 });
+

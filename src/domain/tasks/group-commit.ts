@@ -2,16 +2,17 @@
 // quota with a conditional UPDATE, which holds the customer's row lock until
 // commit: one customer's submissions ran one at a time, one commit each.
 // Submissions of one customer (and environment) that arrive while a commit is
-// running wait for it, then go together: one quota UPDATE for all of them, one
-// multi-row INSERT, one commit. A group the quota cannot hold whole is
-// submitted one by one, so exactly the ones that fit are created, in order.
-import { transaction } from "../../db/transaction.js";
+// running wait for it, then go together in one statement, prepared once per
+// connection: it charges the quota for all of them and inserts them (one
+// implicit transaction, one round trip). A group the quota cannot hold whole
+// is submitted one by one, so exactly the ones that fit are created, in order.
+import { preparedStatement } from "../../db/database.js";
 import type { Deps } from "../../deps.js";
 import type { Task } from "../../generated/prisma/client.js";
-import type { CustomerActor } from "../shared/index.js";
+import type { CustomerActor, Environment } from "../shared/index.js";
 import type { NewTask } from "./input.js";
-import { chargeQuota } from "./quota.js";
-import { insertTaskRows, taskRow } from "./rows.js";
+import { QUOTA_COLUMNS } from "./quota.js";
+import { columnValues, TASK_COLUMNS, TASK_ROW_COLUMNS, taskRow } from "./rows.js";
 
 /** Submissions committed in one transaction at most. */
 const MAX_GROUP = 500;
@@ -60,19 +61,43 @@ export function submitInGroup(
 }
 
 async function commitGroup(deps: Pick<Deps, "prisma">, actor: CustomerActor, group: Waiting[], alone: (task: NewTask) => Promise<Task>) {
-  if (group.length > 1) {
-    const rows = group.map((waiting) => taskRow(actor, waiting.task));
-    const billable = group.filter((waiting) => waiting.task.goldAnswer === null).length;
-    const created = await transaction(deps.prisma, async (tx) => {
-      if (billable > 0) await chargeQuota(tx, actor.customerId, actor.environment, billable);
-      await insertTaskRows(tx, rows);
-      return tx.task.findMany({ where: { id: { in: rows.map((row) => row.id) } } });
-    }).catch(() => null); // over the quota (or any failure): each on its own below, with its own answer
-    if (created) {
-      const byId = new Map(created.map((task) => [task.id, task]));
-      group.forEach((waiting, index) => waiting.resolve(byId.get(rows[index].id)!));
-      return;
-    }
+  const rows = group.map((waiting) => taskRow(actor, waiting.task));
+  const billable = group.filter((waiting) => waiting.task.goldAnswer === null).length;
+  const created = await insertCharged[actor.environment](deps.prisma, [actor.customerId, billable, ...columnValues(rows).map((column) => column.values)])
+    .catch(() => []); // any failure: each on its own below, with its own answer
+  if (created.length === rows.length) {
+    const byId = new Map(created.map((task) => [task.id, task]));
+    group.forEach((waiting, index) => waiting.resolve(byId.get(rows[index].id)!));
+    return;
   }
+  // Nothing was created (the quota could not hold the group whole).
   for (const waiting of group) await alone(waiting.task).then(waiting.resolve, waiting.reject);
 }
+
+const INSERTED_COLUMNS = TASK_ROW_COLUMNS.map(([name]) => name).join(", ");
+
+/**
+ * Charges $2 labels to customer $1 and inserts the rows whose columns are
+ * $3…, or, when the quota cannot hold them, does neither. The UPDATE is the
+ * quota check (concurrent submissions cannot oversell); no label, no charge.
+ */
+function chargedInsert(environment: Environment) {
+  const { used, quota } = QUOTA_COLUMNS[environment];
+  return preparedStatement<Task>(
+    `submit-group-${environment}`,
+    `WITH charged AS (
+       UPDATE customers SET ${used} = ${used} + $2, updated_at = now()
+       WHERE id = $1 AND $2 > 0 AND ${used} + $2 <= ${quota}
+       RETURNING id)
+     INSERT INTO tasks (${INSERTED_COLUMNS}, status, updated_at)
+     SELECT r.*, 'pending', now()
+     FROM unnest(${TASK_ROW_COLUMNS.map(([, type], index) => `$${index + 3}::${type}[]`).join(", ")}) AS r(${INSERTED_COLUMNS})
+     WHERE $2 = 0 OR EXISTS (SELECT FROM charged)
+     RETURNING ${TASK_COLUMNS}`,
+  );
+}
+
+const insertCharged: Record<Environment, ReturnType<typeof chargedInsert>> = {
+  sandbox: chargedInsert("sandbox"),
+  live: chargedInsert("live"),
+};

@@ -7,11 +7,7 @@ import { NotFoundError, type CustomerActor } from "../shared/index.js";
 import type { StatusCounts, TaskStatus } from "./statuses.js";
 import { batchStatusCounts } from "./lifecycle.js";
 import type { TaskType } from "./types/index.js";
-
-/** Every column of a task, as Prisma's Task names them (each field maps to its snake_case column). */
-const TASK_COLUMNS = Object.values(Prisma.TaskScalarFieldEnum)
-  .map((field) => `${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)} AS "${field}"`)
-  .join(", ");
+import { TASK_COLUMNS } from "./rows.js";
 
 /** The hottest read (customers poll their tasks), prepared once per connection. */
 const taskOfCustomer = preparedStatement<Task>("task-of-customer", `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND customer_id = $2`);

@@ -14,6 +14,12 @@ export function environmentOf(workforce: string): Environment {
   return workforce === "simulated" ? "sandbox" : "live";
 }
 
+/** Each environment's quota columns of the customers table: labels used, and the quota. */
+export const QUOTA_COLUMNS: Record<Environment, { used: string; quota: string }> = {
+  sandbox: { used: "sandbox_labels_used", quota: "sandbox_label_quota" },
+  live: { used: "labels_used", quota: "label_quota" },
+};
+
 class QuotaExceededError extends AppError {
   constructor(requested: number, remaining: number, environment: Environment) {
     super(

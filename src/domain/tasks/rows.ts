@@ -15,6 +15,11 @@ export interface TaskPlacement {
 
 export type TaskRow = ReturnType<typeof taskRow>;
 
+/** Every column of a task, as Prisma's Task names them (each field maps to its snake_case column): what raw reads select. */
+export const TASK_COLUMNS = Object.values(Prisma.TaskScalarFieldEnum)
+  .map((field) => `${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)} AS "${field}"`)
+  .join(", ");
+
 export function taskRow(actor: CustomerActor, t: NewTask, placement: TaskPlacement = {}) {
   return {
     id: newId("tsk"),
@@ -41,7 +46,7 @@ export function taskRow(actor: CustomerActor, t: NewTask, placement: TaskPlaceme
 }
 
 /** The columns insertTaskRows writes, with their SQL types. */
-const TASK_ROW_COLUMNS: [keyof TaskRow, string][] = [
+export const TASK_ROW_COLUMNS: [keyof TaskRow, string][] = [
   ["id", "text"], ["customer_id", "text"], ["batch_id", "text"], ["job_id", "text"], ["job_line", "int"], ["manifest_line", "jsonb"],
   ["type", "text"], ["data_url", "text"], ["data", "text"], ["label_spec", "jsonb"], ["metadata", "jsonb"], ["priority", "int"],
   ["callback_url", "text"], ["replication", "int"], ["min_confidence", "float8"], ["external_id", "text"], ["gold_answer", "jsonb"],
@@ -61,19 +66,11 @@ const JSON_TEXT_COLUMNS = new Set<keyof TaskRow>(["manifest_line"]);
  */
 export async function insertTaskRows(tx: Tx, rows: TaskRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  // A job's rows share one label_spec object: serialized once.
-  const serialized = new Map<unknown, string>();
-  const encode = (value: unknown, name: keyof TaskRow, type: string) => {
-    if (value === null || value === undefined || type !== "jsonb" || JSON_TEXT_COLUMNS.has(name)) return value ?? null;
-    let text = serialized.get(value);
-    if (text === undefined) serialized.set(value, (text = JSON.stringify(value)));
-    return text;
-  };
-  const columns = TASK_ROW_COLUMNS.map(([name, type]) => {
-    const values = rows.map((row) => encode(row[name], name, type));
+  const columns = columnValues(rows).map((column) => ({
+    ...column,
     // The id is always unnested: it gives the rows their number.
-    return { name, type, values, same: name !== "id" && values.every((value) => value === values[0]) };
-  });
+    same: column.name !== "id" && column.values.every((value) => value === column.values[0]),
+  }));
   const varying = columns.filter((column) => !column.same);
   const selected = columns.map((column) => (column.same ? Prisma.sql`${column.values[0]}::${Prisma.raw(column.type)}` : Prisma.raw(`r.${column.name}`)));
   return tx.$executeRaw`
@@ -82,4 +79,16 @@ export async function insertTaskRows(tx: Tx, rows: TaskRow[]): Promise<number> {
     FROM unnest(${Prisma.join(varying.map((column) => Prisma.sql`${column.values}::${Prisma.raw(column.type)}[]`))})
       AS r(${Prisma.raw(varying.map((column) => column.name).join(", "))})
     ON CONFLICT (job_id, job_line) DO NOTHING`;
+}
+
+/** Each column's values over the rows, in TASK_ROW_COLUMNS order; JSON as text, an object shared by rows (a job's spec) serialized once. */
+export function columnValues(rows: TaskRow[]) {
+  const serialized = new Map<unknown, string>();
+  const encode = (value: unknown, name: keyof TaskRow, type: string) => {
+    if (value === null || value === undefined || type !== "jsonb" || JSON_TEXT_COLUMNS.has(name)) return value ?? null;
+    let text = serialized.get(value);
+    if (text === undefined) serialized.set(value, (text = JSON.stringify(value)));
+    return text;
+  };
+  return TASK_ROW_COLUMNS.map(([name, type]) => ({ name, type, values: rows.map((row) => encode(row[name], name, type)) }));
 }

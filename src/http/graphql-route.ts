@@ -1,0 +1,65 @@
+// /graphql over HTTP: Koa reads the body (within the same limit as /v1) and
+// hands Yoga a ready Request. Yoga's Node adapter would wrap every request in
+// web streams, an AbortController and a DOMException when the socket closes;
+// only the requests that ask for a stream (SSE, incremental delivery) need to
+// learn that their client left.
+import type { Context, Middleware } from "koa";
+import getRawBody from "raw-body";
+import type { Yoga } from "../graphql/yoga.js";
+
+const ACCEPTED_POST_TYPES = ["application/json", "application/graphql-response+json", "multipart/form-data"];
+
+function graphqlError(ctx: Context, status: number, code: string, message: string) {
+  ctx.status = status;
+  ctx.body = { errors: [{ message, extensions: { code } }] };
+}
+
+export function graphqlRoute(yoga: Yoga, bodyLimit: string): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path !== yoga.graphqlEndpoint) return next();
+    let body: Buffer | undefined;
+    if (ctx.method === "POST") {
+      // Yoga answers a POST of another type with an empty 204; say what is wrong instead.
+      if (!ctx.is(...ACCEPTED_POST_TYPES)) {
+        return graphqlError(ctx, 415, "unsupported_media_type", "send GraphQL requests as application/json");
+      }
+      try {
+        body = await getRawBody(ctx.req, { limit: bodyLimit, length: ctx.get("content-length") || undefined });
+      } catch (error) {
+        const tooLarge = (error as { status?: number }).status === 413;
+        return graphqlError(ctx, tooLarge ? 413 : 400, tooLarge ? "payload_too_large" : "invalid_body", tooLarge ? "request body is larger than the allowed limit" : "request body could not be read");
+      }
+    }
+    const streams = /text\/event-stream|multipart\/mixed/.test(ctx.get("accept"));
+    const request = new yoga.fetchAPI.Request(`http://localhost${ctx.url}`, {
+      method: ctx.method,
+      headers: headersOf(ctx),
+      body: body && new Uint8Array(body),
+      signal: streams ? signalOnClientLeaving(ctx) : undefined,
+    });
+    // The Koa context rides along so that plugins can set response headers (rate limits).
+    const response = await yoga.fetch(request, { koa: ctx });
+    ctx.status = response.status;
+    response.headers.forEach((value, key) => ctx.append(key, value));
+    // A JSON result is one small piece: sent as a string, without piping a web stream.
+    ctx.body = response.headers.get("content-type")?.includes("json") ? await response.text() : response.body;
+  };
+}
+
+function headersOf(ctx: Context): [string, string][] {
+  const headers: [string, string][] = [];
+  for (const [name, value] of Object.entries(ctx.headers)) {
+    if (typeof value === "string") headers.push([name, value]);
+    else if (Array.isArray(value)) for (const each of value) headers.push([name, each]);
+  }
+  return headers;
+}
+
+/** Aborts when the client goes away before the response has ended (a subscriber closing its tab). */
+function signalOnClientLeaving(ctx: Context): AbortSignal {
+  const controller = new AbortController();
+  ctx.res.once("close", () => {
+    if (!ctx.res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
