@@ -78,7 +78,7 @@ export async function insertTaskRows(tx: Tx, rows: TaskRow[]): Promise<number> {
     SELECT ${Prisma.join(selected)}, 'pending', now()
     FROM unnest(${Prisma.join(varying.map((column) => Prisma.sql`${column.values}::${Prisma.raw(column.type)}[]`))})
       AS r(${Prisma.raw(varying.map((column) => column.name).join(", "))})
-    ON CONFLICT (job_id, job_line) DO NOTHING`;
+    ON CONFLICT (job_id, job_line) WHERE job_id IS NOT NULL DO NOTHING`;
 }
 
 /** Each column's values over the rows, in TASK_ROW_COLUMNS order; JSON as text, an object shared by rows (a job's spec) serialized once. */
