@@ -111,6 +111,8 @@ describe("the sandbox quota", () => {
     const created = await service.deps.prisma.task.count({ where: { customerId } });
     expect(created).toBe(480);
     expect(await labelsUsed(apiKey)).toBe(480);
+    // A refused batch leaves nothing behind: no batch, no task.
+    expect(await service.deps.prisma.batch.count({ where: { customerId } })).toBe(16);
   });
 });
 

@@ -109,5 +109,22 @@ describe("concurrent POST /v1/tasks of one customer", () => {
     expect((await service.rest.post("/v1/tasks", imageTask(), { apiKey })).status).toBe(402);
     expect((await service.rest.get("/v1/customers/me", { apiKey })).body.labels_used).toBe(3);
   });
+
+  it("charges exactly the tasks created when batches and single submissions race for the last labels", async () => {
+    const apiKey = await liveCustomer(100);
+    const me = await service.rest.get("/v1/customers/me", { apiKey });
+    const [batches, singles] = await Promise.all([
+      Promise.all(Array.from({ length: 5 }, () => service.rest.post("/v1/tasks/batch", { tasks: Array.from({ length: 15 }, () => imageTask()) }, { apiKey }))),
+      submitAtOnce(apiKey, Array.from({ length: 40 }, () => imageTask())),
+    ]);
+    for (const answer of [...batches, ...singles]) expect([202, 402]).toContain(answer.status);
+    const created =
+      batches.filter((a) => a.status === 202).length * 15 + singles.filter((a) => a.status === 202).length;
+    const used = (await service.rest.get("/v1/customers/me", { apiKey })).body.labels_used;
+    expect(used).toBe(created);
+    expect(used).toBeLessThanOrEqual(100);
+    const tasks = await service.deps.prisma.task.count({ where: { customerId: me.body.customer_id } });
+    expect(tasks).toBe(created);
+  });
 });
 

@@ -14,7 +14,7 @@ import type { NewTask } from "./input.js";
 import { QUOTA_COLUMNS } from "./quota.js";
 import { columnValues, TASK_COLUMNS, TASK_ROW_COLUMNS, taskRow } from "./rows.js";
 
-/** Submissions committed in one transaction at most. */
+/** Submissions inserted by one statement at most. */
 const MAX_GROUP = 500;
 
 interface Waiting {

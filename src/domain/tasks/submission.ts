@@ -109,8 +109,6 @@ async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], b
         : [];
       const existingIds = new Map(existing.map((t) => [t.externalId, t.id]));
       const fresh = tasks.filter((t) => t.externalId === null || !existingIds.has(t.externalId));
-      const billable = fresh.filter((t) => t.goldAnswer === null).length;
-      if (billable > 0) await chargeQuota(tx, actor.customerId, actor.environment, billable);
       if (batchId !== null) {
         await tx.batch.create({
           data: { id: batchId, customerId: actor.customerId, taskCount: fresh.length, status: fresh.length ? "pending" : "completed" },
@@ -118,6 +116,11 @@ async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], b
       }
       const rows = fresh.map((t) => taskRow(actor, t, { batchId }));
       await insertTaskRows(tx, rows);
+      // Charged last: the customer's row stays locked only from here to the
+      // commit, so one customer's concurrent batches insert side by side. Over
+      // the quota, the whole transaction rolls back.
+      const billable = fresh.filter((t) => t.goldAnswer === null).length;
+      if (billable > 0) await chargeQuota(tx, actor.customerId, actor.environment, billable);
       // Input order: a repeated externalId stands for the task that has it.
       const freshIds = rows.map((row) => row.id);
       const taskIds = tasks.map((t) => (t.externalId !== null && existingIds.get(t.externalId)) || freshIds.shift()!);
