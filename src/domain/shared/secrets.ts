@@ -35,9 +35,13 @@ function makeSecretBox(serverSecret: string): SecretBox {
   };
 }
 
+/** Digests of configured tokens (ADMIN_TOKEN, METRICS_TOKEN): computed once, not at every request. */
+const expectedDigests = new Map<string, Buffer>();
+
 /** Compares a presented token with a configured one in constant time (whatever their lengths). */
 export function matchesSecret(expected: string, presented: string): boolean {
-  const a = createHash("sha256").update(expected).digest();
+  let a = expectedDigests.get(expected);
+  if (!a) expectedDigests.set(expected, (a = createHash("sha256").update(expected).digest()));
   const b = createHash("sha256").update(presented).digest();
   return timingSafeEqual(a, b);
 }
