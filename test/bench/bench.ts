@@ -3,7 +3,7 @@
 // both with autocannon from this process, and prints requests/s and latency
 // percentiles with the ratio against the baseline measured in the same run.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -54,15 +54,27 @@ const DB_READ_CEILING_SOURCE = `
   const server = app.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ url: "http://127.0.0.1:" + server.address().port, msg: "listening" })));
 `;
 
-function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      const match = chunk.toString().match(/"url":"(http:\/\/[^"]+)"/);
-      if (match) resolve({ child, url: match[1] });
-    });
-    child.on("exit", (code) => reject(new Error(`process exited with ${code}`)));
-  });
+/**
+ * Starts a process whose stdout (the server's log, a line per request) goes to
+ * a file rather than through this process, which drives the load and must not
+ * spend its CPU reading it. Resolves with the URL it logs once listening.
+ */
+const logDirs: string[] = [];
+async function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const logDir = mkdtempSync(path.join(tmpdir(), "refinery-bench-log-"));
+  logDirs.push(logDir);
+  const logFile = path.join(logDir, "stdout.log");
+  const stdout = openSync(logFile, "w");
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", stdout, "inherit"] });
+  closeSync(stdout);
+  let exitCode: number | null | undefined;
+  child.on("exit", (code) => (exitCode = code));
+  for (;;) {
+    const match = readFileSync(logFile, "utf8").match(/"url":"(http:\/\/[^"]+)"/);
+    if (match) return { child, url: match[1] };
+    if (exitCode !== undefined) throw new Error(`process exited with ${exitCode}; its output is in ${logFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 interface Scenario {
@@ -184,6 +196,8 @@ async function main() {
     console.log(`\nwritten to ${output}`);
   } finally {
     for (const child of children) child.kill("SIGTERM");
+    // A run's logs hold a line per request: hundreds of MB.
+    for (const logDir of logDirs) rmSync(logDir, { recursive: true, force: true });
   }
 }
 
