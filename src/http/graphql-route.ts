@@ -1,13 +1,26 @@
-// /graphql over HTTP: Koa reads the body (within the same limit as /v1) and
+// /graphql over HTTP: Koa reads and decodes the body (within the same limit as /v1) and
 // hands Yoga a ready Request. Yoga's Node adapter would wrap every request in
 // web streams, an AbortController and a DOMException when the socket closes;
 // only the requests that ask for a stream (SSE, incremental delivery) need to
 // learn that their client left.
 import type { Context, Middleware } from "koa";
 import getRawBody from "raw-body";
+import { pipeline, type Transform } from "node:stream";
+import { createBrotliDecompress, createUnzip } from "node:zlib";
 import type { Yoga } from "../graphql/yoga.js";
 
 const ACCEPTED_POST_TYPES = ["application/json", "application/graphql-response+json", "multipart/form-data"];
+
+/** Content-Encodings of a request body, as /v1 accepts them: a decoding stream, or none for identity. */
+const DECODERS: Record<string, () => Transform | undefined> = {
+  identity: () => undefined,
+  gzip: () => createUnzip(),
+  deflate: () => createUnzip(),
+  br: () => createBrotliDecompress(),
+};
+
+/** The request's headers for Yoga; the body is handed over decoded, its length known. */
+const NOT_FORWARDED = new Set(["content-encoding", "content-length", "transfer-encoding"]);
 
 function graphqlError(ctx: Context, status: number, code: string, message: string) {
   ctx.status = status;
@@ -23,11 +36,18 @@ export function graphqlRoute(yoga: Yoga, bodyLimit: string): Middleware {
       if (!ctx.is(...ACCEPTED_POST_TYPES)) {
         return graphqlError(ctx, 415, "unsupported_media_type", "send GraphQL requests as application/json");
       }
+      const encoding = ctx.get("content-encoding").toLowerCase() || "identity";
+      const decoder = DECODERS[encoding];
+      if (!decoder) return graphqlError(ctx, 415, "unsupported_media_type", `Content-Encoding ${encoding} is not supported; send gzip, deflate, br or none`);
       try {
-        body = await getRawBody(ctx.req, { limit: bodyLimit, length: ctx.get("content-length") || undefined });
+        // The limit applies to the decoded body, as on /v1; a compressed body's Content-Length is not its size.
+        const decoded = decoder();
+        body = decoded
+          ? await getRawBody(pipeline(ctx.req, decoded, () => {}), { limit: bodyLimit })
+          : await getRawBody(ctx.req, { limit: bodyLimit, length: ctx.get("content-length") || undefined });
       } catch (error) {
-        const tooLarge = (error as { status?: number }).status === 413;
-        return graphqlError(ctx, tooLarge ? 413 : 400, tooLarge ? "payload_too_large" : "invalid_body", tooLarge ? "request body is larger than the allowed limit" : "request body could not be read");
+        if ((error as { status?: number }).status === 413) return graphqlError(ctx, 413, "payload_too_large", "request body is larger than the allowed limit");
+        return graphqlError(ctx, 400, "invalid_body", "request body could not be read, or decoded with its Content-Encoding");
       }
     }
     const streams = /text\/event-stream|multipart\/mixed/.test(ctx.get("accept"));
@@ -49,6 +69,7 @@ export function graphqlRoute(yoga: Yoga, bodyLimit: string): Middleware {
 function headersOf(ctx: Context): [string, string][] {
   const headers: [string, string][] = [];
   for (const [name, value] of Object.entries(ctx.headers)) {
+    if (NOT_FORWARDED.has(name)) continue;
     if (typeof value === "string") headers.push([name, value]);
     else if (Array.isArray(value)) for (const each of value) headers.push([name, each]);
   }

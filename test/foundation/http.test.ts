@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../support/harness.js";
 
@@ -102,6 +103,29 @@ describe("/graphql", () => {
     // Within the limit, the same request is answered.
     const small = await service.graphql(`# ${"x".repeat(1000)}\n{ health { ok } }`);
     expect(small).toEqual({ data: { health: { ok: true } } });
+  });
+
+  it("reads gzip, deflate and br bodies as /v1 does, and limits their decoded size", async () => {
+    const query = JSON.stringify({ query: `{ health { ok } }` });
+    const post = (body: Buffer | string, encoding: string) =>
+      fetch(`${service.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": encoding }, body: typeof body === "string" ? body : new Uint8Array(body) });
+    for (const [encoding, encode] of [["gzip", gzipSync], ["deflate", deflateSync], ["br", brotliCompressSync]] as const) {
+      const res = await post(encode(query), encoding);
+      expect(await res.json(), encoding).toEqual({ data: { health: { ok: true } } });
+    }
+    // A body that is not what its Content-Encoding says, or an encoding nobody supports.
+    const wrong = await post(query, "gzip");
+    expect(wrong.status).toBe(400);
+    expect((await wrong.json()).errors[0].extensions.code).toBe("invalid_body");
+    const unknown = await post(query, "compress");
+    expect(unknown.status).toBe(415);
+    expect((await unknown.json()).errors[0].extensions.code).toBe("unsupported_media_type");
+    // 100 kB of padding compresses to a few hundred bytes: the limit (2 kB here) holds on what it decodes to.
+    const bomb = gzipSync(JSON.stringify({ query: `# ${"x".repeat(100_000)}\n{ health { ok } }` }));
+    expect(bomb.length).toBeLessThan(2048);
+    const tooLarge = await post(bomb, "gzip");
+    expect(tooLarge.status).toBe(413);
+    expect((await tooLarge.json()).errors[0].extensions.code).toBe("payload_too_large");
   });
 
   it("refuses a POST that is not JSON with 415 and a code", async () => {
