@@ -22,6 +22,8 @@ const DECODERS: Record<string, () => Transform | undefined> = {
 /** The request's headers for Yoga; the body is handed over decoded, its length known. */
 const NOT_FORWARDED = new Set(["content-encoding", "content-length", "transfer-encoding"]);
 
+const NO_BODY = 'a GraphQL POST needs a JSON body: {"query": "…", "variables": {…}}';
+
 function graphqlError(ctx: Context, status: number, code: string, message: string) {
   ctx.status = status;
   ctx.body = { errors: [{ message, extensions: { code } }] };
@@ -33,9 +35,9 @@ export function graphqlRoute(yoga: Yoga, bodyLimit: string): Middleware {
     let body: Buffer | undefined;
     if (ctx.method === "POST") {
       // Yoga answers a POST of another type with an empty 204; say what is wrong instead.
-      if (!ctx.is(...ACCEPTED_POST_TYPES)) {
-        return graphqlError(ctx, 415, "unsupported_media_type", "send GraphQL requests as application/json");
-      }
+      const type = ctx.is(...ACCEPTED_POST_TYPES);
+      if (type === null) return graphqlError(ctx, 400, "invalid_body", NO_BODY);
+      if (!type) return graphqlError(ctx, 415, "unsupported_media_type", "send GraphQL requests as application/json");
       const encoding = ctx.get("content-encoding").toLowerCase() || "identity";
       const decoder = DECODERS[encoding];
       if (!decoder) return graphqlError(ctx, 415, "unsupported_media_type", `Content-Encoding ${encoding} is not supported; send gzip, deflate, br or none`);
@@ -49,6 +51,7 @@ export function graphqlRoute(yoga: Yoga, bodyLimit: string): Middleware {
         if ((error as { status?: number }).status === 413) return graphqlError(ctx, 413, "payload_too_large", "request body is larger than the allowed limit");
         return graphqlError(ctx, 400, "invalid_body", "request body could not be read, or decoded with its Content-Encoding");
       }
+      if (body.length === 0) return graphqlError(ctx, 400, "invalid_body", NO_BODY);
     }
     const streams = /text\/event-stream|multipart\/mixed/.test(ctx.get("accept"));
     const request = new yoga.fetchAPI.Request(`http://localhost${ctx.url}`, {

@@ -128,10 +128,13 @@ describe("/graphql", () => {
     expect((await tooLarge.json()).errors[0].extensions.code).toBe("payload_too_large");
   });
 
-  it("refuses a POST that is not JSON with 415 and a code", async () => {
+  it("refuses a POST that is not JSON with 415, and one without a body with 400, each with a code", async () => {
     const res = await fetch(`${service.url}/graphql`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{ health { ok } }" });
     expect(res.status).toBe(415);
     expect((await res.json()).errors[0].extensions.code).toBe("unsupported_media_type");
+    const empty = await fetch(`${service.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" } });
+    expect(empty.status).toBe(400);
+    expect((await empty.json()).errors[0].extensions.code).toBe("invalid_body");
   });
 });
 
