@@ -50,6 +50,11 @@ export interface ClaimedDelivery {
   callbackSecretSealed: string | null;
 }
 
+/** A delivery `d` that is due and not leased, to an active webhook or a task's callback_url. */
+const DUE = `d.status IN ('pending', 'retrying') AND d.next_attempt_at <= now()
+  AND (d.locked_until IS NULL OR d.locked_until < now())
+  AND (d.webhook_id IS NULL OR EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.status = 'active'))`;
+
 /**
  * Claims up to `limit` due deliveries, at most one per endpoint and none for
  * an endpoint that has one in flight. The claim is a lease (locked_until): a
@@ -63,10 +68,7 @@ export async function claimDueDeliveries(deps: Pick<Deps, "prisma">, leaseMs: nu
     // A few rows per slot: an endpoint with many due deliveries takes one slot, not all.
     const due = await tx.$queryRaw<{ id: string; endpoint: string }[]>`
       SELECT d.id, COALESCE(d.webhook_id, d.target_url) AS endpoint FROM webhook_deliveries d
-      LEFT JOIN webhooks w ON w.id = d.webhook_id
-      WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= now()
-        AND (d.locked_until IS NULL OR d.locked_until < now())
-        AND (d.webhook_id IS NULL OR w.status = 'active')
+      WHERE ${Prisma.raw(DUE)}
         AND NOT EXISTS (
           SELECT 1 FROM webhook_deliveries busy
           WHERE COALESCE(busy.webhook_id, busy.target_url) = COALESCE(d.webhook_id, d.target_url)
@@ -129,12 +131,9 @@ const recordAttempt = preparedStatement<ClaimedDelivery>(
    ), claimed AS (
      UPDATE webhook_deliveries SET locked_until = $14
      WHERE $13::boolean AND id IN (
-       SELECT n.id FROM webhook_deliveries n
-       WHERE COALESCE(n.webhook_id, n.target_url) = $15::text AND n.id <> $2
-         AND n.status IN ('pending', 'retrying') AND n.next_attempt_at <= now()
-         AND (n.locked_until IS NULL OR n.locked_until < now())
-         AND (n.webhook_id IS NULL OR EXISTS (SELECT 1 FROM webhooks w WHERE w.id = n.webhook_id AND w.status = 'active'))
-       ORDER BY n.next_attempt_at, n.id
+       SELECT d.id FROM webhook_deliveries d
+       WHERE COALESCE(d.webhook_id, d.target_url) = $15::text AND d.id <> $2 AND ${DUE}
+       ORDER BY d.next_attempt_at, d.id
        LIMIT 1
        FOR UPDATE SKIP LOCKED)
      RETURNING ${CLAIMED_COLUMNS}
