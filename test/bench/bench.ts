@@ -85,19 +85,30 @@ interface Scenario {
   body?: string;
   /** Default CONNECTIONS; 1 measures a request's own latency. */
   connections?: number;
+  /** Varies the requests: the path and body of the n-th one (path and body above are then the first's). */
+  nth?: (n: number) => { path: string; body?: string };
 }
 
 async function run(url: string, scenario: Scenario) {
   const result = await autocannon({
     url: url + scenario.path,
     method: scenario.method ?? "GET",
-    headers: scenario.headers,
+    // A copy: autocannon adds the body's Content-Length to the object it is given,
+    // which would then go out with later GETs that share it and have no body.
+    headers: { ...scenario.headers },
     body: scenario.body,
     connections: scenario.connections ?? CONNECTIONS,
     duration: DURATION_S,
+    ...(scenario.nth ? { requests: [{ setupRequest: varied(scenario) }] } : {}),
   });
   const errors = result.non2xx + result.errors + result.timeouts;
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+}
+
+function varied(scenario: Scenario) {
+  let n = 0;
+  const { nth } = scenario as Required<Scenario>;
+  return (request: autocannon.Request): autocannon.Request => ({ ...request, ...nth(n++), headers: { ...scenario.headers } });
 }
 
 async function main() {
@@ -139,11 +150,22 @@ async function main() {
       (r) => r.json() as Promise<{ task_id: string }>,
     );
 
+    // The read rows poll 100 tasks in turn, as many customers' pollers would (a
+    // live customer's: no sandbox crowd labels them meanwhile).
+    const reader = await customerWithQuota(target, "LIVE", 100);
+    const polled = await tasksOf(target, reader, 100, task);
+    const taskAt = (n: number) => polled[n % polled.length];
     const hello = await run(baseline.url, { name: "Koa hello-world baseline", path: "/" });
     const scenarios: Scenario[] = [
       { name: "GET /v1/health", path: "/v1/health" },
-      { name: "GET /v1/tasks/{id} (auth + read)", path: `/v1/tasks/${created.task_id}`, headers: auth },
-      { name: "GraphQL task(id)", method: "POST", path: "/graphql", headers: auth, body: JSON.stringify({ query: `{ task(id: "${created.task_id}") { id status } }` }) },
+      { name: "GET /v1/tasks/{id} (auth + read)", path: "/v1/tasks", headers: reader, nth: (n) => ({ path: `/v1/tasks/${taskAt(n)}` }) },
+      {
+        name: "GraphQL task(id)",
+        method: "POST",
+        path: "/graphql",
+        headers: reader,
+        nth: (n) => ({ path: "/graphql", body: JSON.stringify({ query: `{ task(id: "${taskAt(n)}") { id status } }` }) }),
+      },
     ];
     console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s per scenario, 2 cores shared by load generator and servers\n`);
     const rows: Row[] = [{ name: "Koa hello-world baseline", ...hello }];
@@ -153,7 +175,7 @@ async function main() {
     if (databaseUrl) {
       const ceiling = await startProcess(["-e", DB_READ_CEILING_SOURCE], { ...process.env, CEILING_DATABASE_URL: databaseUrl });
       children.push(ceiling.child);
-      rows.push({ name: "ceiling: Koa + one prepared SELECT", ...(await run(ceiling.url, { name: "", path: `/${created.task_id}` })) });
+      rows.push({ name: "ceiling: Koa + one prepared SELECT", ...(await run(ceiling.url, { name: "", path: "/", nth: (n) => ({ path: `/${taskAt(n)}` }) })) });
       ceiling.child.kill("SIGTERM");
     }
     if (databaseUrl) rows.push(...(await writes(target, databaseUrl)));
@@ -592,6 +614,14 @@ async function manifestIngestion(target: string, server: ChildProcess): Promise<
   } finally {
     manifest.close();
   }
+}
+
+/** The ids of `count` new tasks of the customer, submitted in one batch. */
+async function tasksOf(target: string, auth: Record<string, string>, count: number, task: string): Promise<string[]> {
+  const tasks = Array.from({ length: count }, (_, i) => ({ ...JSON.parse(task), external_id: `polled-${i}` }));
+  await fetch(`${target}/v1/tasks/batch`, { method: "POST", headers: auth, body: JSON.stringify({ tasks }) });
+  const page = await fetch(`${target}/v1/tasks?limit=${count}`, { headers: auth }).then((r) => r.json() as Promise<{ data: { task_id: string }[] }>);
+  return page.data.map((listed) => listed.task_id);
 }
 
 /** A new customer of the tier, with the quota set by the operator; the auth headers of its key of that tier. */

@@ -2,18 +2,22 @@
 // another customer's id is a 404, never a 403.
 import type { Deps } from "../../deps.js";
 import { Prisma, type Batch, type Task } from "../../generated/prisma/client.js";
-import { preparedStatement } from "../../db/database.js";
+import { coalescedLookup } from "../../db/database.js";
 import { NotFoundError, type CustomerActor } from "../shared/index.js";
 import type { StatusCounts, TaskStatus } from "./statuses.js";
 import { batchStatusCounts } from "./lifecycle.js";
 import type { TaskType } from "./types/index.js";
 import { TASK_COLUMNS } from "./rows.js";
 
-/** The hottest read (customers poll their tasks), prepared once per connection. */
-const taskOfCustomer = preparedStatement<Task>("task-of-customer", `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND customer_id = $2`);
+/** The hottest read (customers poll their tasks): concurrent polls share a statement. */
+const taskOfCustomer = coalescedLookup<Task>(
+  "tasks-of-customers",
+  `SELECT ${TASK_COLUMNS} FROM tasks WHERE (id, customer_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+  (task) => [task.id, task.customerId],
+);
 
 export async function getTask(deps: Pick<Deps, "prisma">, actor: CustomerActor, taskId: string): Promise<Task> {
-  const [task] = await taskOfCustomer(deps.prisma, [taskId, actor.customerId]);
+  const task = await taskOfCustomer(deps.prisma, [taskId, actor.customerId]);
   if (!task) throw new NotFoundError(`task ${taskId}`);
   return task;
 }
