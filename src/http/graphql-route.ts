@@ -54,14 +54,12 @@ export function graphqlRoute(yoga: Yoga, bodyLimit: string): Middleware {
       if (body.length === 0) return graphqlError(ctx, 400, "invalid_body", NO_BODY);
     }
     const streams = /text\/event-stream|multipart\/mixed/.test(ctx.get("accept"));
-    const request = new yoga.fetchAPI.Request(`http://localhost${ctx.url}`, {
-      method: ctx.method,
-      headers: headersOf(ctx),
-      body: body && new Uint8Array(body),
-      signal: streams ? signalOnClientLeaving(ctx) : undefined,
-    });
+    // A URL and its init rather than a Request: Yoga would read a Request's
+    // signal, and reading it makes one (an AbortController per request).
+    const init: RequestInit = { method: ctx.method, headers: headersOf(ctx), body: body && new Uint8Array(body) };
+    if (streams) init.signal = signalOnClientLeaving(ctx);
     // The Koa context rides along so that plugins can set response headers (rate limits).
-    const response = await yoga.fetch(request, { koa: ctx });
+    const response = await yoga.fetch(`http://localhost${ctx.url}`, init, { koa: ctx });
     ctx.status = response.status;
     response.headers.forEach((value, key) => ctx.append(key, value));
     // A JSON result is one small piece: sent as a string, without piping a web stream.

@@ -6,8 +6,9 @@ import { LRUCache } from "lru-cache";
 import type { Deps } from "../../deps.js";
 import {
   CREDENTIALS_NEEDED,
+  credentialDigest,
   hashCredential,
-  matchesSecret,
+  matchesDigest,
   UnauthorizedError,
   type Actor,
   type CredentialKind,
@@ -55,9 +56,11 @@ const authCaches = new WeakMap<object, LRUCache<string, { actor: Actor | null }>
 export async function authenticateBearer(deps: Pick<Deps, "prisma" | "config">, credentials: string | undefined): Promise<Actor | null> {
   if (!credentials) return null;
   const key = credentials.replace(/^Bearer\s+/i, "").trim();
-  if (isAdminToken(deps.config.adminToken, key)) return { kind: "admin" };
+  // One digest serves the comparison with ADMIN_TOKEN and the key lookup.
+  const digest = credentialDigest(key);
+  if (deps.config.adminToken !== undefined && matchesDigest(deps.config.adminToken, digest)) return { kind: "admin" };
   if (!KEY_FORMAT.test(key) && !ANNOTATOR_TOKEN_FORMAT.test(key)) return null;
-  const hash = hashCredential(key);
+  const hash = digest.toString("hex");
   let cache = authCaches.get(deps.prisma);
   if (!cache) authCaches.set(deps.prisma, (cache = new LRUCache({ max: 10_000, ttl: AUTH_CACHE_TTL_MS })));
   const cached = cache.get(hash);
@@ -109,10 +112,6 @@ export async function followRevocations(deps: Pick<Deps, "prisma" | "pubsub" | "
     await revocations.return?.();
     await done;
   };
-}
-
-function isAdminToken(adminToken: string | undefined, presented: string): boolean {
-  return adminToken !== undefined && matchesSecret(adminToken, presented);
 }
 
 async function lookUpKey(deps: Pick<Deps, "prisma">, key: string, hash: string): Promise<Actor | null> {
