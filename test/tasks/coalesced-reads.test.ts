@@ -60,6 +60,15 @@ describe("concurrent reads of tasks by id", () => {
     expect(intruder).toMatchObject({ status: "rejected", reason: { code: "not_found" } });
   });
 
+  it("answer the other reads of a statement when one asks for an id PostgreSQL cannot hold", async () => {
+    const [unstorable, mine] = await Promise.allSettled([
+      getTask(service.deps, actorOf(acme), "tsk_\u0000"),
+      getTask(service.deps, actorOf(acme), acme.tasks[3]),
+    ]);
+    expect(unstorable).toMatchObject({ status: "rejected", reason: { code: "not_found" } });
+    expect(mine).toMatchObject({ status: "fulfilled", value: { id: acme.tasks[3] } });
+  });
+
   it("over HTTP, mixed with other customers' reads: own tasks 200, others' 404, unknown ids 404", async () => {
     const reads = [
       ...acme.tasks.slice(0, 100).map((id) => ({ apiKey: acme.apiKey, id, expected: 200 })),
