@@ -87,7 +87,7 @@ interface Scenario {
   body?: string;
   /** Default CONNECTIONS; 1 measures a request's own latency. */
   connections?: number;
-  /** Varies the requests: the path and body of the n-th one (path and body above are then the first's). */
+  /** Varies the requests: the path and body of the n-th one (then `path` above only names the target). */
   nth?: (n: number) => { path: string; body?: string };
 }
 
@@ -625,7 +625,7 @@ async function manifestIngestion(target: string, server: ChildProcess): Promise<
 
 /** The ids of `count` new tasks of the customer, submitted in one batch. */
 async function tasksOf(target: string, auth: Record<string, string>, count: number, task: string): Promise<string[]> {
-  const tasks = Array.from({ length: count }, (_, i) => ({ ...JSON.parse(task), external_id: `polled-${i}` }));
+  const tasks = Array.from({ length: count }, () => JSON.parse(task));
   await fetch(`${target}/v1/tasks/batch`, { method: "POST", headers: auth, body: JSON.stringify({ tasks }) });
   const page = await fetch(`${target}/v1/tasks?limit=${count}`, { headers: auth }).then((r) => r.json() as Promise<{ data: { task_id: string }[] }>);
   return page.data.map((listed) => listed.task_id);
