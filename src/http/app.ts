@@ -1,9 +1,8 @@
 // buildApp(deps) → one Koa app: /v1 → REST, /graphql → Yoga (HTTP, SSE; WebSocket via ws.ts).
 import Koa from "koa";
-import mount from "koa-mount";
 import type { Deps } from "../deps.js";
 import { errorBody } from "../rest/errors.js";
-import { restApp } from "../rest/router.js";
+import { restApi } from "../rest/router.js";
 import { createGraphQLServer, type Yoga } from "../graphql/yoga.js";
 import { requestContext } from "./request-context.js";
 import { pages } from "./pages.js";
@@ -29,9 +28,9 @@ export function buildApp(deps: Deps): App {
   koa.use(requestContext(deps.logger));
   koa.use(requestMetrics(deps));
   koa.use(metricsEndpoint(deps));
-  koa.use(mount("/v1", restApp(deps)));
-  koa.use(pages);
+  koa.use(restApi(deps).handle);
   koa.use(graphqlRoute(yoga, deps.config.bodyLimit));
+  koa.use(pages);
   koa.use(async (ctx) => {
     ctx.status = 404;
     ctx.body = errorBody(ctx, "not_found", `no route for ${ctx.method} ${ctx.path}`);

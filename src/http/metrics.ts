@@ -8,7 +8,7 @@ import { errorBody } from "../rest/errors.js";
 /** The matched route's template (never the raw path: ids would make a series each). */
 function routeOf(ctx: Context): string {
   const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
-  if (typeof matched === "string") return `/v1${matched}`;
+  if (typeof matched === "string") return matched;
   if (ctx.path.startsWith("/v1/") || ctx.status === 404) return "unmatched";
   return ctx.path;
 }

@@ -1,7 +1,8 @@
 // The /v1 REST adapter: authenticate → parse → call domain → serialize the documented JSON.
 import Router from "@koa/router";
 import { bodyParser } from "@koa/bodyparser";
-import Koa from "koa";
+import compose from "koa-compose";
+import type { Middleware } from "koa";
 import type { Deps } from "../deps.js";
 import { AppError, unstorableInput, ValidationError, type Actor } from "../domain/shared/index.js";
 import { rateLimitHeaders, RateLimitedError, type RateDecision } from "../http/rate-limits.js";
@@ -15,11 +16,18 @@ import { jobRoutes } from "./jobs.js";
 import { taskRoutes } from "./tasks.js";
 import { webhookRoutes } from "./webhooks.js";
 
-export function restApp(deps: Deps): Koa {
-  const publicRouter = new Router();
-  systemRoutes(publicRouter, deps);
-  publicCustomerRoutes(publicRouter, deps);
+/**
+ * The /v1 REST API: one middleware that answers every path under /v1
+ * (unmatched ones with the JSON 404) and passes others on, and its router,
+ * whose table the OpenAPI test compares with the document.
+ */
+export function restApi(deps: Deps): { handle: Middleware; router: Router } {
+  const router = new Router({ prefix: "/v1" });
+  systemRoutes(router, deps);
+  publicCustomerRoutes(router, deps);
 
+  // Nested into the one router (one match per request): customersOnly runs
+  // before every customer route; a public route above answers without reaching it.
   const customerRouter = new Router();
   customerRouter.use(customersOnly);
   customerRoutes(customerRouter, deps);
@@ -28,32 +36,31 @@ export function restApp(deps: Deps): Koa {
   jobRoutes(customerRouter, deps);
   billingRoutes(customerRouter, deps);
   dashboardRoutes(customerRouter, deps);
+  router.use(customerRouter.routes());
 
-  const app = new Koa();
-  app.use(restErrors(deps.logger));
-  app.use(authenticate(deps));
-  app.use(rateLimited(deps));
-  app.use(requireJsonBody);
-  app.use(bodyParser({ enableTypes: ["json"], jsonLimit: deps.config.bodyLimit, encoding: "utf-8" }));
-  app.use(refuseUnstorableInput);
-  for (const router of [publicRouter, customerRouter]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
-  // /v1 ends here: unmatched paths are answered by restErrors, not by the parent app.
-  app.use(async () => {});
-  return app;
+  const handle = compose<Parameters<Middleware>[0]>([
+    restErrors(deps.logger),
+    authenticate(deps),
+    rateLimited(deps),
+    jsonBody(deps.config.bodyLimit),
+    refuseUnstorableInput,
+    router.routes() as Middleware,
+    router.allowedMethods() as Middleware,
+  ]);
+  // /v1 ends at its router: what it does not match, restErrors answers with a 404.
+  const endOfV1 = async () => {};
+  return { handle: (ctx, next) => (ctx.path === "/v1" || ctx.path.startsWith("/v1/") ? handle(ctx, endOfV1) : next()), router };
 }
 
 /**
  * Charges each request with an API key to that customer's tier plan, and each
  * registration to the client's address; before the body is even read.
  */
-function rateLimited(deps: Deps): Koa.Middleware {
+function rateLimited(deps: Deps): Middleware {
   return async (ctx, next) => {
     let decision: RateDecision | undefined;
     const actor: Actor | null = ctx.state.actor;
-    if (ctx.method === "POST" && ctx.path === "/customers") {
+    if (ctx.method === "POST" && ctx.path === "/v1/customers") {
       decision = await deps.rateLimits.charge("registration", ctx.ip, 1);
     } else if (actor?.kind === "customer") {
       decision = await deps.rateLimits.charge(actor.environment, actor.customerId, 1);
@@ -66,7 +73,7 @@ function rateLimited(deps: Deps): Koa.Middleware {
   };
 }
 
-const refuseUnstorableInput: Koa.Middleware = async (ctx, next) => {
+const refuseUnstorableInput: Middleware = async (ctx, next) => {
   const problem = unstorableInput([safeDecode(ctx.path), ctx.query, ctx.request.body]);
   if (problem) throw new ValidationError(problem, [{ path: "(request)", message: problem }]);
   await next();
@@ -80,11 +87,18 @@ function safeDecode(path: string): string {
   }
 }
 
-/** A body that is not JSON is refused rather than silently ignored. */
-const requireJsonBody: Koa.Middleware = async (ctx, next) => {
-  const hasBody = Number(ctx.get("content-length") || 0) > 0 || ctx.get("transfer-encoding") !== "";
-  if (hasBody && ["POST", "PUT", "PATCH"].includes(ctx.method) && !ctx.is("application/json", "+json")) {
-    throw new AppError("unsupported_media_type", "send the body as application/json", 415);
-  }
-  await next();
-};
+/** The methods whose body is read; a GET's or DELETE's is ignored. */
+const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
+
+/** Parses a JSON body; a body that is not JSON is refused rather than silently ignored. */
+function jsonBody(limit: string): Middleware {
+  const parse = bodyParser({ enableTypes: ["json"], jsonLimit: limit, encoding: "utf-8" });
+  return async (ctx, next) => {
+    if (!METHODS_WITH_BODY.has(ctx.method)) return next();
+    const hasBody = Number(ctx.get("content-length") || 0) > 0 || ctx.get("transfer-encoding") !== "";
+    if (hasBody && !ctx.is("application/json", "+json")) {
+      throw new AppError("unsupported_media_type", "send the body as application/json", 415);
+    }
+    await parse(ctx, next);
+  };
+}
