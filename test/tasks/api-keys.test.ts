@@ -94,6 +94,19 @@ describe("API keys per environment", () => {
     ]);
   });
 
+  it("stops a key within a second in a process that missed its revocation, and records its use at most every 30 s", async () => {
+    const { apiKey } = await registerCustomer(service.rest, "Missed revocation");
+    const [first] = (await service.rest.get("/v1/api-keys", { apiKey })).body.data;
+    // Past the auth cache's second: this request looks the key up again, and leaves its recent last use alone.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const [second] = (await service.rest.get("/v1/api-keys", { apiKey })).body.data;
+    expect(second.last_used_at).toBe(first.last_used_at);
+
+    // Revoked as by another process whose message never reached this one: nothing clears this process's cache.
+    await service.deps.prisma.$executeRaw`UPDATE api_keys SET revoked_at = now() WHERE id = ${first.key_id}`;
+    await expect.poll(async () => (await service.rest.get("/v1/customers/me", { apiKey })).status, { timeout: 3_000, interval: 100 }).toBe(401);
+  });
+
   it("keeps keys private to their customer and refuses bad input", async () => {
     const mine: Customer = await registerCustomer(service.rest, "Mine");
     const theirs: Customer = await registerCustomer(service.rest, "Theirs");

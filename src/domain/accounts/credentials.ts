@@ -42,10 +42,14 @@ function displayPrefix(key: string): string {
 
 /**
  * Recent lookups, per database client: every authenticated request would
- * otherwise pay a query. A revoked key stops working at once (see forgetCachedKeys), or within
- * AUTH_CACHE_TTL_MS should a revocation message be lost.
+ * otherwise pay a query. A revoked key stops working at once (see
+ * forgetCachedKeys), and within AUTH_CACHE_TTL_MS in every process even where
+ * the revocation message is lost (Redis briefly away): one lookup per key
+ * per second per process.
  */
-const AUTH_CACHE_TTL_MS = 30_000;
+const AUTH_CACHE_TTL_MS = 1_000;
+/** How stale a key's last_used_at may be: a lookup writes it only when older, not once a second. */
+const LAST_USED_PRECISION = "30 seconds";
 const authCaches = new WeakMap<object, LRUCache<string, { actor: Actor | null }>>();
 
 /**
@@ -120,8 +124,13 @@ async function lookUpKey(deps: Pick<Deps, "prisma">, key: string, hash: string):
     if (!annotator || annotator.disabledAt) return null;
     return { kind: "annotator", annotatorId: annotator.id, workforce: annotator.kind === "simulated" ? "simulated" : "human" };
   }
-  // One statement finds the key and records its use (once per cache period, not per request).
+  // One statement finds the key and records its use when the record is older than LAST_USED_PRECISION.
   const [apiKey] = await deps.prisma.$queryRaw<{ customer_id: string; environment: Environment }[]>`
-    UPDATE api_keys SET last_used_at = now() WHERE hash = ${hash} AND revoked_at IS NULL RETURNING customer_id, environment`;
+    WITH found AS (SELECT id, customer_id, environment, last_used_at FROM api_keys WHERE hash = ${hash} AND revoked_at IS NULL),
+    touched AS (
+      UPDATE api_keys SET last_used_at = now() FROM found
+      WHERE api_keys.id = found.id AND (found.last_used_at IS NULL OR found.last_used_at < now() - ${LAST_USED_PRECISION}::interval)
+    )
+    SELECT customer_id, environment FROM found`;
   return apiKey ? { kind: "customer", customerId: apiKey.customer_id, environment: apiKey.environment } : null;
 }
