@@ -162,9 +162,9 @@ async function main() {
     const reader = await customerWithQuota(target, "LIVE", 100);
     const polled = await tasksOf(target, reader, 100, task);
     const taskAt = (n: number) => polled[n % polled.length];
-    // This machine's speed drifts within a run (the hello-world gave 10,000 to
-    // 22,000 req/s on one day), so each read row is compared with the mean of
-    // the hello-world runs just before and just after it.
+    // This machine's speed drifts within a run (the hello-world gave 11,524 to
+    // 25,925 req/s in one), so each read row is compared with the mean of the
+    // hello-world runs just before and just after it.
     const helloWorld: Scenario = { name: "Koa hello-world baseline", path: "/" };
     const hello = await run(baseline.url, helloWorld);
     const helloRuns = [hello.rps];
