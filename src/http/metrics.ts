@@ -4,12 +4,13 @@ import type { Context, Middleware } from "koa";
 import type { Deps } from "../deps.js";
 import { matchesSecret } from "../domain/shared/index.js";
 import { errorBody } from "../rest/errors.js";
+import { isRestPath } from "../rest/router.js";
 
 /** The matched route's template (never the raw path: ids would make a series each). */
 function routeOf(ctx: Context): string {
   const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
   if (typeof matched === "string") return matched;
-  if (ctx.path.startsWith("/v1/") || ctx.status === 404) return "unmatched";
+  if (isRestPath(ctx.path) || ctx.status === 404) return "unmatched";
   return ctx.path;
 }
 

@@ -49,7 +49,12 @@ export function restApi(deps: Deps): { handle: Middleware; router: Router } {
   ]);
   // /v1 ends at its router: what it does not match, restErrors answers with a 404.
   const endOfV1 = async () => {};
-  return { handle: (ctx, next) => (ctx.path === "/v1" || ctx.path.startsWith("/v1/") ? handle(ctx, endOfV1) : next()), router };
+  return { handle: (ctx, next) => (isRestPath(ctx.path) ? handle(ctx, endOfV1) : next()), router };
+}
+
+/** Whether a path is the REST API's (under /v1). */
+export function isRestPath(path: string): boolean {
+  return path === "/v1" || path.startsWith("/v1/");
 }
 
 /**
@@ -92,7 +97,7 @@ const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 
 /** Parses a JSON body; a body that is not JSON is refused rather than silently ignored. */
 function jsonBody(limit: string): Middleware {
-  const parse = bodyParser({ enableTypes: ["json"], jsonLimit: limit, encoding: "utf-8" });
+  const parse = bodyParser({ enableTypes: ["json"], jsonLimit: limit, encoding: "utf-8", parsedMethods: [...METHODS_WITH_BODY] });
   return async (ctx, next) => {
     if (!METHODS_WITH_BODY.has(ctx.method)) return next();
     const hasBody = Number(ctx.get("content-length") || 0) > 0 || ctx.get("transfer-encoding") !== "";
