@@ -177,6 +177,17 @@ function renderOfflineGraphiQL(options: Parameters<typeof import("@graphql-yoga/
   return graphiqlPage;
 }
 
+/**
+ * An error graphql-js (or a plugin) made about the request itself: its syntax,
+ * validity, or a variable missing or of the wrong type. Such an error wraps
+ * only GraphQLErrors (a variable's wraps its scalar's refusal), never an
+ * exception of ours.
+ */
+function isAboutTheRequest(error: unknown): error is GraphQLError {
+  if (!(error instanceof GraphQLError)) return false;
+  return error.originalError === undefined || error.originalError === null || isAboutTheRequest(error.originalError);
+}
+
 export function createGraphQLServer(deps: Deps): Yoga {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -227,7 +238,10 @@ export function createGraphQLServer(deps: Deps): Yoga {
             extensions: { code: tooComplex ? "query_too_complex" : "invalid_request" },
           });
         }
-        if (error instanceof GraphQLError && !error.originalError) return error;
+        if (isAboutTheRequest(error)) {
+          if (error.extensions.code !== undefined) return error;
+          return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: "invalid_request" } });
+        }
         deps.logger.error({ err: original }, "unexpected GraphQL error");
         return new GraphQLError("Unexpected error.", {
           nodes: (error as GraphQLError).nodes,

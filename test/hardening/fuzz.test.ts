@@ -105,12 +105,19 @@ const graphqlRequest = () =>
         "mutation($id: ID!) { deleteWebhook(id: $id) { __typename } }",
         "{ me { id labelsUsed } }",
         "{ tasks(first: 101) { edges { node { id } } } }",
+        "query($first: Int, $status: TaskStatus) { tasks(first: $first, status: $status) { edges { node { id } } } }",
       ),
       fc.array(fc.constantFrom(...FIELDS), { minLength: 1, maxLength: 6 }).map((fields) => `{ me { ${fields.join(" ")} } }`),
       fc.string({ maxLength: 80 }),
     ),
     // Always an object: graphql-ws closes the socket (4400) on a message of the wrong shape, as its protocol says.
-    variables: fc.oneof(fc.record({ id: anId() }), fc.record({ input: fc.jsonValue({ maxDepth: 4 }), id: anId() }), fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }))),
+    variables: fc.oneof(
+      fc.record({ id: anId() }),
+      fc.record({ input: fc.jsonValue({ maxDepth: 4 }), id: anId() }),
+      // Variables of any JSON for typed ones: coercion refuses them as the client's mistake.
+      fc.record({ first: fc.jsonValue({ maxDepth: 2 }), status: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 })),
+    ),
     auth: fc.constantFrom("a", "none", "garbage"),
   });
 

@@ -159,6 +159,19 @@ describe("GraphQL abuse limits", () => {
     expect((await nul.json()).errors[0].extensions.code).toBe("invalid_request");
   });
 
+  it.each([
+    ["of the wrong type", "query($first: Int) { tasks(first: $first) { edges { node { id } } } }", { first: "1e309" }, /Variable "\$first" got invalid value "1e309"/],
+    ["an object for an ID", "query($id: ID!) { task(id: $id) { id } }", { id: { a: 1 } }, /Variable "\$id" got invalid value/],
+    ["missing", "query($id: ID!) { task(id: $id) { id } }", {}, /Variable "\$id" of required type "ID!" was not provided/],
+    ["null inside an input", "mutation($i: SubmitTaskInput!) { submitTask(input: $i) { __typename } }", { i: { type: "IMAGE_CLASSIFICATION", labelSpec: null } }, /at "i.labelSpec"/],
+  ])("answers a variable %s with 400 invalid_request naming it, not internal_error", async (_case, query, variables, message) => {
+    const res = await post({ query, variables }, { "content-type": "application/json", authorization: `Bearer ${customer.apiKey}` });
+    expect(res.status).toBe(400);
+    const [error] = (await res.json()).errors;
+    expect(error.extensions.code).toBe("invalid_request");
+    expect(error.message).toMatch(message);
+  });
+
   it.each(["toString", "__proto__", "constructor_1", "hasOwnProperty"])("finds no node for the id %j (not Object.prototype's)", async (id) => {
     const res = await service.graphql(`query($id: ID!) { node(id: $id) { id } }`, { id }, { apiKey: customer.apiKey });
     expect(res.errors).toBeUndefined();
@@ -212,6 +225,10 @@ describe("graphql-ws under abuse", () => {
       const nul = await ws.waitFor((m) => m.id === "nul");
       expect(nul.type).toBe("error");
       expect(nul.payload[0].extensions.code).toBe("invalid_request");
+      ws.send({ id: "typed", type: "subscribe", payload: { query: "query($first: Int) { tasks(first: $first) { edges { node { id } } } }", variables: { first: "x" } } });
+      // Variables are coerced when the operation runs: its result carries the error (graphql-ws's "next").
+      const typed = await ws.waitFor((m) => m.id === "typed" && m.type === "next");
+      expect(typed.payload.errors[0].extensions.code).toBe("invalid_request");
       // The first subscription still works on the same socket.
       await new Promise((resolve) => setTimeout(resolve, 300));
       const created = await service.rest.post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });
