@@ -3,7 +3,7 @@
 // job is held under a lease (FOR UPDATE SKIP LOCKED to claim), and a lapsed
 // lease lets another process continue where it stopped.
 import type { Deps } from "../deps.js";
-import { claimJob, completeFinishedJobs, ingestJob } from "../domain/jobs/index.js";
+import { claimJob, completeFinishedJobs, hasUnfinishedJobs, ingestJob } from "../domain/jobs/index.js";
 import { startPollingWorker, type Worker } from "./worker.js";
 
 export function startManifestIngester(deps: Deps, options: { idleMs?: number } = {}): Worker {
@@ -13,6 +13,9 @@ export function startManifestIngester(deps: Deps, options: { idleMs?: number } =
     idleMs: options.idleMs ?? 500,
     prepare: async () => {},
     tick: async () => {
+      // Idle, the claim is a transaction that finds nothing: one read first (if the
+      // read fails, the claim runs and reports the failure as before).
+      if (!(await hasUnfinishedJobs(deps).catch(() => true))) return false;
       const job = await claimJob(deps);
       if (job) await ingestJob(deps, job, () => worker.isStopped());
       const completed = await completeFinishedJobs(deps);

@@ -3,7 +3,7 @@
 // complete within seconds. Any number of processes can run it: claims use
 // FOR UPDATE SKIP LOCKED.
 import type { Deps } from "../deps.js";
-import { claimNextAssignment, ensureSandboxCrowd, releaseAssignment, sandboxCrowd, simulatedAnswer, submitJudgment } from "../domain/labeling/index.js";
+import { claimNextAssignment, ensureSandboxCrowd, hasOpenTasks, releaseAssignment, sandboxCrowd, simulatedAnswer, submitJudgment } from "../domain/labeling/index.js";
 import type { AnnotatorActor } from "../domain/shared/index.js";
 import { startPollingWorker, type Worker } from "./worker.js";
 
@@ -16,6 +16,9 @@ export function startSandboxLabeler(deps: Deps, options: { seed: number; accurac
     // The members of the crowd work at once, each on its own until it finds no
     // task it may judge (claims skip locked rows, so they spread over tasks).
     tick: async (crowd) => {
+      // Idle, the crowd's claims (a transaction each) would find nothing, five times a second: one
+      // read first (if the read fails, the claims run and report the failure as before).
+      if (!(await hasOpenTasks(deps, "simulated").catch(() => true))) return false;
       const judged = await Promise.all(
         crowd.map(async (member) => {
           let count = 0;

@@ -1,7 +1,7 @@
 // Delivers due webhook deliveries with bounded concurrency: a slow or dead
 // receiver holds one slot (at most one in flight per endpoint), never the rest.
 import type { Deps } from "../deps.js";
-import { attemptDelivery, claimDueDeliveries, type ClaimedDelivery, type DeliveryPolicy } from "../domain/webhooks/index.js";
+import { attemptDelivery, claimDueDeliveries, hasDueDeliveries, type ClaimedDelivery, type DeliveryPolicy } from "../domain/webhooks/index.js";
 import { startPollingWorker, type Worker } from "./worker.js";
 
 const MAX_IN_FLIGHT = 64;
@@ -38,6 +38,9 @@ export function startWebhookDeliverer(deps: Deps, policy: DeliveryPolicy, option
     prepare: async () => {},
     // Fills the free slots; attempts run on while the loop goes on claiming.
     tick: async () => {
+      // Idle, a claim is a transaction that finds nothing, five times a second: one read first
+      // (if the read fails, the claim runs and reports the failure as before).
+      if (inFlight.size === 0 && !(await hasDueDeliveries(deps).catch(() => true))) return false;
       let claimed = false;
       while (!worker.isStopped() && (inFlight.size === 0 || MAX_IN_FLIGHT - inFlight.size >= CLAIM_BATCH)) {
         const wanted = MAX_IN_FLIGHT - inFlight.size;

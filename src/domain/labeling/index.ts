@@ -1,6 +1,6 @@
 // The labeling wing: the work queue, judgments, completion by aggregation,
 // the workforce (annotators and their reliability) and the sandbox crowd.
-export { claimNextAssignment, releaseAssignment, type AssignmentWithTask } from "./queue.js";
+export { claimNextAssignment, hasOpenTasks, releaseAssignment, type AssignmentWithTask } from "./queue.js";
 export { reportProblem, submitJudgment } from "./judgments.js";
 export { createAnnotator, ensureSandboxCrowd, getAnnotator, listAnnotators, reliabilityOf, type Reliability } from "./annotators.js";
 export { sandboxCrowd, sandboxTruth, simulatedAnswer } from "./sandbox-crowd.js";

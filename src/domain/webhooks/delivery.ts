@@ -55,6 +55,16 @@ const DUE = `d.status IN ('pending', 'retrying') AND d.next_attempt_at <= now()
   AND (d.locked_until IS NULL OR d.locked_until < now())
   AND (d.webhook_id IS NULL OR EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.status = 'active'))`;
 
+const anyDueDelivery = preparedStatement<{ found: number }>(
+  "any-due-delivery",
+  "SELECT 1 AS found FROM webhook_deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now() LIMIT 1",
+);
+
+/** Whether any delivery is due (leased or not): one indexed read, so an idle deliverer skips its claim's transaction. */
+export async function hasDueDeliveries(deps: Pick<Deps, "prisma">): Promise<boolean> {
+  return (await anyDueDelivery(deps.prisma, [])).length > 0;
+}
+
 /**
  * Claims up to `limit` due deliveries, at most one per endpoint and none for
  * an endpoint that has one in flight. The claim is a lease (locked_until): a

@@ -11,6 +11,6 @@ export {
   rotateWebhookSecret,
   webhookInputSchema,
 } from "./registration.js";
-export { attemptDelivery, claimDueDeliveries, type ClaimedDelivery, type DeliveryPolicy } from "./delivery.js";
+export { attemptDelivery, claimDueDeliveries, hasDueDeliveries, type ClaimedDelivery, type DeliveryPolicy } from "./delivery.js";
 export { callbackSecret } from "./signing.js";
 export { assertSafeTarget, guardedLookup, refusedLiteralTarget } from "./targets.js";
