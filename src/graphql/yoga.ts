@@ -7,6 +7,7 @@ import { complexityFromQuery } from "@pothos/plugin-complexity";
 import { rateLimitHeaders, RateLimitedError } from "../http/rate-limits.js";
 import { PothosValidationError } from "@pothos/core";
 import { schema } from "./schema.js";
+import { endStreamsOfRevokedCredentials } from "./subscription-credentials.js";
 import type { GraphQLContext } from "./builder.js";
 import type { Deps } from "../deps.js";
 import { authenticateBearer } from "../domain/accounts/index.js";
@@ -213,7 +214,7 @@ export function createGraphQLServer(deps: Deps): Yoga {
       warn: (...args) => deps.logger.warn({ args }, "yoga"),
       error: (...args) => deps.logger.debug({ args }, "yoga"),
     },
-    plugins: [refuseUnusableParams, abuseLimits(), chargeRateLimit, operationMetrics(deps)],
+    plugins: [refuseUnusableParams, abuseLimits(), chargeRateLimit, operationMetrics(deps), endStreamsOfRevokedCredentials],
     context: async (initial) => {
       const credentials = credentialsFrom(initial as never);
       return { deps, credentials, actor: await authenticateBearer(deps, credentials) };

@@ -135,3 +135,55 @@ describe("GraphQL over SSE", () => {
     expect(text).toContain(`"taskStatusChanged":{"id":"${created.body.task_id}","status":"CANCELED"}`);
   });
 });
+
+describe("subscriptions of a revoked key", () => {
+  /** A subscription over SSE; `text` grows with what the server sends until it ends the stream. */
+  async function sseSubscription(apiKey: string, query: string) {
+    const response = await fetch(`${service.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({ query }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    const stream = { text: "", ended: false };
+    void (async () => {
+      const reader = response.body!.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stream.text += new TextDecoder().decode(value);
+      }
+      stream.ended = true;
+    })().catch(() => {});
+    return stream;
+  }
+
+  it("end with unauthorized (revoked) at their next event, over graphql-ws and SSE, and send it nothing; another key's go on", async () => {
+    const customer = await registerCustomer(service.rest, "Revoking");
+    const spare = await service.rest.post("/v1/api-keys", {}, { apiKey: customer.apiKey });
+    const [doomedKey] = (await service.rest.get("/v1/api-keys", { apiKey: customer.apiKey })).body.data.filter(
+      (key: { key_id: string }) => key.key_id !== spare.body.key_id,
+    );
+    const doomed = wsClient(service.url, { authorization: `Bearer ${customer.apiKey}` });
+    const kept = wsClient(service.url, { authorization: `Bearer ${spare.body.api_key}` });
+    try {
+      const doomedSub = await subscribe(doomed, TASK_UPDATES, {});
+      const keptSub = await subscribe(kept, TASK_UPDATES, {});
+      const doomedStream = await sseSubscription(customer.apiKey, "subscription { taskUpdates { task { id status } } }");
+      expect((await service.rest.delete(`/v1/api-keys/${doomedKey.key_id}`, { apiKey: spare.body.api_key })).status).toBe(200);
+
+      const created = await service.rest.post("/v1/tasks", imageTask(), { apiKey: spare.body.api_key });
+      expect((await keptSub.next()).taskUpdates.task.id).toBe(created.body.task_id);
+      const refused = await doomedSub.next();
+      expect(refused.errors[0].extensions).toEqual({ code: "unauthorized", reason: "revoked" });
+      await expect.poll(() => doomedSub.completed).toBe(true);
+      expect(JSON.stringify(doomedSub.received)).not.toContain(created.body.task_id);
+      await expect.poll(() => doomedStream.ended, { timeout: 10_000 }).toBe(true);
+      expect(doomedStream.text).toContain('"reason":"revoked"');
+      expect(doomedStream.text).not.toContain(created.body.task_id);
+    } finally {
+      await doomed.dispose();
+      await kept.dispose();
+    }
+  });
+});

@@ -50,7 +50,8 @@ function displayPrefix(key: string): string {
 const AUTH_CACHE_TTL_MS = 1_000;
 /** How stale a key's last_used_at may be: a lookup writes it only when older, not once a second. */
 const LAST_USED_PRECISION = "30 seconds";
-const authCaches = new WeakMap<object, LRUCache<string, { actor: Actor | null }>>();
+/** A lookup's answer, or the lookup under way: concurrent calls with one key share it. */
+const authCaches = new WeakMap<object, LRUCache<string, { actor: Promise<Actor | null> }>>();
 
 /**
  * Accepts "Bearer <credential>" or a bare one (graphql-ws connectionParams):
@@ -69,9 +70,31 @@ export async function authenticateBearer(deps: Pick<Deps, "prisma" | "config">, 
   if (!cache) authCaches.set(deps.prisma, (cache = new LRUCache({ max: 10_000, ttl: AUTH_CACHE_TTL_MS })));
   const cached = cache.get(hash);
   if (cached) return cached.actor;
-  const actor = await lookUpKey(deps, key, hash);
-  cache.set(hash, { actor });
-  return actor;
+  // Cached before it is answered: a revocation that clears the cache meanwhile
+  // also drops this lookup, which may have read the key before it was revoked.
+  const entry = { actor: lookUpKey(deps, key, hash) };
+  cache.set(hash, entry);
+  entry.actor.catch(() => {
+    if (cache.get(hash) === entry) cache.delete(hash);
+  });
+  return entry.actor;
+}
+
+/**
+ * Whether credentials still authenticate the caller they did when a
+ * long-lived operation (a subscription) began: not once the key is revoked or
+ * the annotator disabled. A lookup as cheap as a request's (cached, and
+ * forgotten at once on a revocation).
+ */
+export async function stillAuthenticates(deps: Pick<Deps, "prisma" | "config">, credentials: string | undefined, actor: Actor): Promise<boolean> {
+  const current = await authenticateBearer(deps, credentials);
+  return current !== null && principalOf(current) === principalOf(actor);
+}
+
+function principalOf(actor: Actor): string {
+  if (actor.kind === "customer") return `customer ${actor.customerId} ${actor.environment}`;
+  if (actor.kind === "annotator") return `annotator ${actor.annotatorId}`;
+  return "admin";
 }
 
 const CREDENTIAL_NAMES: Record<CredentialKind, string> = {

@@ -2,4 +2,4 @@
 // credentials every caller authenticates with.
 export { getProfile, quotaOf, registerCustomer, registrationSchema, setCustomerTier, type Profile, type Quota, type Registration, type TierChange } from "./customers.js";
 export { createApiKey, listApiKeys, newKeySchema, revokeApiKey, type CreatedApiKey } from "./api-keys.js";
-export { authenticateBearer, followRevocations, forgetCachedKeys, generateAnnotatorToken, refusal } from "./credentials.js";
+export { authenticateBearer, followRevocations, forgetCachedKeys, generateAnnotatorToken, refusal, stillAuthenticates } from "./credentials.js";

@@ -45,7 +45,7 @@ export const CREDENTIALS_NEEDED = {
 export type CredentialKind = keyof typeof CREDENTIALS_NEEDED;
 
 /** Why a credential was refused, as `details.reason`: missing, malformed, unknown (or revoked), wrong_kind. */
-export type RefusalReason = "missing" | "malformed" | "unknown" | "wrong_kind";
+export type RefusalReason = "missing" | "malformed" | "unknown" | "wrong_kind" | "revoked";
 
 export class UnauthorizedError extends AppError {
   constructor(message: string = CREDENTIALS_NEEDED.customer, reason: RefusalReason = "missing") {
