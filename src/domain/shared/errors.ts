@@ -44,7 +44,7 @@ export const CREDENTIALS_NEEDED = {
 
 export type CredentialKind = keyof typeof CREDENTIALS_NEEDED;
 
-/** Why a credential was refused, as `details.reason`: missing, malformed, unknown (or revoked), wrong_kind. */
+/** Why a credential was refused, as `details.reason`: missing, malformed, unknown (or revoked), wrong_kind; revoked ends an open subscription. */
 export type RefusalReason = "missing" | "malformed" | "unknown" | "wrong_kind" | "revoked";
 
 export class UnauthorizedError extends AppError {
