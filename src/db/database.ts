@@ -88,6 +88,12 @@ export function preparedStatement<Row>(name: string, text: string) {
   };
 }
 
+/** A prepared statement (`… LIMIT 1`) asking whether any row matches: one indexed read, no transaction. */
+export function existenceCheck(name: string, text: string) {
+  const statement = preparedStatement(name, text);
+  return async (prisma: PrismaClient, values: unknown[]): Promise<boolean> => (await statement(prisma, values)).length > 0;
+}
+
 /**
  * A lookup of one row by a key of text columns, where the calls made in the
  * same turn of the event loop share one prepared statement: `text` takes one

@@ -46,8 +46,8 @@ function whileAuthenticated(source: AsyncIterable<ExecutionResult>, authenticate
       const event = await events.next();
       if (event.done || (await authenticated())) return event;
       await end();
-      const refusal = new GraphQLError(REVOKED.message, { extensions: { code: REVOKED.code, ...REVOKED.details } });
-      return { done: false, value: { errors: [refusal] } };
+      // Carried as the original error: maskError gives it its code, as every AppError.
+      return { done: false, value: { errors: [new GraphQLError(REVOKED.message, { originalError: REVOKED })] } };
     },
     return: end,
     async throw(error: unknown) {

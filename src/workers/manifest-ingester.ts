@@ -12,10 +12,8 @@ export function startManifestIngester(deps: Deps, options: { idleMs?: number } =
     logger: deps.logger,
     idleMs: options.idleMs ?? 500,
     prepare: async () => {},
+    hasWork: () => hasUnfinishedJobs(deps),
     tick: async () => {
-      // Idle, the claim is a transaction that finds nothing: one read first (if the
-      // read fails, the claim runs and reports the failure as before).
-      if (!(await hasUnfinishedJobs(deps).catch(() => true))) return false;
       const job = await claimJob(deps);
       if (job) await ingestJob(deps, job, () => worker.isStopped());
       const completed = await completeFinishedJobs(deps);

@@ -15,10 +15,9 @@ export function startSandboxLabeler(deps: Deps, options: { seed: number; accurac
     prepare: () => ensureSandboxCrowd(deps, sandboxCrowd(options.accuracies)),
     // The members of the crowd work at once, each on its own until it finds no
     // task it may judge (claims skip locked rows, so they spread over tasks).
+    // Idle, the crowd's seven claims would find nothing, five times a second.
+    hasWork: () => hasOpenTasks(deps, "simulated"),
     tick: async (crowd) => {
-      // Idle, the crowd's claims (a transaction each) would find nothing, five times a second: one
-      // read first (if the read fails, the claims run and report the failure as before).
-      if (!(await hasOpenTasks(deps, "simulated").catch(() => true))) return false;
       const judged = await Promise.all(
         crowd.map(async (member) => {
           let count = 0;

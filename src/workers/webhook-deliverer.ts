@@ -36,11 +36,9 @@ export function startWebhookDeliverer(deps: Deps, policy: DeliveryPolicy, option
     logger: deps.logger,
     idleMs: options.idleMs ?? 200,
     prepare: async () => {},
+    hasWork: async () => inFlight.size > 0 || (await hasDueDeliveries(deps)),
     // Fills the free slots; attempts run on while the loop goes on claiming.
     tick: async () => {
-      // Idle, a claim is a transaction that finds nothing, five times a second: one read first
-      // (if the read fails, the claim runs and reports the failure as before).
-      if (inFlight.size === 0 && !(await hasDueDeliveries(deps).catch(() => true))) return false;
       let claimed = false;
       while (!worker.isStopped() && (inFlight.size === 0 || MAX_IN_FLIGHT - inFlight.size >= CLAIM_BATCH)) {
         const wanted = MAX_IN_FLIGHT - inFlight.size;

@@ -15,7 +15,9 @@ export interface PollingWorker extends Worker {
 /**
  * Runs `tick` until stopped; a tick that found no work is followed by an idle
  * wait of `idleMs` (or until woken). `prepare` runs before the first tick (again
- * after a failure, until it succeeds).
+ * after a failure, until it succeeds). `hasWork`, when given, is asked first:
+ * a cheap read, so that an idle loop does not open its claim's transaction to
+ * find nothing; when it fails, the tick runs and reports the failure.
  */
 export function startPollingWorker<T>(options: {
   name: string;
@@ -23,6 +25,7 @@ export function startPollingWorker<T>(options: {
   idleMs: number;
   prepare: () => Promise<T>;
   tick: (prepared: T) => Promise<boolean>;
+  hasWork?: () => Promise<boolean>;
   /** Awaited on stop, after the loop has ended (e.g. work still in flight). */
   drain?: () => Promise<unknown>;
 }): PollingWorker {
@@ -42,7 +45,8 @@ export function startPollingWorker<T>(options: {
       let worked = false;
       try {
         prepared ??= { value: await options.prepare() };
-        worked = await options.tick(prepared.value);
+        const hasWork = options.hasWork ? await options.hasWork().catch(() => true) : true;
+        if (hasWork) worked = await options.tick(prepared.value);
       } catch (error) {
         if (!stopped) options.logger.error({ err: error }, `${options.name}: round failed; trying again`);
       }

@@ -10,7 +10,7 @@
 // A process holds a job under a lease it renews; when the process dies, the
 // lease lapses and any process continues where the last chunk ended.
 import { transaction, type Tx } from "../../db/transaction.js";
-import { preparedStatement } from "../../db/database.js";
+import { existenceCheck } from "../../db/database.js";
 import type { Deps } from "../../deps.js";
 import type { Job } from "../../generated/prisma/client.js";
 import { AppError, secretBox, type CustomerActor, type Environment } from "../shared/index.js";
@@ -30,14 +30,11 @@ const CHUNKS_IN_FLIGHT = 2;
 /** Line errors kept on the job (the counts cover all of them). */
 export const MAX_LINE_ERRORS = 100;
 
-const anyUnfinishedJob = preparedStatement<{ found: number }>(
-  "any-unfinished-job",
-  "SELECT 1 AS found FROM jobs WHERE status IN ('queued', 'ingesting', 'labeling') LIMIT 1",
-);
+const anyUnfinishedJob = existenceCheck("any-unfinished-job", "SELECT 1 FROM jobs WHERE status IN ('queued', 'ingesting', 'labeling') LIMIT 1");
 
-/** Whether any job is still to ingest or labeling: one indexed read, so an idle ingester skips its claim's transaction. */
-export async function hasUnfinishedJobs(deps: Pick<Deps, "prisma">): Promise<boolean> {
-  return (await anyUnfinishedJob(deps.prisma, [])).length > 0;
+/** Whether any job is still to ingest or labeling: an idle ingester looks before it claims. */
+export function hasUnfinishedJobs(deps: Pick<Deps, "prisma">): Promise<boolean> {
+  return anyUnfinishedJob(deps.prisma, []);
 }
 
 /** Takes the next job that needs ingesting and is not held by a live process; null when none. */

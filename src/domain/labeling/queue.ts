@@ -1,7 +1,7 @@
 // The work queue: annotators claim tasks under a lease (at most the task's
 // open slots, never twice the same task), and can hand them back.
 import { transaction, type Tx } from "../../db/transaction.js";
-import { preparedStatement } from "../../db/database.js";
+import { existenceCheck } from "../../db/database.js";
 import type { Deps } from "../../deps.js";
 import { Prisma, type Assignment, type Task } from "../../generated/prisma/client.js";
 import { ConflictError, newId, NotFoundError, type AnnotatorActor } from "../shared/index.js";
@@ -43,17 +43,11 @@ export async function claimNextAssignment(
   return assignment;
 }
 
-const openTaskOfWorkforce = preparedStatement<{ found: number }>(
-  "open-task-of-workforce",
-  "SELECT 1 AS found FROM tasks WHERE workforce = $1 AND status IN ('pending', 'in_progress') LIMIT 1",
-);
+const anyOpenTask = existenceCheck("any-open-task", "SELECT 1 FROM tasks WHERE workforce = $1 AND status IN ('pending', 'in_progress') LIMIT 1");
 
-/**
- * Whether a workforce has any open task: one indexed read, no lock and no
- * transaction, so an idle crowd can look before it makes its claims.
- */
-export async function hasOpenTasks(deps: Pick<Deps, "prisma">, workforce: AnnotatorActor["workforce"]): Promise<boolean> {
-  return (await openTaskOfWorkforce(deps.prisma, [workforce])).length > 0;
+/** Whether a workforce has any open task: an idle crowd looks before it makes its claims. */
+export function hasOpenTasks(deps: Pick<Deps, "prisma">, workforce: AnnotatorActor["workforce"]): Promise<boolean> {
+  return anyOpenTask(deps.prisma, [workforce]);
 }
 
 /** Open slots of a task: wanted judgments less those given and those leased now. */

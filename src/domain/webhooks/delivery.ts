@@ -5,7 +5,7 @@
 import http from "node:http";
 import https from "node:https";
 import { transaction } from "../../db/transaction.js";
-import { preparedStatement } from "../../db/database.js";
+import { existenceCheck, preparedStatement } from "../../db/database.js";
 import { Prisma } from "../../generated/prisma/client.js";
 import type { Deps } from "../../deps.js";
 import { newId, secretBox } from "../shared/index.js";
@@ -55,14 +55,14 @@ const DUE = `d.status IN ('pending', 'retrying') AND d.next_attempt_at <= now()
   AND (d.locked_until IS NULL OR d.locked_until < now())
   AND (d.webhook_id IS NULL OR EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.status = 'active'))`;
 
-const anyDueDelivery = preparedStatement<{ found: number }>(
+const anyDueDelivery = existenceCheck(
   "any-due-delivery",
-  "SELECT 1 AS found FROM webhook_deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now() LIMIT 1",
+  "SELECT 1 FROM webhook_deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= now() LIMIT 1",
 );
 
-/** Whether any delivery is due (leased or not): one indexed read, so an idle deliverer skips its claim's transaction. */
-export async function hasDueDeliveries(deps: Pick<Deps, "prisma">): Promise<boolean> {
-  return (await anyDueDelivery(deps.prisma, [])).length > 0;
+/** Whether any delivery is due (leased or not): an idle deliverer looks before it claims. */
+export function hasDueDeliveries(deps: Pick<Deps, "prisma">): Promise<boolean> {
+  return anyDueDelivery(deps.prisma, []);
 }
 
 /**
