@@ -112,7 +112,10 @@ async function main() {
     }, SHUTDOWN_LIMIT_MS);
     forced.unref();
     running.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
       (error) => {
         logger.error({ err: error }, "error during shutdown");
         process.exit(1);

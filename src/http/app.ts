@@ -7,7 +7,7 @@ import { createGraphQLServer, type Yoga } from "../graphql/yoga.js";
 import { requestContext } from "./request-context.js";
 import { pages } from "./pages.js";
 import { graphqlRoute } from "./graphql-route.js";
-import { metricsEndpoint, requestMetrics } from "./metrics.js";
+import { metricsEndpoint } from "./metrics.js";
 import { checkHealth } from "../domain/system/index.js";
 
 export interface App {
@@ -25,8 +25,7 @@ export function buildApp(deps: Deps): App {
     if (error.code === "ERR_STREAM_PREMATURE_CLOSE" || error.code === "ECONNRESET") return;
     deps.logger.error({ err: error }, "http error");
   });
-  koa.use(requestContext(deps.logger));
-  koa.use(requestMetrics(deps));
+  koa.use(requestContext(deps));
   koa.use(metricsEndpoint(deps));
   koa.use(restApi(deps).handle);
   koa.use(graphqlRoute(yoga, deps.config.bodyLimit));
@@ -42,8 +41,7 @@ export function buildApp(deps: Deps): App {
 export function buildWorkerApp(deps: Deps): Pick<App, "koa" | "callback"> {
   const koa = new Koa();
   koa.proxy = false;
-  koa.use(requestContext(deps.logger));
-  koa.use(requestMetrics(deps));
+  koa.use(requestContext(deps));
   koa.use(metricsEndpoint(deps));
   koa.use(async (ctx) => {
     if (ctx.method === "GET" && ctx.path === "/v1/health") {

@@ -1,5 +1,6 @@
-// HTTP side of the Prometheus metrics: every request timed by route template,
-// and GET /metrics for the scraper (a bearer token when METRICS_TOKEN is set).
+// HTTP side of the Prometheus metrics: the route template a request is timed
+// under (by requestContext), and GET /metrics for the scraper (a bearer token
+// when METRICS_TOKEN is set).
 import type { Context, Middleware } from "koa";
 import type { Deps } from "../deps.js";
 import { matchesSecret } from "../domain/shared/index.js";
@@ -7,22 +8,11 @@ import { errorBody } from "../rest/errors.js";
 import { isRestPath } from "../rest/router.js";
 
 /** The matched route's template (never the raw path: ids would make a series each). */
-function routeOf(ctx: Context): string {
+export function routeOf(ctx: Context): string {
   const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
   if (typeof matched === "string") return matched;
   if (isRestPath(ctx.path) || ctx.status === 404) return "unmatched";
   return ctx.path;
-}
-
-export function requestMetrics(deps: Pick<Deps, "metrics">): Middleware {
-  return async (ctx, next) => {
-    const started = process.hrtime.bigint();
-    try {
-      await next();
-    } finally {
-      deps.metrics.httpRequest(ctx.method, routeOf(ctx), ctx.status, Number(process.hrtime.bigint() - started) / 1e9);
-    }
-  };
 }
 
 export function metricsEndpoint(deps: Pick<Deps, "metrics" | "config">): Middleware {

@@ -5,20 +5,18 @@ import type { Deps } from "../deps.js";
 import { authenticateBearer, refusal } from "../domain/accounts/index.js";
 import type { Actor, CustomerActor } from "../domain/shared/index.js";
 
-/** Sets ctx.state.actor from `Authorization: Bearer <credential>`: null when absent or not valid. */
-export function authenticate(deps: Deps): Middleware {
-  return async (ctx, next) => {
-    const credentials = ctx.get("authorization");
-    ctx.state.actor = credentials ? await authenticateBearer(deps, credentials) : null;
-    await next();
-  };
+/** Sets (and returns) ctx.state.actor from `Authorization: Bearer <credential>`: null when absent or not valid. */
+export async function authenticate(deps: Deps, ctx: Context): Promise<Actor | null> {
+  const credentials = ctx.get("authorization");
+  ctx.state.actor = credentials ? await authenticateBearer(deps, credentials) : null;
+  return ctx.state.actor;
 }
 
 /** Lets only customers through (401 otherwise, saying what is wrong). */
-export const customersOnly: Middleware = async (ctx, next) => {
+export const customersOnly: Middleware = (ctx, next) => {
   const actor: Actor | null = ctx.state.actor;
   if (actor?.kind !== "customer") throw refusal("customer", ctx.get("authorization"), actor);
-  await next();
+  return next();
 };
 
 /** The customer that `customersOnly` let through. */

@@ -4,7 +4,7 @@ import { bodyParser } from "@koa/bodyparser";
 import compose from "koa-compose";
 import type { Middleware } from "koa";
 import type { Deps } from "../deps.js";
-import { AppError, unstorableInput, ValidationError, type Actor } from "../domain/shared/index.js";
+import { AppError, unstorableInput, ValidationError } from "../domain/shared/index.js";
 import { rateLimitHeaders, RateLimitedError, type RateDecision } from "../http/rate-limits.js";
 import { authenticate, customersOnly } from "./auth.js";
 import { restErrors } from "./errors.js";
@@ -40,10 +40,8 @@ export function restApi(deps: Deps): { handle: Middleware; router: Router } {
 
   const handle = compose<Parameters<Middleware>[0]>([
     restErrors(deps.logger),
-    authenticate(deps),
-    rateLimited(deps),
-    jsonBody(deps.config.bodyLimit),
-    refuseUnstorableInput,
+    authenticatedAndCharged(deps),
+    checkedInput(deps.config.bodyLimit),
     router.routes() as Middleware,
     router.allowedMethods() as Middleware,
   ]);
@@ -58,13 +56,14 @@ export function isRestPath(path: string): boolean {
 }
 
 /**
- * Charges each request with an API key to that customer's tier plan, and each
- * registration to the client's address; before the body is even read.
+ * Who is calling (`authenticate`), charged to a rate limit before the body is
+ * even read: a request with an API key to its customer's tier plan, a
+ * registration to the client's address.
  */
-function rateLimited(deps: Deps): Middleware {
+function authenticatedAndCharged(deps: Deps): Middleware {
   return async (ctx, next) => {
+    const actor = await authenticate(deps, ctx);
     let decision: RateDecision | undefined;
-    const actor: Actor | null = ctx.state.actor;
     if (ctx.method === "POST" && ctx.path === "/v1/customers") {
       decision = await deps.rateLimits.charge("registration", ctx.ip, 1);
     } else if (actor?.kind === "customer") {
@@ -78,12 +77,6 @@ function rateLimited(deps: Deps): Middleware {
   };
 }
 
-const refuseUnstorableInput: Middleware = async (ctx, next) => {
-  const problem = unstorableInput([safeDecode(ctx.path), ctx.query, ctx.request.body]);
-  if (problem) throw new ValidationError(problem, [{ path: "(request)", message: problem }]);
-  await next();
-};
-
 function safeDecode(path: string): string {
   try {
     return decodeURIComponent(path);
@@ -95,15 +88,24 @@ function safeDecode(path: string): string {
 /** The methods whose body is read; a GET's or DELETE's is ignored. */
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 
-/** Parses a JSON body; a body that is not JSON is refused rather than silently ignored. */
-function jsonBody(limit: string): Middleware {
+/**
+ * The request's input: a JSON body parsed (a body that is not JSON is refused
+ * rather than silently ignored), and the path, query and body refused when
+ * PostgreSQL could not store them.
+ */
+function checkedInput(limit: string): Middleware {
   const parse = bodyParser({ enableTypes: ["json"], jsonLimit: limit, encoding: "utf-8", parsedMethods: [...METHODS_WITH_BODY] });
-  return async (ctx, next) => {
-    if (!METHODS_WITH_BODY.has(ctx.method)) return next();
+  const storable: Middleware = (ctx, next) => {
+    const problem = unstorableInput([safeDecode(ctx.path), ctx.query, ctx.request.body]);
+    if (problem) throw new ValidationError(problem, [{ path: "(request)", message: problem }]);
+    return next();
+  };
+  return (ctx, next) => {
+    if (!METHODS_WITH_BODY.has(ctx.method)) return storable(ctx, next);
     const hasBody = Number(ctx.get("content-length") || 0) > 0 || ctx.get("transfer-encoding") !== "";
     if (hasBody && !ctx.is("application/json", "+json")) {
       throw new AppError("unsupported_media_type", "send the body as application/json", 415);
     }
-    await parse(ctx, next);
+    return parse(ctx, () => storable(ctx, next));
   };
 }

@@ -87,7 +87,7 @@ describe("the embedded database", () => {
 
     // A second big batch is on the wire when the signal arrives.
     const body = JSON.stringify({ tasks });
-    const response = new Promise<{ status: number; body: any }>((resolve, reject) => {
+    const response = new Promise<{ status: number; body: any; requestId: string }>((resolve, reject) => {
       const req = request(`${server.url}/v1/tasks/batch`, {
         method: "POST",
         headers: { authorization: `Bearer ${customer.apiKey}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
@@ -95,7 +95,7 @@ describe("the embedded database", () => {
       req.on("response", (res) => {
         let text = "";
         res.on("data", (chunk) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(text), requestId: String(res.headers["x-request-id"]) }));
       });
       req.on("error", reject);
       req.end(body, () => setTimeout(() => server.child.kill("SIGTERM"), 50));
@@ -104,6 +104,10 @@ describe("the embedded database", () => {
     expect(answered.status).toBe(202);
     // Exit code 0: finished before the shutdown limit (which exits 1).
     expect(await server.exited).toBe(0);
+    // The log is written in batches; what was still buffered went out at exit, down to the last line.
+    const lines = server.logs.join("").split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+    expect(lines.find((line) => line.requestId === answered.requestId)).toMatchObject({ msg: "request", method: "POST", path: "/v1/tasks/batch", status: 202 });
+    expect(lines.at(-1)).toMatchObject({ msg: "stopped" });
 
     const restarted = await startServerProcess(dataDir);
     try {
