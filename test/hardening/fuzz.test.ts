@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer, type Customer } from "../support/fixtures.js";
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
 const HANG_MS = 5_000;
 
 let service: TestService;
@@ -22,7 +22,8 @@ beforeAll(async () => {
   const task = await service.rest.post("/v1/tasks", imageTask(), { apiKey: b.apiKey });
   const batch = await service.rest.post("/v1/tasks/batch", { tasks: [imageTask()] }, { apiKey: b.apiKey });
   const webhook = await service.rest.post("/v1/webhooks", { callback_url: "https://example.com/b-hook" }, { apiKey: b.apiKey });
-  bIds = [task.body.task_id, batch.body.batch_id, webhook.body.webhook_id];
+  const keys = await service.rest.get("/v1/api-keys", { apiKey: b.apiKey });
+  bIds = [task.body.task_id, batch.body.batch_id, webhook.body.webhook_id, ...keys.body.data.map((key: { key_id: string }) => key.key_id)];
 });
 afterAll(() => service.close());
 
@@ -35,11 +36,14 @@ async function bystanderState() {
     await prisma.task.findMany({ where, orderBy: { id: "asc" } }),
     await prisma.batch.findMany({ where, orderBy: { id: "asc" } }),
     await prisma.webhook.findMany({ where, orderBy: { id: "asc" } }),
+    await prisma.apiKey.findMany({ where, orderBy: { id: "asc" }, select: { id: true, revokedAt: true } }),
   ]);
 }
 
 // Ids: A's own, B's (must stay 404), and junk.
 const anId = () => fc.oneof(fc.constantFrom(...bIds), fc.constantFrom("tsk_", "bat_x", "whk_%00", "..", "%2e%2e%2f", "%ff", "tsk_" + "9".repeat(300), "toString", "__proto__", "constructor_x"), fc.string({ maxLength: 40 }));
+const queryValue = () =>
+  fc.oneof(fc.string({ maxLength: 20 }), fc.integer().map(String), fc.constantFrom("0", "-1", "1e9", "9".repeat(30), "NaN", "2026-13", "2026-04", "0000-01", "created_at_desc", "completed", "%00", ""));
 const segment = (id: string) => encodeURIComponent(id).replace(/%25/g, "%");
 
 const restRequest = () =>
@@ -48,17 +52,26 @@ const restRequest = () =>
       ["POST", "/v1/customers"], ["GET", "/v1/customers/me"], ["POST", "/v1/tasks"], ["POST", "/v1/tasks/batch"],
       ["GET", "/v1/tasks/:id"], ["GET", "/v1/tasks/:id/result"], ["POST", "/v1/tasks/:id/cancel"], ["GET", "/v1/batches/:id"],
       ["POST", "/v1/webhooks"], ["GET", "/v1/webhooks"], ["DELETE", "/v1/webhooks/:id"], ["GET", "/v1/health"],
+      ["GET", "/v1/tasks"], ["GET", "/v1/batches/:id/tasks"], ["GET", "/v1/api-keys"], ["POST", "/v1/api-keys"], ["DELETE", "/v1/api-keys/:id"],
+      ["POST", "/v1/jobs"], ["GET", "/v1/jobs"], ["GET", "/v1/jobs/:id"], ["GET", "/v1/jobs/:id/export"], ["POST", "/v1/jobs/:id/cancel"],
+      ["GET", "/v1/billing/usage"], ["GET", "/v1/billing/invoices"], ["GET", "/v1/billing/invoices/:id"],
+      ["GET", "/v1/dashboard/overview"], ["GET", "/v1/dashboard/tasks"], ["GET", "/v1/dashboard/quality"], ["GET", "/v1/dashboard/usage"],
       ["PUT", "/v1/tasks"], ["PATCH", "/v1/customers/me"], ["GET", "/v1/nope"],
     ),
     id: anId(),
-    query: fc.array(fc.tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 20 })), { maxLength: 3 }),
-    auth: fc.constantFrom("a", "none", "garbage", "sk_sandbox_" + "A".repeat(32), "Bearer", "at_x"),
+    // The documented query parameters with junk values, and junk parameters.
+    query: fc.array(fc.tuple(fc.oneof(fc.constantFrom("page", "per_page", "status", "sort", "month", "cursor", "limit"), fc.string({ maxLength: 10 })), queryValue()), { maxLength: 3 }),
+    // Mostly as customer A, where the endpoints' own checks run; the rest tries the keys' check.
+    auth: fc.oneof({ arbitrary: fc.constant("a"), weight: 3 }, fc.constantFrom("none", "garbage", "sk_sandbox_" + "A".repeat(32), "Bearer", "at_x")),
     contentType: fc.constantFrom("application/json", "application/json; charset=latin1", "text/plain", "application/x-www-form-urlencoded", "", "application/merge-patch+json"),
     encoding: fc.constantFrom(undefined, undefined, undefined, "gzip", "deflate", "br", "identity", "bogus"),
     body: fc.oneof(
       fc.json({ maxDepth: 6 }),
       fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify({ ...imageTask(), metadata: { v } })),
       fc.record({ tasks: fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 5 }) }).map((v) => JSON.stringify(v)),
+      fc
+        .record({ manifest_url: fc.oneof(fc.constantFrom("s3://b/m.jsonl", "https://bucket/m.jsonl", "s3://", "file:///etc/passwd"), fc.string()), label_spec: fc.jsonValue({ maxDepth: 3 }), s3_credentials: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] })
+        .map((v) => JSON.stringify(v)),
       fc.string({ unit: "binary", maxLength: 200 }),
       fc.constantFrom("", "{", "[]", "null", '{"__proto__":{}}', '{"callback_url":"http://[::1"}', `{"a":"\\ud800"}`, "\u0000"),
     ),
