@@ -344,7 +344,7 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         "201": json(CreatedApiKey, "The new key, shown once."),
         ...invalid,
-        "403": errorAnswer("live_not_enabled: live keys need a live account."),
+        "403": errorAnswer("live_not_enabled: live keys need a live account; live_key_required: a sandbox key cannot create live keys."),
         "409": errorAnswer("too_many_keys."),
       },
     }),
@@ -354,7 +354,12 @@ const paths: ZodOpenApiPathsObject = {
       summary: "Revoke an API key",
       tags: ["Customers"],
       requestParams: { path: idParam("key") },
-      responses: { "200": json(ApiKey, "The key, revoked."), ...notFound, "409": errorAnswer("last_active_key.") },
+      responses: {
+        "200": json(ApiKey, "The key, revoked."),
+        "403": errorAnswer("live_key_required: a sandbox key cannot revoke live keys."),
+        ...notFound,
+        "409": errorAnswer("last_active_key."),
+      },
     }),
   },
   "/v1/tasks": {

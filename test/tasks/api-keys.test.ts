@@ -50,6 +50,26 @@ describe("API keys per environment", () => {
     const second = await service.graphql(NEXT, {}, { apiKey: annotator.token });
     expect(second.data.nextAssignment).toBeNull();
 
+    // Live keys are managed with a live key: a leaked sandbox key can neither mint one nor revoke one.
+    const [liveKeyRow] = (await service.rest.get("/v1/api-keys", { apiKey: sandboxKey })).body.data.filter((key: any) => key.environment === "live");
+    const minted = await service.rest.post("/v1/api-keys", { environment: "live" }, { apiKey: sandboxKey });
+    const revokedBySandbox = await service.rest.delete(`/v1/api-keys/${liveKeyRow.key_id}`, { apiKey: sandboxKey });
+    expect([minted.status, minted.body.error.code, revokedBySandbox.status, revokedBySandbox.body.error.code]).toEqual([403, "live_key_required", 403, "live_key_required"]);
+    const overGraphQL = await service.graphql(
+      `mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on AppError { code } } }`,
+      { id: liveKeyRow.key_id },
+      { apiKey: sandboxKey },
+    );
+    expect(overGraphQL.data.revokeApiKey.code).toBe("live_key_required");
+    expect((await profile(liveKey)).environment).toBe("live");
+    expect((await service.rest.get("/v1/api-keys", { apiKey: liveKey })).body.data.filter((key: any) => key.environment === "live")).toHaveLength(1);
+    // A live key manages both: here a second live key, and a sandbox key for CI, revoked again.
+    const secondLive = await service.rest.post("/v1/api-keys", { environment: "live" }, { apiKey: liveKey });
+    const ciKey = await service.rest.post("/v1/api-keys", { environment: "sandbox" }, { apiKey: liveKey });
+    expect([secondLive.status, secondLive.body.environment, ciKey.status, ciKey.body.environment]).toEqual([201, "live", 201, "sandbox"]);
+    expect((await service.rest.delete(`/v1/api-keys/${ciKey.body.key_id}`, { apiKey: liveKey })).status).toBe(200);
+    expect((await service.rest.delete(`/v1/api-keys/${secondLive.body.key_id}`, { apiKey: liveKey })).status).toBe(200);
+
     // Back to sandbox: the live key stops working, the sandbox one goes on.
     await service.graphql(SET_TIER, { id: customer.customerId, tier: "SANDBOX", quota: 600 }, { apiKey: TEST_ADMIN_TOKEN });
     const revoked = await service.rest.get("/v1/customers/me", { apiKey: liveKey });

@@ -27,6 +27,17 @@ export async function listApiKeys(deps: Pick<Deps, "prisma">, actor: CustomerAct
 
 export const newKeySchema = z.object({ environment: z.enum(TIERS).optional() }).strict();
 
+/**
+ * Live keys are managed with a live key only. A sandbox key lives in CI and
+ * test configs, less guarded than a live one: were it to leak, it must not
+ * mint a key that bills live labels, nor revoke the keys production runs on.
+ */
+function checkManages(actor: CustomerActor, environment: Environment): void {
+  if (environment === "live" && actor.environment !== "live") {
+    throw new AppError("live_key_required", "live keys are created and revoked with a live key; this one is a sandbox key", 403);
+  }
+}
+
 /** POST /v1/api-keys, createApiKey: a new key of an environment (by default the caller's). */
 export async function createApiKey(deps: Pick<Deps, "prisma">, actor: CustomerActor, input: unknown): Promise<CreatedApiKey> {
   const environment: Environment = parseInput(newKeySchema, input ?? {}).environment ?? actor.environment;
@@ -35,6 +46,7 @@ export async function createApiKey(deps: Pick<Deps, "prisma">, actor: CustomerAc
     if (environment === "live" && customer.tier !== "live") {
       throw new AppError("live_not_enabled", "live keys are issued once an operator has moved your account to the live tier", 403);
     }
+    checkManages(actor, environment);
     const active = await tx.apiKey.count({ where: { customerId: actor.customerId, revokedAt: null } });
     if (active >= MAX_ACTIVE_KEYS) {
       throw new ConflictError("too_many_keys", `at most ${MAX_ACTIVE_KEYS} keys may be active at once; revoke one first`, { max_active_keys: MAX_ACTIVE_KEYS });
@@ -58,6 +70,7 @@ export async function revokeApiKey(deps: Pick<Deps, "prisma" | "pubsub">, actor:
     await tx.$queryRaw`SELECT id FROM customers WHERE id = ${actor.customerId} FOR UPDATE`;
     const key = await tx.apiKey.findFirst({ where: { id: keyId, customerId: actor.customerId } });
     if (!key) throw new NotFoundError(`API key ${keyId}`);
+    checkManages(actor, key.environment as Environment);
     if (key.revokedAt) return key;
     const othersActive = await tx.apiKey.count({ where: { customerId: actor.customerId, revokedAt: null, id: { not: key.id } } });
     if (othersActive === 0) throw new ConflictError("last_active_key", "this is your only active key; create another before revoking it");
