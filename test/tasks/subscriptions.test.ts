@@ -1,7 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer, type Customer } from "../support/fixtures.js";
 import { subscribe, wsClient } from "../support/ws.js";
+import { subscribeToTaskStatus, subscribeToTaskUpdates } from "../../src/domain/tasks/index.js";
+import { followJob } from "../../src/domain/jobs/index.js";
+import type { CustomerActor } from "../../src/domain/shared/index.js";
 
 let service: TestService;
 let acme: Customer;
@@ -184,6 +189,73 @@ describe("subscriptions of a revoked key", () => {
     } finally {
       await doomed.dispose();
       await kept.dispose();
+    }
+  });
+});
+
+describe("a subscriber that leaves", () => {
+  /** A customer with a pending task and a queued job (this service runs no workers): nothing of theirs changes unless a test changes it. */
+  async function quietCustomer() {
+    const customer = await registerCustomer(service.rest, "Quiet");
+    const task = await service.rest.post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });
+    const job = await service.rest.post(
+      "/v1/jobs",
+      { manifest_url: "s3://never-read/manifest.jsonl", label_spec: { question: "Q?", options: ["a", "b"] }, s3_credentials: { access_key_id: "x", secret_access_key: "y", region: "us-east-1" } },
+      { apiKey: customer.apiKey },
+    );
+    expect(job.status).toBe(202);
+    return { ...customer, taskId: task.body.task_id as string, jobId: job.body.job_id as string };
+  }
+
+  it("is let go at once, not at its customer's next event (taskStatusChanged, taskUpdates, jobProgress)", async () => {
+    const quiet = await quietCustomer();
+    const actor: CustomerActor = { kind: "customer", customerId: quiet.customerId, environment: "sandbox" };
+    const streams = {
+      taskStatusChanged: { stream: await subscribeToTaskStatus(service.deps, actor, quiet.taskId), startsWithNow: true },
+      taskUpdates: { stream: await subscribeToTaskUpdates(service.deps, actor), startsWithNow: false },
+      jobProgress: { stream: await followJob(service.deps, actor, quiet.jobId), startsWithNow: true },
+    };
+    for (const [name, { stream, startsWithNow }] of Object.entries(streams)) {
+      const events = stream[Symbol.asyncIterator]();
+      if (startsWithNow) expect((await events.next()).done, name).toBe(false);
+      // Waits for a change that does not come; the subscriber leaves meanwhile (what graphql-ws and SSE do when a client goes).
+      const waiting = events.next();
+      const leaving = events.return!().then(() => "let go");
+      expect(await Promise.race([leaving, sleep(5_000).then(() => "still held")]), name).toBe("let go");
+      expect(await waiting, name).toEqual({ done: true, value: undefined });
+    }
+  });
+
+  // Redis shows who listens: each process subscribes to a customer's channel while it has a subscriber of that customer.
+  it.skipIf(!process.env.REDIS_URL)("over graphql-ws and SSE, releases the customer's Redis channel when the client goes", async () => {
+    const quiet = await quietCustomer();
+    const redis = new Redis(process.env.REDIS_URL!);
+    const listeners = async () => ((await redis.pubsub("NUMSUB", `customer:tasks:${quiet.customerId}`)) as [string, number])[1];
+    const until = async (count: number) => {
+      for (let tries = 0; tries < 100 && (await listeners()) !== count; tries++) await sleep(50);
+      return listeners();
+    };
+    try {
+      const client = wsClient(service.url, { authorization: `Bearer ${quiet.apiKey}` });
+      const sub = await subscribe(client, TASK_STATUS, { taskId: quiet.taskId });
+      expect(await sub.next()).toEqual({ taskStatusChanged: { id: quiet.taskId, status: "PENDING" } });
+      expect(await listeners()).toBe(1);
+      await client.dispose();
+      expect(await until(0)).toBe(0);
+
+      const controller = new AbortController();
+      const response = await fetch(`${service.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${quiet.apiKey}` },
+        body: JSON.stringify({ query: TASK_UPDATES, variables: {} }),
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      expect(await until(1)).toBe(1);
+      controller.abort();
+      expect(await until(0)).toBe(0);
+    } finally {
+      redis.disconnect();
     }
   });
 });

@@ -4,7 +4,7 @@ import { transaction } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
 import type { Job, Prisma } from "../../generated/prisma/client.js";
 import type { JobEvent, TaskEvent } from "../../pubsub.js";
-import { ConflictError, newId, NotFoundError, parseInput, secretBox, ValidationError, type CustomerActor } from "../shared/index.js";
+import { closingSourcesOnReturn, ConflictError, newId, NotFoundError, parseInput, secretBox, ValidationError, type CustomerActor } from "../shared/index.js";
 import { jobTaskCounts, type StatusCounts } from "../tasks/index.js";
 import { assertSafeTarget } from "../webhooks/index.js";
 import { endJob, isJobEnded, publishJob } from "./ingestion.js";
@@ -84,7 +84,7 @@ export async function followJob(deps: Pick<Deps, "prisma" | "pubsub">, actor: Cu
     await deps.pubsub.listen("customer:tasks", actor.customerId),
     (event) => ("taskId" in event ? event.jobId === jobId : event.jobId === jobId),
   );
-  return (async function* () {
+  const stream = (async function* () {
     try {
       let last = 0;
       for (;;) {
@@ -101,6 +101,7 @@ export async function followJob(deps: Pick<Deps, "prisma" | "pubsub">, actor: Cu
       changes.close();
     }
   })();
+  return closingSourcesOnReturn(stream, changes.close);
 }
 
 /** Both event streams as one "something changed" signal; events that pile up count once. */

@@ -6,7 +6,7 @@
 import type { Deps } from "../../deps.js";
 import type { Batch, Task } from "../../generated/prisma/client.js";
 import type { TaskEvent } from "../../pubsub.js";
-import type { CustomerActor } from "../shared/index.js";
+import { closingSourcesOnReturn, type CustomerActor } from "../shared/index.js";
 import { getBatch, getTask } from "./queries.js";
 import { isFinal } from "./statuses.js";
 
@@ -20,7 +20,7 @@ export async function subscribeToTaskStatus(
   await getTask(deps, actor, taskId);
   const source = await deps.pubsub.listen("customer:tasks", actor.customerId);
   const snapshot = await getTask(deps, actor, taskId);
-  return (async function* () {
+  const stream = (async function* () {
     try {
       let last = snapshot.status;
       yield { taskId: snapshot.id, customerId: snapshot.customerId, batchId: snapshot.batchId, jobId: snapshot.jobId, status: snapshot.status };
@@ -35,6 +35,7 @@ export async function subscribeToTaskStatus(
       await source.return?.();
     }
   })();
+  return closingSourcesOnReturn(stream, () => source.return?.());
 }
 
 /**
@@ -61,7 +62,7 @@ export async function subscribeToTaskUpdates(
 ): Promise<AsyncIterable<TaskUpdate>> {
   if (batchId) await getBatch(deps, actor, batchId);
   const source = await deps.pubsub.listen("customer:tasks", actor.customerId);
-  return (async function* () {
+  const stream = (async function* () {
     try {
       // The batch is read when this update is resolved, which is after subscribing.
       if (batchId) yield { taskId: null, batchId, task: async () => null, batch: () => getBatch(deps, actor, batchId) };
@@ -74,6 +75,7 @@ export async function subscribeToTaskUpdates(
       await source.return?.();
     }
   })();
+  return closingSourcesOnReturn(stream, () => source.return?.());
 }
 
 // Every subscriber of a customer's channel receives the same event object
