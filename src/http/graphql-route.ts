@@ -1,8 +1,6 @@
-// /graphql over HTTP: Koa reads and decodes the body (within the same limit as /v1) and
-// hands Yoga a ready Request. Yoga's Node adapter would wrap every request in
-// web streams, an AbortController and a DOMException when the socket closes;
-// only the requests that ask for a stream (SSE, incremental delivery) need to
-// learn that their client left.
+// /graphql over HTTP: Koa reads and decodes the body (within the same limit as
+// /v1), and Yoga gets it ready: it reads no stream (its own body-size check,
+// off, would pipe every body through a web stream).
 import type { Context, Middleware } from "koa";
 import getRawBody from "raw-body";
 import { pipeline, type Transform } from "node:stream";
@@ -53,18 +51,59 @@ export function graphqlRoute(yoga: Yoga, bodyLimit: string): Middleware {
       }
       if (body.length === 0) return graphqlError(ctx, 400, "invalid_body", NO_BODY);
     }
-    const streams = /text\/event-stream|multipart\/mixed/.test(ctx.get("accept"));
-    // A URL and its init rather than a Request: Yoga would read a Request's
-    // signal, and reading it makes one (an AbortController per request).
-    const init: RequestInit = { method: ctx.method, headers: headersOf(ctx), body: body && new Uint8Array(body) };
-    if (streams) init.signal = signalOnClientLeaving(ctx);
     // The Koa context rides along so that plugins can set response headers (rate limits).
-    const response = await yoga.fetch(`http://localhost${ctx.url}`, init, { koa: ctx });
+    const operation = ctx.method === "GET" ? {} : jsonObjectIn(ctx, body);
+    const response = operation ? await viaNodePath(yoga, ctx, operation) : await viaFetch(yoga, ctx, body);
     ctx.status = response.status;
     response.headers.forEach((value, key) => ctx.append(key, value));
     // A JSON result is one small piece: sent as a string, without piping a web stream.
     ctx.body = response.headers.get("content-type")?.includes("json") ? await response.text() : response.body;
   };
+}
+
+/**
+ * A GET, or a POST of a JSON object (nearly every request): Yoga's Node path,
+ * given the request's URL, its headers and the object already parsed. Side by
+ * side, a hello-world served 1.25× the requests this way (its fetch path
+ * builds the request and the server context more slowly). It also aborts a
+ * streamed response (SSE) when the client leaves.
+ */
+function viaNodePath(yoga: Yoga, ctx: Context, operation: object): Promise<Response> {
+  // Yoga treats a non-empty `body` as parsed (an empty one as a stream still to read).
+  const request = { req: ctx.req, method: ctx.method, headers: forwardedHeaders(ctx), body: ctx.method === "GET" ? undefined : operation };
+  return yoga.handleNodeRequestAndResponse(request as never, ctx.res, { koa: ctx }) as Promise<Response>;
+}
+
+/**
+ * The body parsed, when it is a JSON object with at least one member. Yoga's
+ * Node path lists a parsed body's keys: never handed a string or an array,
+ * whose keys are each of its characters or items (a 5 MB body, 5 million keys).
+ */
+function jsonObjectIn(ctx: Context, body: Buffer | undefined): object | undefined {
+  if (!body || !ctx.is("application/json")) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined; // Yoga's answer to a body that is not JSON
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
+  for (const _member in parsed) return parsed;
+  return undefined;
+}
+
+/** Any other request (multipart, or a body Yoga refuses): a URL and its init, the body as bytes. */
+function viaFetch(yoga: Yoga, ctx: Context, body: Buffer | undefined): Promise<Response> {
+  // Not a Request: Yoga would read a Request's signal, and reading it makes one (an AbortController).
+  const init: RequestInit = { method: ctx.method, headers: headersOf(ctx), body: body && new Uint8Array(body) };
+  if (/text\/event-stream|multipart\/mixed/.test(ctx.get("accept"))) init.signal = signalOnClientLeaving(ctx);
+  return yoga.fetch(`http://localhost${ctx.url}`, init, { koa: ctx }) as Promise<Response>;
+}
+
+function forwardedHeaders(ctx: Context): Record<string, string | string[] | undefined> {
+  const headers: Record<string, string | string[] | undefined> = {};
+  for (const name in ctx.headers) if (!NOT_FORWARDED.has(name)) headers[name] = ctx.headers[name];
+  return headers;
 }
 
 function headersOf(ctx: Context): [string, string][] {
