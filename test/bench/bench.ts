@@ -152,12 +152,12 @@ function variedRequests(scenario: Scenario) {
 
 async function main() {
   const children: ChildProcess[] = [];
+  const dataDir = mkdtempSync(path.join(tmpdir(), "refinery-bench-"));
   try {
     const baseline = await startProcess(["-e", BASELINE_SOURCE], process.env);
     children.push(baseline.child);
     let target = process.env.BENCH_URL;
     let server: ChildProcess | undefined;
-    const dataDir = mkdtempSync(path.join(tmpdir(), "refinery-bench-"));
     if (!target) {
       // BENCH_PROFILE_DIR: the server writes a CPU profile there when it exits (open it in Chrome's DevTools).
       const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
@@ -278,9 +278,12 @@ async function main() {
     writeFileSync(output, JSON.stringify({ at: new Date().toISOString(), machine, secondsPerScenario: DURATION_S, connections: CONNECTIONS, rows }, null, 2) + "\n");
     console.log(`\nwritten to ${output}`);
   } finally {
+    const exited = children.map((child) => (child.exitCode !== null || child.signalCode !== null ? undefined : new Promise((resolve) => child.once("exit", resolve))));
     for (const child of children) child.kill("SIGTERM");
-    // A run's logs hold a line per request: hundreds of MB.
-    for (const logDir of logDirs) rmSync(logDir, { recursive: true, force: true });
+    // The server stops its embedded PostgreSQL before it exits; only then is its DATA_DIR let go.
+    await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
+    // A run's logs hold a line per request (hundreds of MB), and its database the seeded tasks (about 5 GB).
+    for (const dir of [...logDirs, dataDir]) rmSync(dir, { recursive: true, force: true });
   }
 }
 
