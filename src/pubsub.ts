@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 export interface TaskEvent {
   taskId: string;
   customerId: string;
+  environment: string;
   batchId: string | null;
   jobId: string | null;
   status: string;
@@ -16,14 +17,15 @@ export interface TaskEvent {
 export interface JobEvent {
   jobId: string;
   customerId: string;
+  environment: string;
   status: string;
 }
 
 export type PubSubChannels = {
-  /** Every task status change of one customer. */
-  "customer:tasks": [customerId: string, event: TaskEvent];
-  /** A job's status or ingestion progress changed. */
-  "customer:jobs": [customerId: string, event: JobEvent];
+  /** Every task status change of one customer environment (tenantTopic: "<customer id>:<environment>"). */
+  "customer:tasks": [tenant: string, event: TaskEvent];
+  /** A job's status or ingestion progress changed (same topics). */
+  "customer:jobs": [tenant: string, event: JobEvent];
   /** A credential was revoked somewhere: every process forgets its cached lookups. */
   "credentials:revoked": [scope: "all", event: { at: number }];
   /** A job was created: the ingesters (any process) look for work now rather than at their next poll. */

@@ -84,8 +84,14 @@ export const builder = new SchemaBuilder<{
     nodesQueryOptions: {
       description: "Several objects by id, in order; null for each unknown id or another customer's.",
       args: { ids: { description: "Public ids." } },
-      resolve: (_root, { ids }, _context, _info, resolveNodes) =>
-        ids.map((id) => (isNodeId(id) ? resolveNodes([id]).then((nodes) => nodes[0]) : null)),
+      // The plugin's resolveNodes loads args.ids whatever it is handed (and an id of
+      // no node type failed the whole list), so those are blanked in args first:
+      // it skips a null id, which resolves to null in its place.
+      resolve: (_root, args, _context, _info, resolveNodes) => {
+        const ids = args.ids.map((id) => (isNodeId(id) ? id : null));
+        (args as { ids: unknown }).ids = ids;
+        return resolveNodes(ids.filter((id) => id !== null));
+      },
     },
     cursorType: "String",
     // Descriptions of what the plugin generates: connections, edges, page info, Node.

@@ -16,6 +16,7 @@ import {
   type TaskStatus as TaskStatusValue,
   type TaskType as TaskTypeValue,
 } from "../domain/tasks/index.js";
+import { tenantOf } from "../domain/shared/index.js";
 import { builder } from "./builder.js";
 import { nullIfNotFound, RESULT_OR_APP_ERROR } from "./errors.js";
 import { enumValues, withoutNulls } from "./input.js";
@@ -78,7 +79,7 @@ export const TaskRef = builder.prismaNode("Task", {
   description: "A labeling task: what to label, and once completed its result.",
   id: { field: "id", description: "Task id (tsk_…), the same as in REST." },
   // node(id) and refetches only ever find the caller's own tasks; another's id is null.
-  findUnique: (id, context) => ({ id, customerId: context.actor?.kind === "customer" ? context.actor.customerId : "" }),
+  findUnique: (id, context) => (context.actor?.kind === "customer" ? { id, ...tenantOf(context.actor) } : { id, customerId: "" }),
   nullable: true,
   fields: (t) => ({
     status: t.field({ description: "Where the task is in its lifecycle.", type: TaskStatus, resolve: (task) => task.status as TaskStatusValue }),
@@ -134,7 +135,7 @@ const BatchStatus = builder.enumType("BatchStatus", {
 export const BatchRef = builder.prismaNode("Batch", {
   description: "Tasks submitted together by submitBatch (or POST /v1/tasks/batch).",
   id: { field: "id", description: "Batch id (bat_…), the same as in REST." },
-  findUnique: (id, context) => ({ id, customerId: context.actor?.kind === "customer" ? context.actor.customerId : "" }),
+  findUnique: (id, context) => (context.actor?.kind === "customer" ? { id, ...tenantOf(context.actor) } : { id, customerId: "" }),
   nullable: true,
   fields: (t) => ({
     status: t.field({ description: "PENDING while any task is open, then COMPLETED.", type: BatchStatus, resolve: (batch) => batch.status as "pending" | "completed" }),

@@ -4,6 +4,7 @@ import { createApiKey, getProfile, listApiKeys, registerCustomer, revokeApiKey }
 import { apiKeyView, createdApiKeyView, profileView, registrationView } from "../domain/representations/index.js";
 import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
+import { customerScope } from "../domain/system/index.js";
 import { respondIdempotently } from "./respond.js";
 
 /**
@@ -37,7 +38,7 @@ export function customerRoutes(router: Router, deps: Deps) {
 
   router.post("/api-keys", async (ctx) => {
     const actor = customerOf(ctx);
-    await respondIdempotently(ctx, deps, actor.customerId, async () => {
+    await respondIdempotently(ctx, deps, customerScope(actor), async () => {
       return createdWithKey(createdApiKeyView(await createApiKey(deps, actor, toDomainFields(ctx.request.body ?? {}))), REPLAYED_KEY);
     });
   });

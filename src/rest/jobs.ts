@@ -8,12 +8,13 @@ import { jobTaskCounts } from "../domain/tasks/index.js";
 import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
 import { pageBody, pageQuery, pageRequest, single } from "./listing.js";
+import { customerScope } from "../domain/system/index.js";
 import { respondIdempotently } from "./respond.js";
 
 export function jobRoutes(router: Router, deps: Deps) {
   router.post("/jobs", async (ctx) => {
     const actor = customerOf(ctx);
-    await respondIdempotently(ctx, deps, actor.customerId, async () => ({
+    await respondIdempotently(ctx, deps, customerScope(actor), async () => ({
       status: 202,
       body: acceptedJobView(await createJob(deps, actor, toDomainFields(ctx.request.body, "(body)", ["s3_credentials"]))),
     }));
@@ -44,7 +45,7 @@ export function jobRoutes(router: Router, deps: Deps) {
 
   router.post("/jobs/:id/cancel", async (ctx) => {
     const actor = customerOf(ctx);
-    await respondIdempotently(ctx, deps, actor.customerId, async () => {
+    await respondIdempotently(ctx, deps, customerScope(actor), async () => {
       const job = await cancelJob(deps, actor, ctx.params.id);
       return { status: 200, body: jobView(job, await jobTaskCounts(deps.prisma, job.id)) };
     });

@@ -18,6 +18,7 @@ import {
 import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
 import { pageBody, pageQuery, pageRequest, single } from "./listing.js";
+import { customerScope } from "../domain/system/index.js";
 import { respondIdempotently } from "./respond.js";
 
 export const filterSchema = z.object({
@@ -41,7 +42,7 @@ function taskFilter(query: Record<string, unknown>): TaskFilter {
 export function taskRoutes(router: Router, deps: Deps) {
   router.post("/tasks", async (ctx) => {
     const actor = customerOf(ctx);
-    await respondIdempotently(ctx, deps, actor.customerId, async () => ({
+    await respondIdempotently(ctx, deps, customerScope(actor), async () => ({
       status: 202,
       body: acceptedTaskView(await submitTask(deps, actor, toDomainFields(ctx.request.body))),
     }));
@@ -49,7 +50,7 @@ export function taskRoutes(router: Router, deps: Deps) {
 
   router.post("/tasks/batch", async (ctx) => {
     const actor = customerOf(ctx);
-    await respondIdempotently(ctx, deps, actor.customerId, async () => ({
+    await respondIdempotently(ctx, deps, customerScope(actor), async () => ({
       status: 202,
       body: acceptedBatchView(await submitBatch(deps, actor, batchInDomainFields(ctx.request.body))),
     }));
@@ -81,7 +82,7 @@ export function taskRoutes(router: Router, deps: Deps) {
 
   router.post("/tasks/:id/cancel", async (ctx) => {
     const actor = customerOf(ctx);
-    await respondIdempotently(ctx, deps, actor.customerId, async () => ({
+    await respondIdempotently(ctx, deps, customerScope(actor), async () => ({
       status: 200,
       body: taskView(await cancelTask(deps, actor, ctx.params.id)),
     }));

@@ -169,8 +169,8 @@ describe("the dashboard's rollups", () => {
     for (const at of instants) {
       const id = `tsk_${encodeTime(at.getTime(), 10).toLowerCase()}${randomBytes(8).toString("hex").slice(0, 16)}`;
       await service.deps.prisma.$executeRaw`
-        INSERT INTO tasks (id, customer_id, type, status, data_url, label_spec, replication, billable, workforce, created_at, updated_at, completed_at, confidence, judgment_count)
-        SELECT ${id}, customer_id, type, 'completed', data_url, label_spec, replication, billable, workforce, ${at}, ${at}, ${at}, 0.9, 0
+        INSERT INTO tasks (id, customer_id, environment, type, status, data_url, label_spec, replication, billable, workforce, created_at, updated_at, completed_at, confidence, judgment_count)
+        SELECT ${id}, customer_id, environment, type, 'completed', data_url, label_spec, replication, billable, workforce, ${at}, ${at}, ${at}, 0.9, 0
         FROM tasks WHERE id = ${template.body.task_id}`;
     }
     const actor = { kind: "customer" as const, customerId: windowed.customerId, environment: "sandbox" as const };

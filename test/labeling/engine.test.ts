@@ -45,7 +45,7 @@ describe("the annotator API", () => {
     await drainQueue();
     // Status changes as subscribers see them.
     const statuses: { taskId: string; status: string }[] = [];
-    const stream = service.deps.pubsub.subscribe("customer:tasks", live.customerId);
+    const stream = service.deps.pubsub.subscribe("customer:tasks", `${live.customerId}:live`);
     void (async () => {
       for await (const event of stream) statuses.push(event);
     })();

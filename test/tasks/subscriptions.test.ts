@@ -230,7 +230,7 @@ describe("a subscriber that leaves", () => {
   it.skipIf(!process.env.REDIS_URL)("over graphql-ws and SSE, releases the customer's Redis channel when the client goes", async () => {
     const quiet = await quietCustomer();
     const redis = new Redis(process.env.REDIS_URL!);
-    const listeners = async () => ((await redis.pubsub("NUMSUB", `customer:tasks:${quiet.customerId}`)) as [string, number])[1];
+    const listeners = async () => ((await redis.pubsub("NUMSUB", `customer:tasks:${quiet.customerId}:sandbox`)) as [string, number])[1];
     const until = async (count: number) => {
       for (let tries = 0; tries < 100 && (await listeners()) !== count; tries++) await sleep(50);
       return listeners();

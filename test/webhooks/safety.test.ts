@@ -56,6 +56,7 @@ describe("SSRF protection (private targets not allowed)", () => {
       data: {
         id: newId("whk"),
         customerId: customer.customerId,
+        environment: "sandbox",
         url: receiver.url,
         secretSealed: secretBox(service.config.serverSecret).seal(SECRET),
         events: ["task.completed"],

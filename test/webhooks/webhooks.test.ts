@@ -203,7 +203,7 @@ describe("delivery", () => {
     const EVENTS = 25;
     // All due at once: the deliverer claims them in batches.
     await service.deps.prisma.$transaction(async (tx) => {
-      for (let i = 0; i < EVENTS; i++) await recordEvent(tx, customer.customerId, "task.completed", { n: i });
+      for (let i = 0; i < EVENTS; i++) await recordEvent(tx, { customerId: customer.customerId, environment: "sandbox" }, "task.completed", { n: i });
     });
     for (const r of endpoints) {
       const received = await r.waitFor(EVENTS);

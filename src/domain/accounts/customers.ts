@@ -108,7 +108,7 @@ export async function getProfile(deps: Pick<Deps, "prisma" | "config">, actor: C
     environment: actor.environment,
     ...quotaOf(customer, actor.environment),
     apiKeyPrefix: customer.apiKeys[0]?.prefix ?? null,
-    callbackSecret: await callbackSecret(deps, customer.id, customer),
+    callbackSecret: await callbackSecret(deps, actor, customer),
     createdAt: customer.createdAt,
   };
 }

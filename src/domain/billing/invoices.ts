@@ -1,6 +1,8 @@
 // Invoices: a month's live labels, closed into an invoice once the month is
 // over (by the worker; idempotent: the (customer, period) key admits one).
-// The current month is a draft, computed when asked.
+// The current month is a draft, computed when asked. Invoices are live data:
+// a sandbox key sees this month's draft of its own environment (sandbox
+// labels cost nothing, so it has no lines) and no closed invoice.
 import type { Deps } from "../../deps.js";
 import type { Invoice } from "../../generated/prisma/client.js";
 import { newId, NotFoundError, type CustomerActor } from "../shared/index.js";
@@ -41,13 +43,14 @@ function documentOf(invoice: Invoice): InvoiceDocument {
 async function draft(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor): Promise<InvoiceDocument> {
   const month = monthOf(new Date());
   const { start, end } = monthRange(month);
-  const lineItems = await invoiceLines(deps, actor.customerId, month);
+  const lineItems = actor.environment === "live" ? await invoiceLines(deps, actor.customerId, month) : [];
   const subtotal = lineItems.reduce((sum, line) => sum + line.amount, 0);
   return { invoiceId: draftId(month), period: month, periodStart: start, periodEnd: end, currency: deps.config.currency, lineItems, subtotal, total: subtotal, status: "draft", issuedAt: null };
 }
 
 /** GET /v1/billing/invoices: this month's draft, then closed months, newest first. */
 export async function listInvoices(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor): Promise<InvoiceDocument[]> {
+  if (actor.environment !== "live") return [await draft(deps, actor)];
   const closed = await deps.prisma.invoice.findMany({ where: { customerId: actor.customerId }, orderBy: { period: "desc" }, take: 120 });
   return [await draft(deps, actor), ...closed.map(documentOf)];
 }
@@ -55,7 +58,7 @@ export async function listInvoices(deps: Pick<Deps, "prisma" | "config">, actor:
 /** GET /v1/billing/invoices/{id}. */
 export async function getInvoice(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor, invoiceId: string): Promise<InvoiceDocument> {
   if (invoiceId === draftId(monthOf(new Date()))) return draft(deps, actor);
-  const invoice = await deps.prisma.invoice.findFirst({ where: { id: invoiceId, customerId: actor.customerId } });
+  const invoice = actor.environment === "live" ? await deps.prisma.invoice.findFirst({ where: { id: invoiceId, customerId: actor.customerId } }) : null;
   if (!invoice) throw new NotFoundError(`invoice ${invoiceId}`);
   return documentOf(invoice);
 }

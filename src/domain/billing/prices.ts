@@ -4,8 +4,8 @@ import type { Config } from "../../config.js";
 
 export type PriceList = Pick<Config, "prices" | "currency">;
 
-export function unitPriceOf(prices: PriceList, task: { type: string; workforce: string }): { tier: "sandbox" | "live"; unitPrice: number } {
-  // The workforce was chosen from the customer's tier at submission: what the label was made under.
-  if (task.workforce === "simulated") return { tier: "sandbox", unitPrice: 0 };
+export function unitPriceOf(prices: PriceList, task: { type: string; environment: string }): { tier: "sandbox" | "live"; unitPrice: number } {
+  // The environment of the key that submitted it: what the label was made under.
+  if (task.environment !== "live") return { tier: "sandbox", unitPrice: 0 };
   return { tier: "live", unitPrice: prices.prices[task.type] ?? 0 };
 }

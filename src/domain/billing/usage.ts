@@ -34,18 +34,18 @@ export interface MonthUsage {
   quota: Quota;
 }
 
-/** GET /v1/billing/usage?month=YYYY-MM (default: this UTC month). */
+/** GET /v1/billing/usage?month=YYYY-MM (default: this UTC month): the asking key's environment's labels. */
 export async function getUsage(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor, month?: unknown): Promise<MonthUsage> {
   const chosen = month === undefined ? monthOf(new Date()) : parseInput(monthSchema, month, ["month"]);
   const { start, end } = monthRange(chosen);
   const [byType, byDay, customer] = await Promise.all([
     deps.prisma.$queryRaw<{ taskType: string; labels: number; amount: number }[]>`
       SELECT type AS "taskType", sum(labels)::int AS labels, sum(amount)::int AS amount
-      FROM billing_daily_stats WHERE customer_id = ${actor.customerId} AND day >= (${start}::timestamptz AT TIME ZONE 'UTC')::date AND day < (${end}::timestamptz AT TIME ZONE 'UTC')::date
+      FROM billing_daily_stats WHERE customer_id = ${actor.customerId} AND tier = ${actor.environment} AND day >= (${start}::timestamptz AT TIME ZONE 'UTC')::date AND day < (${end}::timestamptz AT TIME ZONE 'UTC')::date
       GROUP BY type HAVING sum(labels) > 0 ORDER BY type`,
     deps.prisma.$queryRaw<{ date: string; labels: number; amount: number }[]>`
       SELECT to_char(day, 'YYYY-MM-DD') AS date, sum(labels)::int AS labels, sum(amount)::int AS amount
-      FROM billing_daily_stats WHERE customer_id = ${actor.customerId} AND day >= (${start}::timestamptz AT TIME ZONE 'UTC')::date AND day < (${end}::timestamptz AT TIME ZONE 'UTC')::date
+      FROM billing_daily_stats WHERE customer_id = ${actor.customerId} AND tier = ${actor.environment} AND day >= (${start}::timestamptz AT TIME ZONE 'UTC')::date AND day < (${end}::timestamptz AT TIME ZONE 'UTC')::date
       GROUP BY day HAVING sum(labels) > 0 ORDER BY day`,
     deps.prisma.customer.findUnique({ where: { id: actor.customerId } }),
   ]);

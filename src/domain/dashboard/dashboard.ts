@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
 import { Prisma, type Task } from "../../generated/prisma/client.js";
-import { firstIdSince, NotFoundError, parseInput, type CustomerActor } from "../shared/index.js";
+import { firstIdSince, NotFoundError, parseInput, tenantOf, type CustomerActor } from "../shared/index.js";
 import { quotaOf, type Quota } from "../accounts/index.js";
 import { statusCounts, TASK_STATUSES, type StatusCounts } from "../tasks/index.js";
 
@@ -32,23 +32,23 @@ export interface Overview {
 }
 
 export async function getOverview(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor, now = new Date()): Promise<Overview> {
-  const customerId = actor.customerId;
+  const { customerId, environment } = tenantOf(actor);
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const [counts, day, week, turnaround, spend, customer, openJobs, openBatches] = await Promise.all([
-    statusCountsOf(deps, customerId),
-    submittedAndCompletedSince(deps, customerId, new Date(now.getTime() - DAY_MS)),
-    submittedAndCompletedSince(deps, customerId, new Date(now.getTime() - 7 * DAY_MS)),
+    statusCountsOf(deps, customerId, environment),
+    submittedAndCompletedSince(deps, customerId, environment, new Date(now.getTime() - DAY_MS)),
+    submittedAndCompletedSince(deps, customerId, environment, new Date(now.getTime() - 7 * DAY_MS)),
     deps.prisma.$queryRaw<{ median: number | null; p90: number | null }[]>`
       SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median, percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) AS p90
       FROM (SELECT extract(epoch FROM completed_at - created_at) AS seconds
-            FROM tasks WHERE customer_id = ${customerId} AND completed_at >= ${new Date(now.getTime() - TURNAROUND_WINDOW_DAYS * DAY_MS)}
+            FROM tasks WHERE customer_id = ${customerId} AND environment = ${environment} AND completed_at >= ${new Date(now.getTime() - TURNAROUND_WINDOW_DAYS * DAY_MS)}
               AND status = 'completed'
             ORDER BY completed_at DESC LIMIT ${TURNAROUND_SAMPLE}) latest`,
     deps.prisma.$queryRaw<{ amount: number }[]>`
-      SELECT coalesce(sum(amount), 0)::int AS amount FROM billing_daily_stats WHERE customer_id = ${customerId} AND day >= (${monthStart}::timestamptz AT TIME ZONE 'UTC')::date`,
+      SELECT coalesce(sum(amount), 0)::int AS amount FROM billing_daily_stats WHERE customer_id = ${customerId} AND tier = ${environment} AND day >= (${monthStart}::timestamptz AT TIME ZONE 'UTC')::date`,
     deps.prisma.customer.findUnique({ where: { id: customerId } }),
-    deps.prisma.job.count({ where: { customerId, status: { in: ["queued", "ingesting", "labeling"] } } }),
-    deps.prisma.batch.count({ where: { customerId, status: "pending" } }),
+    deps.prisma.job.count({ where: { customerId, environment, status: { in: ["queued", "ingesting", "labeling"] } } }),
+    deps.prisma.batch.count({ where: { customerId, environment, status: "pending" } }),
   ]);
   if (!customer) throw new NotFoundError("customer");
   const seconds = (value: number | null) => (value === null ? null : Math.round(Number(value) * 1000) / 1000);
@@ -65,10 +65,10 @@ export async function getOverview(deps: Pick<Deps, "prisma" | "config">, actor: 
   };
 }
 
-/** The customer's tasks by status, from the rollup. */
-async function statusCountsOf(deps: Pick<Deps, "prisma">, customerId: string): Promise<StatusCounts> {
+/** The customer environment's tasks by status, from the rollup. */
+async function statusCountsOf(deps: Pick<Deps, "prisma">, customerId: string, environment: string): Promise<StatusCounts> {
   const rows = await deps.prisma.$queryRaw<{ status: string; count: number }[]>`
-    SELECT status, sum(tasks)::int AS count FROM task_stats WHERE customer_id = ${customerId} GROUP BY status`;
+    SELECT status, sum(tasks)::int AS count FROM task_stats WHERE customer_id = ${customerId} AND environment = ${environment} GROUP BY status`;
   return statusCounts(rows);
 }
 
@@ -77,23 +77,23 @@ async function statusCountsOf(deps: Pick<Deps, "prisma">, customerId: string): P
  * hourly rollup, and the part of the first hour before the next full hour
  * counted on the tasks' indexes.
  */
-async function submittedAndCompletedSince(deps: Pick<Deps, "prisma">, customerId: string, since: Date) {
+async function submittedAndCompletedSince(deps: Pick<Deps, "prisma">, customerId: string, environment: string, since: Date) {
   const nextHour = new Date(Math.ceil(since.getTime() / HOUR_MS) * HOUR_MS);
   // Ids carry their creation time: a minute's margin either side, then created_at decides.
   const [row] = await deps.prisma.$queryRaw<{ submitted: number; completed: number }[]>`
     SELECT
-      (SELECT coalesce(sum(submitted), 0) FROM task_hourly_stats WHERE customer_id = ${customerId} AND hour >= ${nextHour})
-      + (SELECT count(*) FROM tasks WHERE customer_id = ${customerId}
+      (SELECT coalesce(sum(submitted), 0) FROM task_hourly_stats WHERE customer_id = ${customerId} AND environment = ${environment} AND hour >= ${nextHour})
+      + (SELECT count(*) FROM tasks WHERE customer_id = ${customerId} AND environment = ${environment}
            AND id >= ${firstIdSince("tsk", new Date(since.getTime() - MINUTE_MS))} AND id < ${firstIdSince("tsk", new Date(nextHour.getTime() + MINUTE_MS))}
            AND created_at >= ${since} AND created_at < ${nextHour}) AS submitted,
-      (SELECT coalesce(sum(completed), 0) FROM task_hourly_stats WHERE customer_id = ${customerId} AND hour >= ${nextHour})
-      + (SELECT count(*) FROM tasks WHERE customer_id = ${customerId}
+      (SELECT coalesce(sum(completed), 0) FROM task_hourly_stats WHERE customer_id = ${customerId} AND environment = ${environment} AND hour >= ${nextHour})
+      + (SELECT count(*) FROM tasks WHERE customer_id = ${customerId} AND environment = ${environment}
            AND completed_at >= ${since} AND completed_at < ${nextHour} AND status = 'completed') AS completed`;
   return { submitted: Number(row.submitted), completed: Number(row.completed) };
 }
 
 // Every sort ends on the id, so pages never overlap. Each has an index per
-// status, (customer, status, <sort>, id). SQL text from this map only.
+// status, (customer, environment, status, <sort>, id). SQL text from this map only.
 const SORTS = {
   created_at_desc: { order: Prisma.sql`id DESC`, columns: Prisma.sql`id` },
   created_at_asc: { order: Prisma.sql`id ASC`, columns: Prisma.sql`id` },
@@ -124,16 +124,16 @@ export interface TaskTable {
  */
 export async function getTaskTable(deps: Pick<Deps, "prisma">, actor: CustomerActor, input: unknown): Promise<TaskTable> {
   const { page, perPage, status, sort } = parseInput(tablePageSchema, input);
-  const customerId = actor.customerId;
+  const { customerId, environment } = tenantOf(actor);
   const { order, columns } = SORTS[sort];
   const through = page * perPage;
   const scans = (status ? [status] : TASK_STATUSES).map(
-    (one) => Prisma.sql`(SELECT ${columns} FROM tasks WHERE customer_id = ${customerId} AND status = ${one} ORDER BY ${order} LIMIT ${through})`,
+    (one) => Prisma.sql`(SELECT ${columns} FROM tasks WHERE customer_id = ${customerId} AND environment = ${environment} AND status = ${one} ORDER BY ${order} LIMIT ${through})`,
   );
   const [ids, counts] = await Promise.all([
     deps.prisma.$queryRaw<{ id: string }[]>`
       SELECT id FROM (${Prisma.join(scans, " UNION ALL ")}) page ORDER BY ${order} OFFSET ${through - perPage} LIMIT ${perPage}`,
-    statusCountsOf(deps, customerId),
+    statusCountsOf(deps, customerId, environment),
   ]);
   const rows = await deps.prisma.task.findMany({ where: { id: { in: ids.map((row) => row.id) } } });
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -164,7 +164,7 @@ export async function getQuality(deps: Pick<Deps, "prisma">, actor: CustomerActo
     SELECT type, confidence_bin AS bin, sum(tasks)::int AS tasks, sum(confidence_sum)::float8 AS confidence, sum(extra_judgment_tasks)::int AS extra,
            sum(judgments)::int AS judgments, sum(agreeing_judgments)::int AS agreeing,
            sum(gold_judgments)::int AS "goldJudgments", sum(gold_correct_judgments)::int AS "goldCorrect"
-    FROM task_stats WHERE customer_id = ${actor.customerId} AND status = 'completed'
+    FROM task_stats WHERE customer_id = ${actor.customerId} AND environment = ${actor.environment} AND status = 'completed'
     GROUP BY type, confidence_bin`;
   const ratio = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
   const sum = (bins: typeof rows, field: "tasks" | "confidence" | "extra" | "judgments" | "agreeing" | "goldJudgments" | "goldCorrect") =>
@@ -198,15 +198,15 @@ export interface UsageDay {
 
 /** GET /v1/dashboard/usage: the last 30 UTC days, today included, oldest first (from the rollups). */
 export async function getDailyUsage(deps: Pick<Deps, "prisma">, actor: CustomerActor, now = new Date()): Promise<UsageDay[]> {
-  const customerId = actor.customerId;
+  const { customerId, environment } = tenantOf(actor);
   const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 29 * DAY_MS);
   const [tasks, spend] = await Promise.all([
     deps.prisma.$queryRaw<{ date: string; submitted: number; completed: number }[]>`
       SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, sum(submitted)::int AS submitted, sum(completed)::int AS completed
-      FROM task_hourly_stats WHERE customer_id = ${customerId} AND hour >= ${first} GROUP BY 1`,
+      FROM task_hourly_stats WHERE customer_id = ${customerId} AND environment = ${environment} AND hour >= ${first} GROUP BY 1`,
     deps.prisma.$queryRaw<{ date: string; amount: number }[]>`
       SELECT to_char(day, 'YYYY-MM-DD') AS date, sum(amount)::int AS amount
-      FROM billing_daily_stats WHERE customer_id = ${customerId} AND day >= (${first}::timestamptz AT TIME ZONE 'UTC')::date GROUP BY 1`,
+      FROM billing_daily_stats WHERE customer_id = ${customerId} AND tier = ${environment} AND day >= (${first}::timestamptz AT TIME ZONE 'UTC')::date GROUP BY 1`,
   ]);
   return Array.from({ length: 30 }, (_, i) => {
     const date = new Date(first.getTime() + i * DAY_MS).toISOString().slice(0, 10);

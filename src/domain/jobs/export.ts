@@ -3,7 +3,7 @@
 // not grow with the job.
 import type { Deps } from "../../deps.js";
 import { exportLineView } from "../representations/index.js";
-import { ConflictError, type CustomerActor } from "../shared/index.js";
+import { ConflictError, tenantOf, type CustomerActor } from "../shared/index.js";
 import { getJob } from "./jobs.js";
 
 const PAGE = 500;
@@ -18,7 +18,7 @@ export async function exportJob(deps: Pick<Deps, "prisma">, actor: CustomerActor
     let after = 0;
     for (;;) {
       const tasks = await deps.prisma.task.findMany({
-        where: { jobId, customerId: actor.customerId, jobLine: { gt: after } },
+        where: { jobId, ...tenantOf(actor), jobLine: { gt: after } },
         orderBy: { jobLine: "asc" },
         take: PAGE,
       });

@@ -13,7 +13,7 @@ import { transaction, type Tx } from "../../db/transaction.js";
 import { existenceCheck } from "../../db/database.js";
 import type { Deps } from "../../deps.js";
 import type { Job } from "../../generated/prisma/client.js";
-import { AppError, secretBox, type CustomerActor, type Environment } from "../shared/index.js";
+import { AppError, secretBox, tenantTopic, type CustomerActor, type Environment } from "../shared/index.js";
 import { cancelJobTasks, chargeQuota, hasOpenTask, refundQuota, insertTaskRows, jobTaskCounts, taskRow, type TaskRow } from "../tasks/index.js";
 import { jobView } from "../representations/index.js";
 import { recordEvent } from "../webhooks/index.js";
@@ -247,7 +247,7 @@ export async function completeFinishedJobs(deps: Pick<Deps, "prisma" | "pubsub">
       const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM jobs WHERE id = ${id} AND status = 'labeling' FOR UPDATE SKIP LOCKED`;
       if (!locked || (await hasOpenTask(tx, { jobId: id }))) return null;
       const done = await tx.job.update({ where: { id }, data: { status: "completed", completedAt: new Date(), credentialsSealed: null, lockedUntil: null } });
-      await recordEvent(tx, done.customerId, "job.completed", jobView(done, await jobTaskCounts(tx, id)));
+      await recordEvent(tx, done, "job.completed", jobView(done, await jobTaskCounts(tx, id)));
       return done;
     });
     if (job) {
@@ -293,7 +293,7 @@ export async function endJob(tx: Tx, jobId: string, status: "failed" | "canceled
       ...(failure ? { failureCode: failure.code, failureReason: failure.reason.slice(0, 2000) } : {}),
     },
   });
-  if (status === "failed") await recordEvent(tx, ended.customerId, "job.failed", jobView(ended, await jobTaskCounts(tx, jobId)));
+  if (status === "failed") await recordEvent(tx, ended, "job.failed", jobView(ended, await jobTaskCounts(tx, jobId)));
   return ended;
 }
 
@@ -302,6 +302,6 @@ async function failJob(deps: Pick<Deps, "prisma" | "logger">, jobId: string, cod
   deps.logger.info({ jobId, code }, "job failed");
 }
 
-export function publishJob(deps: Pick<Deps, "pubsub">, job: Pick<Job, "id" | "customerId" | "status">) {
-  deps.pubsub.publish("customer:jobs", job.customerId, { jobId: job.id, customerId: job.customerId, status: job.status });
+export function publishJob(deps: Pick<Deps, "pubsub">, job: Pick<Job, "id" | "customerId" | "environment" | "status">) {
+  deps.pubsub.publish("customer:jobs", tenantTopic(job), { jobId: job.id, customerId: job.customerId, environment: job.environment, status: job.status });
 }

@@ -4,8 +4,8 @@ import { transaction } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
 import type { Job, Prisma } from "../../generated/prisma/client.js";
 import type { JobEvent, TaskEvent } from "../../pubsub.js";
-import { closingSourcesOnReturn, ConflictError, newId, NotFoundError, parseInput, secretBox, ValidationError, type CustomerActor } from "../shared/index.js";
-import { jobTaskCounts, type StatusCounts } from "../tasks/index.js";
+import { closingSourcesOnReturn, ConflictError, newId, NotFoundError, parseInput, secretBox, tenantOf, tenantTopic, ValidationError, type CustomerActor } from "../shared/index.js";
+import { isActorsEvent, jobTaskCounts, type StatusCounts } from "../tasks/index.js";
 import { assertSafeTarget } from "../webhooks/index.js";
 import { endJob, isJobEnded, publishJob } from "./ingestion.js";
 import { jobInputSchema, labelSpecProblem } from "./job-input.js";
@@ -24,8 +24,7 @@ export async function createJob(deps: Pick<Deps, "prisma" | "config" | "pubsub">
   const job = await deps.prisma.job.create({
     data: {
       id: newId("job"),
-      customerId: actor.customerId,
-      environment: actor.environment,
+      ...tenantOf(actor),
       status: "queued",
       manifestUrl: value.manifestUrl,
       type: value.type ?? null,
@@ -43,7 +42,7 @@ export async function createJob(deps: Pick<Deps, "prisma" | "config" | "pubsub">
 }
 
 export async function getJob(deps: Pick<Deps, "prisma">, actor: CustomerActor, jobId: string): Promise<Job> {
-  const job = await deps.prisma.job.findFirst({ where: { id: jobId, customerId: actor.customerId } });
+  const job = await deps.prisma.job.findFirst({ where: { id: jobId, ...tenantOf(actor) } });
   if (!job) throw new NotFoundError(`job ${jobId}`);
   return job;
 }
@@ -56,7 +55,7 @@ export async function getJobWithCounts(deps: Pick<Deps, "prisma">, actor: Custom
 
 /** A customer's jobs, newest first; `query` carries the cursor and page size. */
 export function listJobs(deps: Pick<Deps, "prisma">, actor: CustomerActor, query: { take?: number; skip?: number; cursor?: Prisma.JobWhereUniqueInput }) {
-  return deps.prisma.job.findMany({ ...query, where: { customerId: actor.customerId }, orderBy: { id: "desc" } });
+  return deps.prisma.job.findMany({ ...query, where: tenantOf(actor), orderBy: { id: "desc" } });
 }
 
 /** POST /v1/jobs/{id}/cancel: stops ingestion, cancels open tasks, refunds what was not labeled. */
@@ -80,9 +79,9 @@ const UPDATES_PER_SECOND = 4;
 export async function followJob(deps: Pick<Deps, "prisma" | "pubsub">, actor: CustomerActor, jobId: string): Promise<AsyncIterable<{ job: Job; counts: StatusCounts }>> {
   await getJob(deps, actor, jobId);
   const changes = mergeChanges(
-    await deps.pubsub.listen("customer:jobs", actor.customerId),
-    await deps.pubsub.listen("customer:tasks", actor.customerId),
-    (event) => ("taskId" in event ? event.jobId === jobId : event.jobId === jobId),
+    await deps.pubsub.listen("customer:jobs", tenantTopic(tenantOf(actor))),
+    await deps.pubsub.listen("customer:tasks", tenantTopic(tenantOf(actor))),
+    (event) => isActorsEvent(actor, event) && event.jobId === jobId,
   );
   const stream = (async function* () {
     try {

@@ -71,7 +71,7 @@ function aggregationContext(tx: Tx, task: Task, judgments: JudgmentWithAnnotator
     pastJudgments: (annotatorId) => voter(annotatorId)?.judgmentCount ?? 0,
     recentVotes: async () => {
       const recent = await tx.task.findMany({
-        where: { customerId: task.customerId, type: task.type, status: "completed", labelSpec: { equals: task.labelSpec as Prisma.InputJsonValue } },
+        where: { customerId: task.customerId, environment: task.environment, type: task.type, status: "completed", labelSpec: { equals: task.labelSpec as Prisma.InputJsonValue } },
         orderBy: { id: "desc" },
         take: DAWID_SKENE_CONTEXT,
         select: { judgments: { select: { annotatorId: true, answer: true } } },

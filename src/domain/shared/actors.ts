@@ -29,3 +29,23 @@ export interface AdminActor {
 }
 
 export type Actor = CustomerActor | AnnotatorActor | AdminActor;
+
+/**
+ * Where a customer's row lives: its customer and environment. Sandbox and live
+ * data are kept apart as two customers' are: every read filters by both, so
+ * another environment's id is a 404 exactly like another customer's.
+ */
+export interface Tenant {
+  customerId: string;
+  environment: string;
+}
+
+/** The rows a customer's key may see and touch (a Prisma `where` fragment). */
+export function tenantOf(actor: CustomerActor): { customerId: string; environment: Environment } {
+  return { customerId: actor.customerId, environment: actor.environment };
+}
+
+/** One customer environment's pub/sub topic. */
+export function tenantTopic(tenant: Tenant): string {
+  return `${tenant.customerId}:${tenant.environment}`;
+}

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../../deps.js";
 import { Prisma } from "../../generated/prisma/client.js";
-import { AppError, ConflictError, secretBox, ValidationError } from "../shared/index.js";
+import { AppError, ConflictError, secretBox, ValidationError, type CustomerActor } from "../shared/index.js";
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const ABANDONED_AFTER_MS = 2 * 60 * 1000;
@@ -19,11 +19,16 @@ export interface StoredResponse {
 }
 
 export interface IdempotentRequest {
-  /** Whose keys these are: a customer id, or "public:<path>" for unauthenticated calls. */
+  /** Whose keys these are: a customer environment (customerScope), or "public:<path>" for unauthenticated calls. */
   scope: string;
   key: string;
   /** What was asked: method, path and body. */
   fingerprint: string;
+}
+
+/** A customer's keys are scoped by environment: a sandbox key never replays a live response. */
+export function customerScope(actor: CustomerActor): string {
+  return `${actor.customerId}:${actor.environment}`;
 }
 
 /** Same request, same fingerprint: the body is compared as canonical JSON (key order does not matter). */

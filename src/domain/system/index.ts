@@ -1,3 +1,3 @@
 // The system wing: health, and Idempotency-Key for every mutating request.
 export { checkHealth } from "./health.js";
-export { fingerprintOf, runIdempotently, type StoredResponse } from "./idempotency.js";
+export { customerScope, fingerprintOf, runIdempotently, type StoredResponse } from "./idempotency.js";

@@ -1,7 +1,7 @@
 // The tasks wing: what customers submit (input, submission), every status
 // transition (lifecycle), reads and live updates. Task types are in types/.
 export { checkTask, checkTaskTemplate, taskInputSchema, type NewTask, type SharedTaskInput } from "./input.js";
-export { chargeQuota, environmentOf, refundQuota, workforceOf } from "./quota.js";
+export { chargeQuota, refundQuota, workforceOf } from "./quota.js";
 export { submitBatch, submitTask, type BatchSubmission } from "./submission.js";
 export { insertTaskRows, taskRow, type TaskRow } from "./rows.js";
 export {
@@ -17,5 +17,5 @@ export {
 } from "./lifecycle.js";
 export { isFinal, statusCounts, TASK_STATUSES, type StatusCounts, type TaskStatus } from "./statuses.js";
 export { countsOfBatch, getBatch, getTask, listTasks, type TaskFilter } from "./queries.js";
-export { subscribeToTaskStatus, subscribeToTaskUpdates, type TaskUpdate } from "./live-updates.js";
+export { isActorsEvent, subscribeToTaskStatus, subscribeToTaskUpdates, type TaskUpdate } from "./live-updates.js";
 export * from "./types/index.js";

@@ -13,16 +13,17 @@ import type { Deps } from "../../deps.js";
 import type { Prisma, Task } from "../../generated/prisma/client.js";
 import { batchView, taskResultView, taskView } from "../representations/index.js";
 import { unitPriceOf, type PriceList } from "../billing/index.js";
-import { ConflictError, NotFoundError, type CustomerActor, type Environment } from "../shared/index.js";
-import { environmentOf, refundQuota } from "./quota.js";
+import { ConflictError, NotFoundError, tenantTopic, type CustomerActor, type Environment } from "../shared/index.js";
+import { refundQuota } from "./quota.js";
 import { recordEvent, type EventType } from "../webhooks/index.js";
 import { isFinal, OPEN_STATUSES, statusCounts, type StatusCounts, type TaskStatus } from "./statuses.js";
 
 /** Tells subscribers (GraphQL, all processes) that a task's status changed; call after commit. */
-export async function publishTaskStatus(deps: Pick<Deps, "pubsub">, task: Pick<Task, "id" | "customerId" | "batchId" | "jobId" | "status">) {
-  deps.pubsub.publish("customer:tasks", task.customerId, {
+export async function publishTaskStatus(deps: Pick<Deps, "pubsub">, task: Pick<Task, "id" | "customerId" | "environment" | "batchId" | "jobId" | "status">) {
+  deps.pubsub.publish("customer:tasks", tenantTopic(task), {
     taskId: task.id,
     customerId: task.customerId,
+    environment: task.environment,
     batchId: task.batchId,
     jobId: task.jobId,
     status: task.status,
@@ -79,7 +80,7 @@ export function failTask(tx: Tx, task: Task, reason: string): Promise<Task> {
 export async function cancelTask(deps: Pick<Deps, "prisma" | "pubsub">, actor: CustomerActor, taskId: string): Promise<Task> {
   const task = await transaction(deps.prisma, async (tx) => {
     const [locked] = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id FROM tasks WHERE id = ${taskId} AND customer_id = ${actor.customerId} FOR UPDATE`;
+      SELECT id FROM tasks WHERE id = ${taskId} AND customer_id = ${actor.customerId} AND environment = ${actor.environment} FOR UPDATE`;
     if (!locked) throw new NotFoundError(`task ${taskId}`);
     const current = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
     if (isFinal(current.status)) throw new ConflictError("task_not_cancelable", `task ${taskId} is already ${current.status}`);
@@ -94,12 +95,12 @@ const EVENT_OF: Partial<Record<TaskStatus, EventType>> = { completed: "task.comp
 async function endTask(tx: Tx, task: Task, status: "completed" | "failed" | "canceled", fields: Prisma.TaskUpdateInput): Promise<Task> {
   const ended = await tx.task.update({ where: { id: task.id }, data: { ...fields, status, completedAt: new Date() } });
   // Only a completed task is billed: its label was charged at submission.
-  if (status !== "completed" && ended.billable) await refundQuota(tx, ended.customerId, environmentOf(ended.workforce), 1);
+  if (status !== "completed" && ended.billable) await refundQuota(tx, ended.customerId, ended.environment as Environment, 1);
   await tx.assignment.updateMany({ where: { taskId: ended.id, status: "active" }, data: { status: "released" } });
   const event = EVENT_OF[status];
   if (event) {
     const payload = status === "completed" ? taskResultView(ended).body : taskView(ended);
-    await recordEvent(tx, ended.customerId, event, payload, { callbackUrl: ended.callbackUrl });
+    await recordEvent(tx, ended, event, payload, { callbackUrl: ended.callbackUrl });
   }
   if (ended.batchId) await completeBatchIfDone(tx, ended.batchId);
   // A job completes by the jobs worker's sweep, not here: locking the job row
@@ -114,7 +115,7 @@ async function completeBatchIfDone(tx: Tx, batchId: string) {
   await tx.$queryRaw`SELECT id FROM batches WHERE id = ${batchId} FOR UPDATE`;
   if (await hasOpenTask(tx, { batchId })) return;
   const batch = await tx.batch.update({ where: { id: batchId }, data: { status: "completed", completedAt: new Date() } });
-  await recordEvent(tx, batch.customerId, "batch.completed", batchView(batch, await batchStatusCounts(tx, batchId)));
+  await recordEvent(tx, batch, "batch.completed", batchView(batch, await batchStatusCounts(tx, batchId)));
 }
 
 /** One index probe (batch or job, status): cheap at every task's end, however large the group. */

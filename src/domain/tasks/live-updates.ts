@@ -6,7 +6,7 @@
 import type { Deps } from "../../deps.js";
 import type { Batch, Task } from "../../generated/prisma/client.js";
 import type { TaskEvent } from "../../pubsub.js";
-import { closingSourcesOnReturn, type CustomerActor } from "../shared/index.js";
+import { closingSourcesOnReturn, tenantOf, tenantTopic, type CustomerActor } from "../shared/index.js";
 import { getBatch, getTask } from "./queries.js";
 import { isFinal } from "./statuses.js";
 
@@ -18,15 +18,15 @@ export async function subscribeToTaskStatus(
 ): Promise<AsyncIterable<TaskEvent>> {
   // Checked before the subscription starts: another customer's id is a 404, as in REST.
   await getTask(deps, actor, taskId);
-  const source = await deps.pubsub.listen("customer:tasks", actor.customerId);
+  const source = await deps.pubsub.listen("customer:tasks", tenantTopic(tenantOf(actor)));
   const snapshot = await getTask(deps, actor, taskId);
   const stream = (async function* () {
     try {
       let last = snapshot.status;
-      yield { taskId: snapshot.id, customerId: snapshot.customerId, batchId: snapshot.batchId, jobId: snapshot.jobId, status: snapshot.status };
+      yield { taskId: snapshot.id, customerId: snapshot.customerId, environment: snapshot.environment, batchId: snapshot.batchId, jobId: snapshot.jobId, status: snapshot.status };
       if (isFinal(snapshot.status)) return;
       for await (const event of source) {
-        if (event.customerId !== actor.customerId || event.taskId !== taskId || event.status === last) continue;
+        if (!isActorsEvent(actor, event) || event.taskId !== taskId || event.status === last) continue;
         last = event.status;
         yield event;
         if (isFinal(event.status)) return;
@@ -61,13 +61,13 @@ export async function subscribeToTaskUpdates(
   batchId?: string,
 ): Promise<AsyncIterable<TaskUpdate>> {
   if (batchId) await getBatch(deps, actor, batchId);
-  const source = await deps.pubsub.listen("customer:tasks", actor.customerId);
+  const source = await deps.pubsub.listen("customer:tasks", tenantTopic(tenantOf(actor)));
   const stream = (async function* () {
     try {
       // The batch is read when this update is resolved, which is after subscribing.
       if (batchId) yield { taskId: null, batchId, task: async () => null, batch: () => getBatch(deps, actor, batchId) };
       for await (const event of source) {
-        if (event.customerId !== actor.customerId) continue;
+        if (!isActorsEvent(actor, event)) continue;
         if (batchId && event.batchId !== batchId) continue;
         yield sharedUpdate(deps, actor, event);
       }
@@ -76,6 +76,11 @@ export async function subscribeToTaskUpdates(
     }
   })();
   return closingSourcesOnReturn(stream, () => source.return?.());
+}
+
+/** Topics are per customer environment already; checked again so a topic mix-up can never leak. */
+export function isActorsEvent(actor: CustomerActor, event: { customerId: string; environment: string }): boolean {
+  return event.customerId === actor.customerId && event.environment === actor.environment;
 }
 
 // Every subscriber of a customer's channel receives the same event object

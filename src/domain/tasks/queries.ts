@@ -1,9 +1,10 @@
-// Reading a customer's tasks and batches. Every read is scoped to the actor:
-// another customer's id is a 404, never a 403.
+// Reading a customer's tasks and batches. Every read is scoped to the actor's
+// customer and environment: another customer's id, or another environment's,
+// is a 404, never a 403.
 import type { Deps } from "../../deps.js";
 import { Prisma, type Batch, type Task } from "../../generated/prisma/client.js";
 import { coalescedLookup } from "../../db/database.js";
-import { NotFoundError, type CustomerActor } from "../shared/index.js";
+import { NotFoundError, tenantOf, type CustomerActor } from "../shared/index.js";
 import type { StatusCounts, TaskStatus } from "./statuses.js";
 import { batchStatusCounts } from "./lifecycle.js";
 import type { TaskType } from "./types/index.js";
@@ -12,18 +13,18 @@ import { TASK_COLUMNS } from "./rows.js";
 /** The hottest read (customers poll their tasks): concurrent polls share a statement. */
 const taskOfCustomer = coalescedLookup<Task>(
   "tasks-of-customers",
-  `SELECT ${TASK_COLUMNS} FROM tasks WHERE (id, customer_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-  (task) => [task.id, task.customerId],
+  `SELECT ${TASK_COLUMNS} FROM tasks WHERE (id, customer_id, environment) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
+  (task) => [task.id, task.customerId, task.environment],
 );
 
 export async function getTask(deps: Pick<Deps, "prisma">, actor: CustomerActor, taskId: string): Promise<Task> {
-  const task = await taskOfCustomer(deps.prisma, [taskId, actor.customerId]);
+  const task = await taskOfCustomer(deps.prisma, [taskId, actor.customerId, actor.environment]);
   if (!task) throw new NotFoundError(`task ${taskId}`);
   return task;
 }
 
 export async function getBatch(deps: Pick<Deps, "prisma">, actor: CustomerActor, batchId: string): Promise<Batch> {
-  const batch = await deps.prisma.batch.findFirst({ where: { id: batchId, customerId: actor.customerId } });
+  const batch = await deps.prisma.batch.findFirst({ where: { id: batchId, ...tenantOf(actor) } });
   if (!batch) throw new NotFoundError(`batch ${batchId}`);
   return batch;
 }
@@ -46,7 +47,7 @@ export function listTasks(
   return deps.prisma.task.findMany({
     ...query,
     where: {
-      customerId: actor.customerId,
+      ...tenantOf(actor),
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.type ? { type: filter.type } : {}),
       ...(filter.batchId ? { batchId: filter.batchId } : {}),

@@ -10,10 +10,6 @@ export function workforceOf(environment: Environment): Workforce {
   return environment === "sandbox" ? "simulated" : "human";
 }
 
-export function environmentOf(workforce: string): Environment {
-  return workforce === "simulated" ? "sandbox" : "live";
-}
-
 /** Each environment's quota columns of the customers table: labels used, and the quota. */
 export const QUOTA_COLUMNS: Record<Environment, { used: string; quota: string }> = {
   sandbox: { used: "sandbox_labels_used", quota: "sandbox_label_quota" },

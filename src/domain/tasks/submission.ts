@@ -5,7 +5,7 @@ import { z } from "zod";
 import { transaction } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
 import { Prisma, type Task } from "../../generated/prisma/client.js";
-import { AppError, ConflictError, newId, problemsOf, ValidationError, type CustomerActor, type FieldProblem } from "../shared/index.js";
+import { AppError, ConflictError, newId, problemsOf, tenantOf, ValidationError, type CustomerActor, type FieldProblem } from "../shared/index.js";
 import { assertSafeTarget } from "../webhooks/index.js";
 import { checkTask, problemAt, type NewTask } from "./input.js";
 import { publishTaskStatus } from "./lifecycle.js";
@@ -105,13 +105,13 @@ async function insertTasks(deps: Deps, actor: CustomerActor, tasks: NewTask[], b
   try {
     return await transaction(deps.prisma, async (tx) => {
       const existing = externalIds.length
-        ? await tx.task.findMany({ where: { customerId: actor.customerId, externalId: { in: externalIds } } })
+        ? await tx.task.findMany({ where: { ...tenantOf(actor), externalId: { in: externalIds } } })
         : [];
       const existingIds = new Map(existing.map((t) => [t.externalId, t.id]));
       const fresh = tasks.filter((t) => t.externalId === null || !existingIds.has(t.externalId));
       if (batchId !== null) {
         await tx.batch.create({
-          data: { id: batchId, customerId: actor.customerId, taskCount: fresh.length, status: fresh.length ? "pending" : "completed" },
+          data: { id: batchId, ...tenantOf(actor), taskCount: fresh.length, status: fresh.length ? "pending" : "completed" },
         });
       }
       const rows = fresh.map((t) => taskRow(actor, t, { batchId }));

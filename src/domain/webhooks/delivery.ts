@@ -42,12 +42,14 @@ export interface ClaimedDelivery {
   nextAttemptAt: Date;
   eventId: string;
   customerId: string;
+  environment: string;
   payload: unknown;
   webhookId: string | null;
   /** The registered webhook's URL, or the task's callback_url. */
   url: string;
   secretSealed: string | null;
   callbackSecretSealed: string | null;
+  liveCallbackSecretSealed: string | null;
 }
 
 /** A delivery `d` that is due and not leased, to an active webhook or a task's callback_url. */
@@ -109,8 +111,8 @@ const leaseEnd = (leaseMs: number) => new Date(Date.now() + leaseMs);
 const CLAIMED_COLUMNS = "id, attempts, next_attempt_at, event_id, webhook_id, target_url";
 const SELECT_CLAIMED = `
   SELECT c.id, c.attempts, c.next_attempt_at AS "nextAttemptAt", c.event_id AS "eventId", e.customer_id AS "customerId",
-         e.payload, c.webhook_id AS "webhookId", COALESCE(w.url, c.target_url) AS url, w.secret_sealed AS "secretSealed",
-         cu.callback_secret_sealed AS "callbackSecretSealed"
+         e.environment, e.payload, c.webhook_id AS "webhookId", COALESCE(w.url, c.target_url) AS url, w.secret_sealed AS "secretSealed",
+         cu.callback_secret_sealed AS "callbackSecretSealed", cu.live_callback_secret_sealed AS "liveCallbackSecretSealed"
   FROM claimed c
   JOIN events e ON e.id = c.event_id
   JOIN customers cu ON cu.id = e.customer_id
@@ -173,7 +175,7 @@ export async function attemptDelivery(
   const body = JSON.stringify(delivery.payload);
   const secret = delivery.secretSealed
     ? secretBox(deps.config.serverSecret).open(delivery.secretSealed)
-    : await callbackSecret(deps, delivery.customerId, { callbackSecretSealed: delivery.callbackSecretSealed });
+    : await callbackSecret(deps, delivery, delivery);
   const outcome = await post(delivery.url, signedHeaders(secret, delivery.eventId, body), body, policy);
   const attemptNumber = delivery.attempts + 1;
   const succeeded = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;

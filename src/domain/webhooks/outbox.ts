@@ -2,15 +2,19 @@
 // they describe, together with one delivery row per subscribed webhook, so a
 // crash can neither lose nor invent one.
 import type { Prisma } from "../../generated/prisma/client.js";
-import { newId } from "../shared/index.js";
+import { newId, type Tenant } from "../shared/index.js";
 
 export const EVENT_TYPES = ["task.completed", "task.failed", "batch.completed", "job.completed", "job.failed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** `callbackUrl`: a task's own callback_url, delivered like a webhook. */
+/**
+ * An event of the customer environment that `owner` (a task, batch or job)
+ * belongs to, delivered to that environment's webhooks only. `callbackUrl`: a
+ * task's own callback_url, delivered like a webhook.
+ */
 export async function recordEvent(
   tx: Prisma.TransactionClient,
-  customerId: string,
+  owner: Tenant,
   type: EventType,
   data: unknown,
   options: { callbackUrl?: string | null } = {},
@@ -19,13 +23,14 @@ export async function recordEvent(
   const event = await tx.event.create({
     data: {
       id: newId("evt"),
-      customerId,
+      customerId: owner.customerId,
+      environment: owner.environment,
       type,
       payload: { type, created_at: createdAt.toISOString(), data } as Prisma.InputJsonValue,
       createdAt,
     },
   });
-  const webhooks = await tx.webhook.findMany({ where: { customerId, status: "active" }, select: { id: true, events: true } });
+  const webhooks = await tx.webhook.findMany({ where: { customerId: owner.customerId, environment: owner.environment, status: "active" }, select: { id: true, events: true } });
   const subscribed = webhooks.filter((w) => (w.events as string[]).includes(type));
   const deliveries: Prisma.WebhookDeliveryCreateManyInput[] = subscribed.map((w) => ({
     id: newId("dlv"),

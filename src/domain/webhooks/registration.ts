@@ -3,11 +3,12 @@
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
 import type { Webhook, WebhookDelivery } from "../../generated/prisma/client.js";
-import { AppError, httpUrl, newId, NotFoundError, parseInput, secretBox, type CustomerActor } from "../shared/index.js";
+import { AppError, httpUrl, newId, NotFoundError, parseInput, secretBox, tenantOf, type CustomerActor } from "../shared/index.js";
 import { EVENT_TYPES } from "./outbox.js";
 import { generateWebhookSecret } from "./signing.js";
 import { assertSafeTarget } from "./targets.js";
 
+/** Per customer environment: a sandbox key's endpoints never receive live events. */
 const MAX_WEBHOOKS_PER_CUSTOMER = 20;
 
 const secretSchema = z
@@ -39,15 +40,15 @@ export interface CreatedWebhook {
 export async function createWebhook(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor, input: unknown): Promise<CreatedWebhook> {
   const value = parseInput(webhookInputSchema, input);
   await assertSafeTarget(new URL(value.callbackUrl), deps.config.allowPrivateWebhookTargets, "callbackUrl");
-  const count = await deps.prisma.webhook.count({ where: { customerId: actor.customerId } });
+  const count = await deps.prisma.webhook.count({ where: tenantOf(actor) });
   if (count >= MAX_WEBHOOKS_PER_CUSTOMER) {
-    throw new AppError("too_many_webhooks", `a customer may register at most ${MAX_WEBHOOKS_PER_CUSTOMER} webhooks`, 400);
+    throw new AppError("too_many_webhooks", `a customer may register at most ${MAX_WEBHOOKS_PER_CUSTOMER} webhooks per environment`, 400);
   }
   const secret = value.secret ?? generateWebhookSecret();
   const webhook = await deps.prisma.webhook.create({
     data: {
       id: newId("whk"),
-      customerId: actor.customerId,
+      ...tenantOf(actor),
       url: value.callbackUrl,
       secretSealed: secretBox(deps.config.serverSecret).seal(secret),
       events: value.events ?? [...EVENT_TYPES],
@@ -58,18 +59,18 @@ export async function createWebhook(deps: Pick<Deps, "prisma" | "config">, actor
 }
 
 export function listWebhooks(deps: Pick<Deps, "prisma">, actor: CustomerActor): Promise<Webhook[]> {
-  return deps.prisma.webhook.findMany({ where: { customerId: actor.customerId }, orderBy: { id: "asc" } });
+  return deps.prisma.webhook.findMany({ where: tenantOf(actor), orderBy: { id: "asc" } });
 }
 
 export async function getWebhook(deps: Pick<Deps, "prisma">, actor: CustomerActor, webhookId: string): Promise<Webhook> {
-  const webhook = await deps.prisma.webhook.findFirst({ where: { id: webhookId, customerId: actor.customerId } });
+  const webhook = await deps.prisma.webhook.findFirst({ where: { id: webhookId, ...tenantOf(actor) } });
   if (!webhook) throw new NotFoundError(`webhook ${webhookId}`);
   return webhook;
 }
 
 /** DELETE /v1/webhooks/{id}: pending deliveries go with it. */
 export async function deleteWebhook(deps: Pick<Deps, "prisma">, actor: CustomerActor, webhookId: string): Promise<void> {
-  const deleted = await deps.prisma.webhook.deleteMany({ where: { id: webhookId, customerId: actor.customerId } });
+  const deleted = await deps.prisma.webhook.deleteMany({ where: { id: webhookId, ...tenantOf(actor) } });
   if (deleted.count === 0) throw new NotFoundError(`webhook ${webhookId}`);
 }
 
@@ -96,7 +97,7 @@ export async function listDeliveries(deps: Pick<Deps, "prisma">, actor: Customer
 
 /** Queues the delivery's event again (same webhook-id: receivers deduplicate); re-enables the endpoint. */
 export async function redeliver(deps: Pick<Deps, "prisma">, actor: CustomerActor, deliveryId: string): Promise<WebhookDelivery> {
-  const delivery = await deps.prisma.webhookDelivery.findFirst({ where: { id: deliveryId, event: { customerId: actor.customerId } } });
+  const delivery = await deps.prisma.webhookDelivery.findFirst({ where: { id: deliveryId, event: tenantOf(actor) } });
   if (!delivery) throw new NotFoundError(`delivery ${deliveryId}`);
   if (delivery.webhookId) {
     await deps.prisma.webhook.update({ where: { id: delivery.webhookId }, data: { status: "active", disabledReason: null } });
