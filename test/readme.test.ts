@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestService, type TestService } from "./support/harness.js";
+import { startTestService, TEST_ADMIN_TOKEN, type TestService } from "./support/harness.js";
 import { registerCustomer } from "./support/fixtures.js";
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3Server } from "./support/s3.js";
 
@@ -14,8 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-function readmeCurlBlocks(heading: string): string[] {
-  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+function readmeCurlBlocks(heading: string, file = "../README.md"): string[] {
+  const readme = readFileSync(new URL(file, import.meta.url), "utf8");
   const section = readme.split(new RegExp(`^## ${heading}$`, "m"))[1].split(/^## /m)[0];
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).filter((block) => block.includes("curl"));
 }
@@ -95,5 +95,18 @@ describe("README curl examples", () => {
       await jobs.close();
       await s3.close();
     }
+  });
+
+  it("run docs/environments.md's walkthrough: a sandbox key does not find a live task", async () => {
+    const customer = await registerCustomer(service.rest);
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "", ADMIN_TOKEN: TEST_ADMIN_TOKEN, CUSTOMER_ID: customer.customerId, API_KEY: customer.apiKey };
+    const [makeLive, submitLive, readAsSandbox] = readmeCurlBlocks("Try it", "../docs/environments.md");
+    const tier = JSON.parse(await runBlock(makeLive, service.url, env));
+    expect(tier.data.setCustomerTier.data).toMatchObject({ tier: "LIVE", liveApiKey: expect.stringMatching(/^sk_live_/) });
+    env.LIVE_API_KEY = tier.data.setCustomerTier.data.liveApiKey;
+    const task = JSON.parse(await runBlock(submitLive, service.url, env));
+    expect(task).toMatchObject({ task_id: expect.stringMatching(/^tsk_/), status: "pending" });
+    env.LIVE_TASK_ID = task.task_id;
+    expect(JSON.parse(await runBlock(readAsSandbox, service.url, env))).toMatchObject({ error: { code: "not_found" } });
   });
 });

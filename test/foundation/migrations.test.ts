@@ -99,3 +99,47 @@ describe("prisma/migrations", () => {
     expect(await diffMigrationsAgainstSchema()).toBe("");
   }, 240_000);
 });
+
+describe("the env_separation migration", () => {
+  it("assigns rows made before it to the environment of the key that made them, and rebuilds the rollups", async () => {
+    await withSession(async (session) => {
+      const all = readMigrations();
+      const at = all.findIndex((m) => m.name.endsWith("_env_separation"));
+      await migrate(session, all.slice(0, at));
+      await session.query(`
+        INSERT INTO customers (id, name, email, tier, label_quota, callback_secret_sealed, updated_at) VALUES
+          ('cust_live', 'L', 'l@x.example', 'live', 100, 'sealed-live', now()),
+          ('cust_sbx', 'S', 's@x.example', 'sandbox', 100, 'sealed-sbx', now());
+        INSERT INTO jobs (id, customer_id, status, manifest_url, environment, label_spec, updated_at) VALUES
+          ('job_l', 'cust_live', 'labeling', 's3://b/m', 'live', '{}', now());
+        INSERT INTO batches (id, customer_id, task_count, status) VALUES ('bat_s', 'cust_live', 1, 'pending'), ('bat_empty', 'cust_live', 0, 'completed');
+        INSERT INTO tasks (id, customer_id, batch_id, job_id, type, status, label_spec, replication, workforce, updated_at) VALUES
+          ('tsk_h', 'cust_live', NULL, 'job_l', 'text_classification', 'pending', '{}', 3, 'human', now()),
+          ('tsk_s', 'cust_live', 'bat_s', NULL, 'text_classification', 'pending', '{}', 3, 'simulated', now()),
+          ('tsk_x', 'cust_sbx', NULL, NULL, 'text_classification', 'pending', '{}', 3, 'simulated', now());
+        INSERT INTO events (id, customer_id, type, payload) VALUES
+          ('evt_t', 'cust_live', 'task.completed', '{"data":{"task_id":"tsk_s"}}'),
+          ('evt_b', 'cust_live', 'batch.completed', '{"data":{"batch_id":"bat_s"}}'),
+          ('evt_j', 'cust_live', 'job.completed', '{"data":{"job_id":"job_l"}}'),
+          ('evt_none', 'cust_live', 'task.failed', '{"data":{}}');
+        INSERT INTO webhooks (id, customer_id, url, secret_sealed, events, status) VALUES
+          ('whk_l', 'cust_live', 'https://h.example', 's', '[]', 'active'), ('whk_s', 'cust_sbx', 'https://h.example', 's', '[]', 'active');`);
+      await migrate(session, all);
+      const environments = async (table: string) =>
+        Object.fromEntries((await session.query<{ id: string; environment: string }>(`SELECT id, environment FROM ${table}`)).map((r) => [r.id, r.environment]));
+      expect(await environments("tasks")).toEqual({ tsk_h: "live", tsk_s: "sandbox", tsk_x: "sandbox" });
+      expect(await environments("batches")).toEqual({ bat_s: "sandbox", bat_empty: "live" });
+      expect(await environments("events")).toEqual({ evt_t: "sandbox", evt_b: "sandbox", evt_j: "live", evt_none: "live" });
+      expect(await environments("webhooks")).toEqual({ whk_l: "live", whk_s: "sandbox" });
+      expect(await session.query(`SELECT id, callback_secret_sealed, live_callback_secret_sealed FROM customers ORDER BY id`)).toEqual([
+        { id: "cust_live", callback_secret_sealed: null, live_callback_secret_sealed: "sealed-live" },
+        { id: "cust_sbx", callback_secret_sealed: "sealed-sbx", live_callback_secret_sealed: null },
+      ]);
+      expect(await session.query(`SELECT customer_id, environment, sum(tasks)::int AS tasks FROM task_stats GROUP BY 1, 2 ORDER BY 1, 2`)).toEqual([
+        { customer_id: "cust_live", environment: "live", tasks: 1 },
+        { customer_id: "cust_live", environment: "sandbox", tasks: 1 },
+        { customer_id: "cust_sbx", environment: "sandbox", tasks: 1 },
+      ]);
+    });
+  });
+});
