@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The customer CLI for the long jobs: submit a JSONL file of tasks in batches,
 // follow a batch or a job until it is done, download a job's export. It talks
 // to the public API only, as any customer script would.

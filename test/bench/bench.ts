@@ -161,7 +161,7 @@ async function main() {
     if (!target) {
       // BENCH_PROFILE_DIR: the server writes a CPU profile there when it exits (open it in Chrome's DevTools).
       const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-      const started = await startProcess([...profile, "--import", "tsx", "src/server.ts"], {
+      const started = await startProcess([...profile, "dist/server.js"], {
         ...process.env,
         PORT: "0",
         HOST: "127.0.0.1",

@@ -10,7 +10,7 @@ import { startTestService, type TestService } from "../support/harness.js";
 import { registerCustomer, type Customer } from "../support/fixtures.js";
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3Server } from "../support/s3.js";
 
-const CLI = path.join(import.meta.dirname, "../../src/cli/refinery.mjs");
+const CLI = path.join(import.meta.dirname, "../../dist/cli/refinery.js");
 const work = mkdtempSync(path.join(tmpdir(), "refinery-cli-"));
 
 let service: TestService;

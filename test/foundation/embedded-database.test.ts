@@ -32,7 +32,7 @@ describe("the embedded database", () => {
       expect(second.stderr).toContain(`in use by server (pid ${first.child.pid})`);
 
       // The CLI writes through the running server's database: the token works at once.
-      const cli = await runToEnd(["--import", "tsx", "src/cli/create-annotator.ts", "Ada Lovelace"], serverEnv(dataDir, env));
+      const cli = await runToEnd(["dist/cli/create-annotator.js", "Ada Lovelace"], serverEnv(dataDir, env));
       expect(cli.code, cli.stderr).toBe(0);
       const token = cli.stdout.match(/token: (\S+)/)![1];
       const me = await graphqlClient(first.url)(CURRENT_ANNOTATOR, {}, { apiKey: token });

@@ -4,8 +4,8 @@ import path from "node:path";
 
 export const root = path.resolve(import.meta.dirname, "../..");
 
-/** The command `npm start` runs: one Node process (tsx as a loader, no child processes). */
-export const SERVER_COMMAND = [process.execPath, "--import", "tsx", "src/server.ts"] as const;
+/** The command `npm start` runs: plain Node on the compiled build (`npm run build`, which `npm test` runs first). */
+export const SERVER_COMMAND = [process.execPath, "--enable-source-maps", "dist/server.js"] as const;
 
 export interface ServerProcess {
   child: ChildProcess;
