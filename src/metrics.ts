@@ -13,8 +13,8 @@ export interface Metrics {
   /** One query or mutation, by its first root field. */
   graphqlOperation(type: string, field: string, outcome: "ok" | "error", seconds: number): void;
   webhookAttempt(outcome: string): void;
-  /** A judgment recorded, and the status its task is in afterwards. */
-  judgment(workforce: string, taskStatus: string): void;
+  /** `count` judgments (default 1) that left their task in `taskStatus`. */
+  judgment(workforce: string, taskStatus: string, count?: number): void;
 }
 
 export interface MetricsSources {
@@ -111,6 +111,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
     httpRequest: (method, route, status, seconds) => http.observe({ method, route, status: String(status) }, seconds),
     graphqlOperation: (type, field, outcome, seconds) => graphql.observe({ type, field, outcome }, seconds),
     webhookAttempt: (outcome) => webhooks.inc({ outcome }),
-    judgment: (workforce, taskStatus) => judgments.inc({ workforce, task_status: taskStatus }),
+    judgment: (workforce, taskStatus, count = 1) => judgments.inc({ workforce, task_status: taskStatus }, count),
   };
 }

@@ -4,3 +4,4 @@ export { claimNextAssignment, hasOpenTasks, releaseAssignment, type AssignmentWi
 export { reportProblem, submitJudgment } from "./judgments.js";
 export { createAnnotator, ensureSandboxCrowd, getAnnotator, listAnnotators, reliabilityOf, type Reliability } from "./annotators.js";
 export { sandboxCrowd, sandboxTruth, simulatedAnswer } from "./sandbox-crowd.js";
+export { labelSandboxRound, ROUND_SIZE, type CrowdMember, type RoundOutcome } from "./sandbox-rounds.js";

@@ -3,12 +3,15 @@
 export { checkTask, checkTaskTemplate, taskInputSchema, type NewTask, type SharedTaskInput } from "./input.js";
 export { chargeQuota, refundQuota, workforceOf } from "./quota.js";
 export { submitBatch, submitTask, type BatchSubmission } from "./submission.js";
-export { insertTaskRows, taskRow, type TaskRow } from "./rows.js";
+export { insertTaskRows, taskColumnsOf, taskRow, type TaskRow } from "./rows.js";
 export {
   batchStatusCounts,
   cancelJobTasks,
   cancelTask,
   completeTask,
+  completeTasks,
+  type Completion,
+  type TaskResult,
   failTask,
   hasOpenTask,
   jobTaskCounts,

@@ -10,13 +10,14 @@
 // task. Status events are published after the transaction commits.
 import { transaction, type Tx } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
-import type { Prisma, Task } from "../../generated/prisma/client.js";
+import { Prisma, type Task } from "../../generated/prisma/client.js";
 import { batchView, taskResultView, taskView } from "../representations/index.js";
 import { unitPriceOf, type PriceList } from "../billing/index.js";
 import { ConflictError, NotFoundError, tenantTopic, type CustomerActor, type Environment } from "../shared/index.js";
 import { refundQuota } from "./quota.js";
-import { recordEvent, type EventType } from "../webhooks/index.js";
+import { recordEvent, recordEvents, type EventType } from "../webhooks/index.js";
 import { isFinal, OPEN_STATUSES, statusCounts, type StatusCounts, type TaskStatus } from "./statuses.js";
+import { taskColumnsOf } from "./rows.js";
 
 /** Tells subscribers (GraphQL, all processes) that a task's status changed; call after commit. */
 export async function publishTaskStatus(deps: Pick<Deps, "pubsub">, task: Pick<Task, "id" | "customerId" | "environment" | "batchId" | "jobId" | "status">) {
@@ -54,20 +55,48 @@ export interface TaskResult {
  * is the meter's key, so no retry or re-aggregation can count it twice.
  */
 export async function completeTask(tx: Tx, task: Task, outcome: TaskResult, prices: PriceList): Promise<Task> {
-  const completed = await endTask(tx, task, "completed", {
-    result: outcome.result as Prisma.InputJsonValue,
-    confidence: outcome.confidence,
-    aggregation: outcome.aggregation as Prisma.InputJsonValue,
-    agreeingJudgments: outcome.agreeingJudgments,
-    goldCorrectJudgments: outcome.goldCorrectJudgments,
-  });
-  if (completed.billable) {
-    const { tier, unitPrice } = unitPriceOf(prices, completed);
+  const [completed] = await completeTasks(tx, [{ task, outcome }], prices);
+  return completed;
+}
+
+/** A task to complete and how: its result, and (when set) the judgments and target it ends with. */
+export interface Completion {
+  task: Task;
+  outcome: TaskResult;
+  judgmentCount?: number;
+  targetJudgments?: number;
+}
+
+/**
+ * completeTask for any number of tasks (rows locked) in a handful of
+ * statements whatever their number: one UPDATE, the meter, the events and
+ * their deliveries, then each batch that this ended. Returns the tasks as completed, in order.
+ */
+export async function completeTasks(tx: Tx, completions: Completion[], prices: PriceList): Promise<Task[]> {
+  if (completions.length === 0) return [];
+  const column = <T>(value: (completion: Completion) => T) => completions.map(value);
+  const updated = await tx.$queryRaw<Task[]>`
+    UPDATE tasks t SET status = 'completed', completed_at = now(), updated_at = now(),
+      result = c.result, confidence = c.confidence, aggregation = c.aggregation,
+      agreeing_judgments = c.agreeing, gold_correct_judgments = c.gold_correct,
+      judgment_count = coalesce(c.judgment_count, t.judgment_count), target_judgments = coalesce(c.target_judgments, t.target_judgments)
+    FROM unnest(
+      ${column((c) => c.task.id)}::text[], ${column((c) => JSON.stringify(c.outcome.result))}::jsonb[], ${column((c) => c.outcome.confidence)}::float8[],
+      ${column((c) => JSON.stringify(c.outcome.aggregation))}::jsonb[], ${column((c) => c.outcome.agreeingJudgments)}::int[],
+      ${column((c) => c.outcome.goldCorrectJudgments)}::int[], ${column((c) => c.judgmentCount ?? null)}::int[], ${column((c) => c.targetJudgments ?? null)}::int[]
+    ) AS c(id, result, confidence, aggregation, agreeing, gold_correct, judgment_count, target_judgments)
+    WHERE t.id = c.id
+    RETURNING ${Prisma.raw(taskColumnsOf("t"))}`;
+  const byId = new Map(updated.map((task) => [task.id, task]));
+  const completed = completions.map((c) => byId.get(c.task.id)!);
+  const billed = completed.filter((task) => task.billable);
+  if (billed.length) {
     await tx.billedLabel.createMany({
-      data: [{ taskId: completed.id, customerId: completed.customerId, type: completed.type, tier, unitPrice, billedAt: completed.completedAt! }],
+      data: billed.map((task) => ({ taskId: task.id, customerId: task.customerId, type: task.type, ...unitPriceOf(prices, task), billedAt: task.completedAt! })),
       skipDuplicates: true,
     });
   }
+  await afterEnding(tx, completed);
   return completed;
 }
 
@@ -92,20 +121,33 @@ export async function cancelTask(deps: Pick<Deps, "prisma" | "pubsub">, actor: C
 
 const EVENT_OF: Partial<Record<TaskStatus, EventType>> = { completed: "task.completed", failed: "task.failed" };
 
-async function endTask(tx: Tx, task: Task, status: "completed" | "failed" | "canceled", fields: Prisma.TaskUpdateInput): Promise<Task> {
+async function endTask(tx: Tx, task: Task, status: "failed" | "canceled", fields: Prisma.TaskUpdateInput): Promise<Task> {
   const ended = await tx.task.update({ where: { id: task.id }, data: { ...fields, status, completedAt: new Date() } });
   // Only a completed task is billed: its label was charged at submission.
-  if (status !== "completed" && ended.billable) await refundQuota(tx, ended.customerId, ended.environment as Environment, 1);
-  await tx.assignment.updateMany({ where: { taskId: ended.id, status: "active" }, data: { status: "released" } });
-  const event = EVENT_OF[status];
-  if (event) {
-    const payload = status === "completed" ? taskResultView(ended).body : taskView(ended);
-    await recordEvent(tx, ended, event, payload, { callbackUrl: ended.callbackUrl });
-  }
-  if (ended.batchId) await completeBatchIfDone(tx, ended.batchId);
-  // A job completes by the jobs worker's sweep, not here: locking the job row
-  // at each of its 10,000 tasks' ends serialized (and deadlocked) the crowd.
+  if (ended.billable) await refundQuota(tx, ended.customerId, ended.environment as Environment, 1);
+  await afterEnding(tx, [ended]);
   return ended;
+}
+
+/**
+ * What follows the end of tasks: their open assignments are released, their
+ * events written (with deliveries), and each batch they were the last open
+ * task of completes. A job completes by the jobs worker's sweep, not here:
+ * locking the job row at each of its 10,000 tasks' ends serialized (and
+ * deadlocked) the crowd.
+ */
+async function afterEnding(tx: Tx, ended: Task[]) {
+  await tx.assignment.updateMany({ where: { taskId: { in: ended.map((task) => task.id) }, status: "active" }, data: { status: "released" } });
+  const events = ended.flatMap((task) => {
+    const type = EVENT_OF[task.status as TaskStatus];
+    if (!type) return [];
+    const data = task.status === "completed" ? taskResultView(task).body : taskView(task);
+    return [{ owner: task, type, data, callbackUrl: task.callbackUrl }];
+  });
+  await recordEvents(tx, events);
+  // Batches locked in id order: rounds ending tasks of the same batches cannot deadlock.
+  const batchIds = [...new Set(ended.map((task) => task.batchId).filter((id): id is string => id !== null))].sort();
+  for (const batchId of batchIds) await completeBatchIfDone(tx, batchId);
 }
 
 async function completeBatchIfDone(tx: Tx, batchId: string) {

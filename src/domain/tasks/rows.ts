@@ -16,9 +16,12 @@ export interface TaskPlacement {
 export type TaskRow = ReturnType<typeof taskRow>;
 
 /** Every column of a task, as Prisma's Task names them (each field maps to its snake_case column): what raw reads select. */
-export const TASK_COLUMNS = Object.values(Prisma.TaskScalarFieldEnum)
-  .map((field) => `${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)} AS "${field}"`)
-  .join(", ");
+export function taskColumnsOf(alias?: string): string {
+  return Object.values(Prisma.TaskScalarFieldEnum)
+    .map((field) => `${alias ? `${alias}.` : ""}${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)} AS "${field}"`)
+    .join(", ");
+}
+export const TASK_COLUMNS = taskColumnsOf();
 
 export function taskRow(actor: CustomerActor, t: NewTask, placement: TaskPlacement = {}) {
   return {

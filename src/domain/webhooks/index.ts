@@ -1,6 +1,6 @@
 // The webhooks wing: endpoints customers register, the outbox every event goes
 // through, delivery with retries, SSRF-safe targets and signing.
-export { EVENT_TYPES, recordEvent, type EventType } from "./outbox.js";
+export { EVENT_TYPES, recordEvent, recordEvents, type EventType, type NewEvent } from "./outbox.js";
 export {
   createWebhook,
   deleteWebhook,

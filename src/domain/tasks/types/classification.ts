@@ -16,6 +16,7 @@ export function classificationType<Name extends string>(name: Name, data: "image
     spec,
     answer: (spec) => z.object({ label: z.enum(spec.options as [string, ...string[]]) }).strict(),
     aggregate: aggregateClassification,
+    aggregateMany: aggregateClassifications,
     sameAnswer: (a, b) => a.label === b.label,
     simulatedTruth: (spec, _text, random) => ({ label: pick(spec.options, random) }),
     simulatedAnswer: (truth, spec, correct, random) => {
@@ -35,29 +36,43 @@ async function aggregateClassification(
   spec: ClassificationSpec,
   context: AggregationContext,
 ): Promise<Aggregate<Classification>> {
+  const [aggregate] = await aggregateClassifications([votes], spec, context);
+  return aggregate;
+}
+
+/**
+ * aggregateClassification for several tasks of one label space: one
+ * Dawid–Skene fit over the recent tasks and all of these serves each of them
+ * (a fit per task cost ~10 ms with 300 tasks of context).
+ */
+async function aggregateClassifications(
+  items: Vote<Classification>[][],
+  spec: ClassificationSpec,
+  context: AggregationContext,
+): Promise<Aggregate<Classification>[]> {
   const index = new Map(spec.options.map((option, i) => [option, i]));
   const categorical = (list: Vote[]): CategoricalVote[] =>
     list
       .map((vote) => ({ worker: vote.annotatorId, label: index.get((vote.answer as Classification).label)! }))
       .filter((vote) => vote.label !== undefined);
-  const ownVotes = categorical(votes);
+  const ownItems = items.map(categorical);
   const enoughLabels = spec.options.length ** 2;
-  const weighted = (): Aggregate<Classification> => {
-    const { posterior } = weightedVote(ownVotes, spec.options.length, (worker) => context.quality(worker));
-    const chosen = argmax(posterior);
-    return { answer: { label: spec.options[chosen] }, confidence: roundTo(posterior[chosen], 6), method: "weighted_vote" };
+  const chosen = (posterior: number[], method: "weighted_vote" | "dawid_skene"): Aggregate<Classification> => {
+    const best = argmax(posterior);
+    return { answer: { label: spec.options[best] }, confidence: roundTo(posterior[best], 6), method };
   };
+  const weighted = (votes: CategoricalVote[]) => chosen(weightedVote(votes, spec.options.length, (worker) => context.quality(worker)).posterior, "weighted_vote");
   // A voter's labels in any context are at most all their counted judgments plus this one.
-  if (!votes.every((vote) => context.pastJudgments(vote.annotatorId) + 1 >= enoughLabels)) return weighted();
+  const mayFit = items.map((votes) => votes.every((vote) => context.pastJudgments(vote.annotatorId) + 1 >= enoughLabels));
+  if (!mayFit.some(Boolean)) return ownItems.map(weighted);
 
-  const items = [...(await context.recentVotes()).map(categorical), ownVotes];
+  const recent = (await context.recentVotes()).map(categorical);
+  const all = [...recent, ...ownItems];
   const labelsPerWorker = new Map<string, number>();
-  for (const vote of items.flat()) labelsPerWorker.set(vote.worker, (labelsPerWorker.get(vote.worker) ?? 0) + 1);
-  const enoughHistory = ownVotes.every((vote) => (labelsPerWorker.get(vote.worker) ?? 0) >= enoughLabels);
-  if (!enoughHistory || items.length <= 1) return weighted();
-
-  const fit = dawidSkene(items, spec.options.length);
-  const posterior = fit.posterior[fit.posterior.length - 1];
-  const chosen = argmax(posterior);
-  return { answer: { label: spec.options[chosen] }, confidence: roundTo(posterior[chosen], 6), method: "dawid_skene" };
+  for (const vote of all.flat()) labelsPerWorker.set(vote.worker, (labelsPerWorker.get(vote.worker) ?? 0) + 1);
+  const enoughHistory = (votes: CategoricalVote[]) => votes.every((vote) => (labelsPerWorker.get(vote.worker) ?? 0) >= enoughLabels);
+  const fitted = ownItems.map((votes, i) => mayFit[i] && enoughHistory(votes) && all.length > 1);
+  if (!fitted.some(Boolean)) return ownItems.map(weighted);
+  const fit = dawidSkene(all, spec.options.length);
+  return ownItems.map((votes, i) => (fitted[i] ? chosen(fit.posterior[recent.length + i], "dawid_skene") : weighted(votes)));
 }

@@ -29,6 +29,12 @@ export interface TaskTypeDefinition<Name extends string = string, Spec = any, A 
   answer(spec: Spec, text?: string | null): z.ZodType<A>;
   /** Several judgments → one answer with a confidence. */
   aggregate(votes: Vote<A>[], spec: Spec, context: AggregationContext): Aggregate<A> | Promise<Aggregate<A>>;
+  /**
+   * aggregate for several tasks of one label space at once (the sandbox
+   * crowd's rounds), when one fit can serve them all; otherwise each is
+   * aggregated alone (aggregateEach).
+   */
+  aggregateMany?(items: Vote<A>[][], spec: Spec, context: AggregationContext): Promise<Aggregate<A>[]>;
   /** Whether two answers agree (gold scoring, agreement with the consensus). */
   sameAnswer(a: A, b: A): boolean;
   /** The sandbox crowd: the answer it converges on, drawn from `random`. */
@@ -48,3 +54,9 @@ export const labelList = (what: string, min: number) =>
 export const question = z.string().trim().min(1, "must not be empty").max(1000, "must be at most 1000 characters");
 
 export const pick = <T>(items: T[], random: () => number): T => items[Math.floor(random() * items.length)];
+
+/** Aggregates several tasks of one label space: together when the type can, else one by one. */
+export function aggregateEach<A>(type: TaskTypeDefinition<string, unknown, A>, items: Vote<A>[][], spec: unknown, context: AggregationContext): Promise<Aggregate<A>[]> {
+  if (type.aggregateMany) return type.aggregateMany(items, spec, context);
+  return Promise.all(items.map((votes) => type.aggregate(votes, spec, context)));
+}

@@ -21,7 +21,7 @@ export function taskTypeOf(task: { type: string }): TaskTypeDefinition {
   return TASK_TYPE_DEFINITIONS[task.type as TaskType];
 }
 
-export type { AggregationContext, TaskTypeDefinition, Vote } from "./definition.js";
+export { aggregateEach, type AggregationContext, type TaskTypeDefinition, type Vote } from "./definition.js";
 export type { Box } from "./bounding-box.js";
 export type { Entity } from "./named-entity.js";
 export { aggregateBoxes, iou, IOU_THRESHOLD } from "./bounding-box.js";
