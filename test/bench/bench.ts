@@ -243,6 +243,7 @@ async function main() {
     if (MANIFEST_LINES > 0 && server) rows.push(await manifestIngestion(target, server));
     if (DASHBOARD_TASKS > 0 && databaseUrl) rows.push(...(await dashboardAtScale(target, databaseUrl)));
     if (BACKGROUND_TASKS > 0 && server) {
+      rows.push(await sandboxCrowdRate(target, task));
       rows.push(...(await underBackgroundLoad(target, auth, created.task_id, task, server)));
     }
     console.log("scenario".padEnd(46), "req/s".padStart(9), "p50 ms".padStart(8), "p99 ms".padStart(8), "errors".padStart(7), "ratio".padStart(7), "baseline".padStart(12));
@@ -363,6 +364,14 @@ const GOALS: [string, Goal][] = [
     limitedBy: "PostgreSQL's insert rate (the server waits on it half the time)",
   }],
   ["dashboard/", { goal: "p99 <= 200 ms", met: (row) => row.p99 <= 200, limitedBy: "deep pages skip index entries" }],
+  [
+    "sandbox crowd tasks/s",
+    {
+      goal: ">= 300 tasks/s, health p99 <= 50 ms",
+      met: (row) => row.rps >= 300 && row.p99 <= 50,
+      limitedBy: "each round's statements (claim, judgments, completion with the rollup triggers, events) and its Dawid–Skene fit, one round at a time per worker process",
+    },
+  ],
 ];
 
 /**
@@ -503,7 +512,7 @@ async function webhookDeliveries(target: string, databaseUrl: string): Promise<R
   try {
     await db.query(
       `WITH event AS (
-         INSERT INTO events (id, customer_id, type, payload) SELECT 'evt_bench' || lpad(g::text, 8, '0'), $1, 'task.completed', '{"task_id": "tsk_bench"}'
+         INSERT INTO events (id, customer_id, environment, type, payload) SELECT 'evt_bench' || lpad(g::text, 8, '0'), $1, 'live', 'task.completed', '{"task_id": "tsk_bench"}'
          FROM generate_series(1, $2::int) g RETURNING id)
        INSERT INTO webhook_deliveries (id, webhook_id, event_id, status, next_attempt_at)
        SELECT 'dlv_' || substr(e.id, 5), w.id, e.id, 'pending', now()
@@ -542,9 +551,9 @@ async function dashboardAtScale(target: string, databaseUrl: string): Promise<Ro
     await db.query(`INSERT INTO annotators (id, name, kind, token_hash, token_prefix)
       SELECT 'ann_bench' || i, 'Bench ' || i, 'human', md5(random()::text || i), 'at_benc' FROM generate_series(1, 3) i`);
     await db.query(
-      `INSERT INTO tasks (id, customer_id, type, status, data_url, label_spec, priority, replication, billable, workforce, target_judgments,
+      `INSERT INTO tasks (id, customer_id, environment, type, status, data_url, label_spec, priority, replication, billable, workforce, target_judgments,
                           result, confidence, judgment_count, agreeing_judgments, created_at, updated_at, completed_at)
-       SELECT 'tsk_' || pg_temp.ulid_time((extract(epoch FROM created) * 1000)::bigint) || lpad(to_hex(g), 16, '0'), $1,
+       SELECT 'tsk_' || pg_temp.ulid_time((extract(epoch FROM created) * 1000)::bigint) || lpad(to_hex(g), 16, '0'), $1, 'live',
               (ARRAY['image_classification', 'text_classification'])[1 + g % 2],
               CASE WHEN g % 10 < 8 THEN 'completed' WHEN g % 10 = 8 THEN 'pending' ELSE 'canceled' END,
               'https://example.com/' || g || '.jpg', '{"question": "Q?", "options": ["a", "b"]}', g % 11, 3, true, 'human', 3,
@@ -592,6 +601,49 @@ dashboard: ${DASHBOARD_TASKS} tasks (80% completed, 3 judgments each) seeded in 
     rows.push({ name: `dashboard/${name}`.slice(0, 46), ...(await run(target, { name: "", path: `/v1/dashboard/${endpoint}`, headers: auth, connections: 1 })) });
   }
   return rows;
+}
+
+/**
+ * The sandbox crowd alone: BACKGROUND_TASKS tasks (3 judgments each) from
+ * submission to the last completion, as tasks/s; p50/p99 are of a health
+ * check polled meanwhile (one connection, every 20 ms).
+ */
+async function sandboxCrowdRate(target: string, task: string): Promise<Row> {
+  const crowdAuth = await customerWithQuota(target, "SANDBOX", BACKGROUND_TASKS);
+  const started = Date.now();
+  const batchIds: string[] = [];
+  for (let left = BACKGROUND_TASKS; left > 0; left -= 10_000) {
+    const tasks = Array.from({ length: Math.min(left, 10_000) }, () => JSON.parse(task));
+    const created = await fetch(`${target}/v1/tasks/batch`, { method: "POST", headers: crowdAuth, body: JSON.stringify({ tasks }) });
+    batchIds.push(((await created.json()) as { batch_id: string }).batch_id);
+  }
+  const latencies: number[] = [];
+  let labeling = true;
+  let errors = 0;
+  const health = (async () => {
+    while (labeling) {
+      const sent = performance.now();
+      const res = await fetch(`${target}/v1/health`);
+      await res.arrayBuffer();
+      if (!res.ok) errors++;
+      latencies.push(performance.now() - sent);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  for (;;) {
+    const states = await Promise.all(
+      batchIds.map((id) => fetch(`${target}/v1/batches/${id}`, { headers: crowdAuth }).then((r) => r.json() as Promise<{ status: string }>)),
+    );
+    if (states.every((b) => b.status === "completed")) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const seconds = (Date.now() - started) / 1000;
+  labeling = false;
+  await health;
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => Math.round(latencies[Math.floor((latencies.length - 1) * p)] ?? NaN);
+  console.log(`\nsandbox crowd alone: ${BACKGROUND_TASKS} tasks (${BACKGROUND_TASKS * 3} judgments) in ${seconds.toFixed(1)} s; health p99 ${percentile(0.99)} ms meanwhile\n`);
+  return { name: `sandbox crowd tasks/s (health p50/p99)`, rps: BACKGROUND_TASKS / seconds, p50: percentile(0.5), p99: percentile(0.99), errors, baseline: null };
 }
 
 /**
