@@ -126,10 +126,11 @@ async function charge(args: {
 
 const GRAPHIQL_DEFAULT_QUERY = `# Welcome to ASG Refinery's GraphQL API.
 #
-# Put your API key in the Headers tab below:
-#   { "Authorization": "Bearer sk_sandbox_…" }
+# Put your API key in the Headers tab below, as
+#   { "Authorization": "Bearer sk_sandbox_YOUR_KEY" }
 # (register with the registerCustomer mutation, or POST /v1/customers, to get one).
-# The same header works for queries, mutations and subscriptions.
+# The same header works for queries, mutations and subscriptions; the Docs
+# pane (the book icon) works without it.
 
 query Me {
   me {
@@ -203,7 +204,8 @@ export function createGraphQLServer(deps: Deps): Yoga {
       title: "ASG Refinery GraphiQL",
       subscriptionsProtocol: "SSE",
       defaultQuery: GRAPHIQL_DEFAULT_QUERY,
-      headers: JSON.stringify({ Authorization: "Bearer sk_sandbox_…" }, null, 2),
+      // No prefilled key: a placeholder would be refused (401, or by fetch if not
+      // ASCII) and the first load would show an error instead of the Docs pane.
       shouldPersistHeaders: false,
     },
     // Unexpected errors are logged once, with their stack, by maskError below;

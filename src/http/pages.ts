@@ -1,5 +1,5 @@
-// The web pages: /annotate (annotators), /console (customers) and /docs (the
-// REST API). Static HTML, CSS and JS with no build step; the console's charts
+// The web pages: / (where to go), /annotate (annotators), /console (customers)
+// and /docs (the REST API). Static HTML, CSS and JS with no build step; the console's charts
 // (Chart.js) and the docs' Swagger UI come from node_modules, so nothing is
 // fetched from a CDN and the pages work offline.
 import { readFileSync } from "node:fs";
@@ -35,7 +35,19 @@ serve("/docs/app.js", path.join(here, "docs", "app.js"), DOCS_POLICY);
 serve("/docs/swagger-ui-bundle.js", path.join(swaggerUi, "swagger-ui-bundle.js"), DOCS_POLICY);
 serve("/docs/swagger-ui.css", path.join(swaggerUi, "swagger-ui.css"), DOCS_POLICY);
 
+serve("/", path.join(here, "home", "index.html"));
+
+/** What `GET /` tells a script (a browser gets the page above). */
+const HOME = {
+  service: "ASG Refinery",
+  links: { console: "/console", docs: "/docs", openapi: "/v1/openapi.json", graphql: "/graphql", annotate: "/annotate", health: "/v1/health" },
+};
+
 export const pages: Middleware = async (ctx, next) => {
+  if (ctx.path === "/" && ctx.method === "GET" && ctx.accepts("json", "html") === "json") {
+    ctx.body = HOME;
+    return;
+  }
   const asset = ASSETS.get(ctx.path);
   if (!asset || ctx.method !== "GET") return next();
   ctx.type = asset.type;

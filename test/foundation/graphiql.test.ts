@@ -43,6 +43,30 @@ async function run(page: Page, name: string, query: string) {
 }
 
 describe.skipIf(!CHROMIUM)("GraphiQL at /graphql (needs Debian's chromium: apt-get install chromium)", () => {
+  it("first load, before any key is entered: no error anywhere, and the Docs pane lists the schema", async () => {
+    const { context, refused } = await offlineContext(browser, service.url);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+    });
+    page.on("response", (response) => {
+      if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+    });
+    await page.goto(`${service.url}/graphql`, { headers: { accept: "text/html" } } as never);
+    await page.waitForSelector(".graphiql-query-editor .monaco-editor");
+    await page.click("button[aria-label='Show Documentation Explorer']");
+    await page.locator(".graphiql-doc-explorer").getByText("Query", { exact: true }).first().waitFor();
+    await page.locator(".graphiql-doc-explorer").getByText("Mutation", { exact: true }).first().waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, "first-load-docs.png"), fullPage: true });
+    // The response pane holds nothing yet (no red error from a refused header).
+    expect(await responseText(page)).toBe("");
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+    await context.close();
+  });
+
   it("loads offline and runs a query, a mutation and a subscription with the key from the Headers tab", async () => {
     const customer = await registerCustomer(service.rest, "GraphiQL Co");
     const task = await service.rest.post("/v1/tasks", imageTask(), { apiKey: customer.apiKey });

@@ -65,6 +65,27 @@ describe("the /v1 error shape", () => {
   });
 });
 
+describe("GET /", () => {
+  it("tells a script where to go, as JSON", async () => {
+    const res = await service.rest.get("/");
+    expect(res.status).toBe(200);
+    expect(res.body.links).toMatchObject({ console: "/console", docs: "/docs", graphql: "/graphql" });
+    // Every link it names answers.
+    for (const link of Object.values(res.body.links as Record<string, string>)) {
+      const page = await fetch(`${service.url}${link}`, { headers: { accept: "text/html" } });
+      expect(page.status, link).toBe(200);
+    }
+  });
+
+  it("gives a browser a page linking the console, the docs and GraphiQL", async () => {
+    const res = await fetch(`${service.url}/`, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    const html = await res.text();
+    for (const link of ["/console", "/docs", "/graphql"]) expect(html).toContain(`href="${link}"`);
+  });
+});
+
 describe("/graphql", () => {
   it("answers POST and GET queries", async () => {
     const post = await service.graphql(`{ health { ok service } }`);
