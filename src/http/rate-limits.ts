@@ -79,7 +79,7 @@ export function rateLimitHeaders(decision: RateDecision): Record<string, string>
 
 export class RateLimitedError extends AppError {
   constructor(decision: RateDecision) {
-    super("rate_limited", `rate limit of ${decision.limit} per ${decision.windowSeconds} s exceeded; retry in ${decision.resetSeconds} s`, 429, {
+    super("rate_limited", `rate limit of ${decision.limit} per ${decision.windowSeconds} s exceeded; retry in ${decision.resetSeconds} s`, {
       retry_after: decision.resetSeconds,
     });
   }

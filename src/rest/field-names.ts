@@ -50,7 +50,7 @@ export function withRestFieldNames(error: AppError): AppError {
   if (details && Array.isArray(details.errors)) {
     details.errors = (details.errors as FieldProblem[]).map((problem) => ({ path: rename(problem.path), message: rename(problem.message) }));
   }
-  return new AppError(error.code, rename(error.message), error.status, details);
+  return new AppError(error.code, rename(error.message), details);
 }
 
 /**

@@ -10,6 +10,7 @@ import { monthSchema } from "../domain/billing/index.js";
 import { tablePageSchema } from "../domain/dashboard/index.js";
 import { jobInputSchema } from "../domain/jobs/index.js";
 import { TASK_STATUSES, TASK_TYPES, taskInputSchema } from "../domain/tasks/index.js";
+import { ERROR_CODES, type ErrorCode } from "../domain/shared/index.js";
 import { EVENT_TYPES, webhookInputSchema } from "../domain/webhooks/index.js";
 import { withRestKeys } from "./field-names.js";
 import { pageSchema } from "./listing.js";
@@ -25,7 +26,9 @@ const ErrorBody = z
   .object({
     error: z
       .object({
-        code: z.string().meta({ description: "Stable and machine-readable, e.g. invalid_request, quota_exceeded, not_found." }),
+        code: z
+          .enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]])
+          .meta({ id: "ErrorCode", description: "Stable and machine-readable; what each means and what to do: docs/errors.md." }),
         message: z.string().meta({ description: "What went wrong, for people." }),
         request_id: z.string().meta({ description: "Also in the X-Request-Id header; quote it when asking for help." }),
       })

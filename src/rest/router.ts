@@ -104,7 +104,7 @@ function checkedInput(limit: string): Middleware {
     if (!METHODS_WITH_BODY.has(ctx.method)) return storable(ctx, next);
     const hasBody = Number(ctx.get("content-length") || 0) > 0 || ctx.get("transfer-encoding") !== "";
     if (hasBody && !ctx.is("application/json", "+json")) {
-      throw new AppError("unsupported_media_type", "send the body as application/json", 415);
+      throw new AppError("unsupported_media_type", "send the body as application/json");
     }
     return parse(ctx, () => storable(ctx, next));
   };

@@ -34,7 +34,7 @@ export const newKeySchema = z.object({ environment: z.enum(TIERS).optional() }).
  */
 function checkManages(actor: CustomerActor, environment: Environment): void {
   if (environment === "live" && actor.environment !== "live") {
-    throw new AppError("live_key_required", "live keys are created and revoked with a live key; this one is a sandbox key", 403);
+    throw new AppError("live_key_required", "live keys are created and revoked with a live key; this one is a sandbox key");
   }
 }
 
@@ -44,7 +44,7 @@ export async function createApiKey(deps: Pick<Deps, "prisma">, actor: CustomerAc
   return transaction(deps.prisma, async (tx) => {
     const [customer] = await tx.$queryRaw<{ tier: string }[]>`SELECT tier FROM customers WHERE id = ${actor.customerId} FOR UPDATE`;
     if (environment === "live" && customer.tier !== "live") {
-      throw new AppError("live_not_enabled", "live keys are issued once an operator has moved your account to the live tier", 403);
+      throw new AppError("live_not_enabled", "live keys are issued once an operator has moved your account to the live tier");
     }
     checkManages(actor, environment);
     const active = await tx.apiKey.count({ where: { customerId: actor.customerId, revokedAt: null } });

@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
+import type { JobFailureCode } from "../shared/index.js";
 import { guardedLookup, refusedLiteralTarget } from "../webhooks/index.js";
 
 export interface S3Credentials {
@@ -19,7 +20,7 @@ export interface S3Credentials {
 /** Why a job failed, with a stable code (s3_access_denied, manifest_not_found, …). */
 export class JobFailure extends Error {
   constructor(
-    readonly code: string,
+    readonly code: JobFailureCode,
     message: string,
   ) {
     super(message);

@@ -1,15 +1,20 @@
 // Expected failures. Each has a stable machine-readable code; the REST error
 // middleware and the GraphQL error plugin map them to HTTP status / extensions.
+// The codes are listed, with what each means, in error-codes.ts.
+import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
 
 export class AppError extends Error {
+  /** The HTTP status REST answers with: the code's, from the catalogue. */
+  readonly status: number;
+
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
-    readonly status: number,
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "AppError";
+    this.status = ERROR_CODES[code].status;
   }
 }
 
@@ -20,7 +25,7 @@ export interface FieldProblem {
 
 export class ValidationError extends AppError {
   constructor(message: string, readonly problems: FieldProblem[]) {
-    super("invalid_request", message, 400, { errors: problems });
+    super("invalid_request", message, { errors: problems });
   }
 
   /** Says the first problem in the message and lists them all. */
@@ -31,7 +36,7 @@ export class ValidationError extends AppError {
 
 export class NotFoundError extends AppError {
   constructor(what: string) {
-    super("not_found", `${what.length > 80 ? what.slice(0, 80) + "…" : what} not found`, 404);
+    super("not_found", `${what.length > 80 ? what.slice(0, 80) + "…" : what} not found`);
   }
 }
 
@@ -49,12 +54,12 @@ export type RefusalReason = "missing" | "malformed" | "unknown" | "wrong_kind" |
 
 export class UnauthorizedError extends AppError {
   constructor(message: string = CREDENTIALS_NEEDED.customer, reason: RefusalReason = "missing") {
-    super("unauthorized", message, 401, { reason });
+    super("unauthorized", message, { reason });
   }
 }
 
 export class ConflictError extends AppError {
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
-    super(code, message, 409, details);
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, details);
   }
 }

@@ -1,6 +1,7 @@
 // The shared kernel of every wing: actors, expected errors, input checks, ids,
 // secrets, seeded randomness and subscribers' event streams.
 export * from "./actors.js";
+export * from "./error-codes.js";
 export * from "./errors.js";
 export * from "./ids.js";
 export * from "./random.js";

@@ -71,7 +71,6 @@ export async function runIdempotently(
       throw new AppError(
         "idempotency_key_reused",
         "this Idempotency-Key was already used with a different request; use a new key for a new request",
-        422,
       );
     }
     if (record.state !== "done") {

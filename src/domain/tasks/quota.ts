@@ -21,7 +21,6 @@ class QuotaExceededError extends AppError {
     super(
       "quota_exceeded",
       `this request needs ${requested} labels but only ${remaining} remain in your ${environment} quota`,
-      402,
       { requested, remaining, environment },
     );
   }

@@ -51,7 +51,7 @@ export async function submitBatch(deps: Deps, actor: CustomerActor, input: unkno
   const items = body.data.tasks;
   if (items.length === 0) throw ValidationError.of([{ path: "tasks", message: "needs at least one task" }]);
   if (items.length > MAX_BATCH_SIZE) {
-    throw new AppError("batch_too_large", `a batch holds at most ${MAX_BATCH_SIZE} tasks; this one has ${items.length}`, 413, {
+    throw new AppError("batch_too_large", `a batch holds at most ${MAX_BATCH_SIZE} tasks; this one has ${items.length}`, {
       max_batch_size: MAX_BATCH_SIZE,
     });
   }

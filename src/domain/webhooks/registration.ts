@@ -42,7 +42,7 @@ export async function createWebhook(deps: Pick<Deps, "prisma" | "config">, actor
   await assertSafeTarget(new URL(value.callbackUrl), deps.config.allowPrivateWebhookTargets, "callbackUrl");
   const count = await deps.prisma.webhook.count({ where: tenantOf(actor) });
   if (count >= MAX_WEBHOOKS_PER_CUSTOMER) {
-    throw new AppError("too_many_webhooks", `a customer may register at most ${MAX_WEBHOOKS_PER_CUSTOMER} webhooks per environment`, 400);
+    throw new AppError("too_many_webhooks", `a customer may register at most ${MAX_WEBHOOKS_PER_CUSTOMER} webhooks per environment`);
   }
   const secret = value.secret ?? generateWebhookSecret();
   const webhook = await deps.prisma.webhook.create({

@@ -4,7 +4,7 @@
 import { lookup as dnsLookup } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
 import ipaddr from "ipaddr.js";
-import { AppError } from "../shared/index.js";
+import { AppError, type ErrorCode } from "../shared/index.js";
 
 /** Only ordinary public unicast addresses are reachable targets. */
 function isPublicAddress(address: string): boolean {
@@ -16,7 +16,7 @@ function isPublicAddress(address: string): boolean {
 
 class UnsafeTargetError extends AppError {
   constructor(host: string, address: string) {
-    super("unsafe_callback_url", `host ${host} resolves to ${address}, which is not a public address`, 400);
+    super("unsafe_callback_url", `host ${host} resolves to ${address}, which is not a public address`);
   }
 }
 
@@ -54,13 +54,13 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
  * from here) is accepted: that is no SSRF, and every delivery checks again at
  * connect time.
  */
-export async function assertSafeTarget(url: URL, allowPrivate: boolean, field: string, code = "unsafe_callback_url"): Promise<void> {
+export async function assertSafeTarget(url: URL, allowPrivate: boolean, field: string, code: ErrorCode = "unsafe_callback_url"): Promise<void> {
   if (allowPrivate) return;
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const lookup = guardedLookup(allowPrivate);
   await new Promise<void>((resolve, reject) =>
     lookup(host, { all: true }, (error) => {
-      if (error instanceof AppError) return reject(new AppError(code, `${field}: ${error.message}`, error.status, { path: field }));
+      if (error instanceof AppError) return reject(new AppError(code, `${field}: ${error.message}`, { path: field }));
       resolve();
     }),
   );
