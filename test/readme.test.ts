@@ -1,7 +1,8 @@
-// Every curl block of the README's "REST API with curl" section, run as written, in order.
-import { execFile } from "node:child_process";
+// The README's quick start and every curl block of the docs it links, run as
+// written, in order; and the README stays a short front door whose links resolve.
+import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, TEST_ADMIN_TOKEN, type TestService } from "./support/harness.js";
 import { registerCustomer } from "./support/fixtures.js";
@@ -14,11 +15,21 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-function readmeCurlBlocks(heading: string, file = "../README.md"): string[] {
+/** The curl blocks of a file, or of one of its `## ` sections. */
+function readmeCurlBlocks(heading: string | undefined, file = "../README.md"): string[] {
   const readme = readFileSync(new URL(file, import.meta.url), "utf8");
-  const section = readme.split(new RegExp(`^## ${heading}$`, "m"))[1].split(/^## /m)[0];
+  const section = heading === undefined ? readme : readme.split(new RegExp(`^## ${heading}$`, "m"))[1].split(/^## /m)[0];
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).filter((block) => block.includes("curl"));
 }
+
+const HAS_JQ = (() => {
+  try {
+    execFileSync("jq", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** Values a reader copies from one response into the next commands. */
 const CAPTURE: Record<string, string> = {
@@ -37,9 +48,34 @@ async function runBlock(block: string, url: string, env: Record<string, string>)
   return stdout;
 }
 
-describe("README curl examples", () => {
+describe("the README", () => {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+
+  it("is a short front door (at most 250 lines) whose links to docs/ all resolve", () => {
+    expect(readme.split("\n").length).toBeLessThanOrEqual(250);
+    const links = [...readme.matchAll(/\]\((docs\/[^)#]+)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThanOrEqual(8);
+    for (const link of links) expect(existsSync(new URL(`../${link}`, import.meta.url)), link).toBe(true);
+    // And the docs' links to each other.
+    for (const doc of new Set(links)) {
+      const text = readFileSync(new URL(`../${doc}`, import.meta.url), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([a-z-]+\.md)/g)) expect(existsSync(new URL(`../docs/${target}`, import.meta.url)), `${doc} → ${target}`).toBe(true);
+    }
+  });
+
+  it.skipIf(!HAS_JQ)("quick start: register, submit and read the result, as one shell session (needs jq)", async () => {
+    const blocks = readmeCurlBlocks("Quick start");
+    expect(blocks).toHaveLength(3);
+    const output = await runBlock(blocks.join("\n"), service.url, { PATH: process.env.PATH ?? "" });
+    const result = JSON.parse(output);
+    expect(result).toMatchObject({ task_id: expect.stringMatching(/^tsk_/), task_type: "image_classification" });
+    expect(result).not.toHaveProperty("error");
+  });
+});
+
+describe("docs/api-guide.md curl examples", () => {
   it("all run as written and answer without an error", async () => {
-    const blocks = readmeCurlBlocks("REST API with curl");
+    const blocks = readmeCurlBlocks(undefined, "../docs/api-guide.md");
     expect(blocks.length).toBeGreaterThanOrEqual(8);
     const env: Record<string, string> = { PATH: process.env.PATH ?? "" };
     for (const block of blocks) {
@@ -49,11 +85,11 @@ describe("README curl examples", () => {
       try {
         body = JSON.parse(output);
       } catch {
-        throw new Error(`README example printed no JSON:\n${block}\n→ ${output}`);
+        throw new Error(`API guide example printed no JSON:\n${block}\n→ ${output}`);
       }
-      // The README says so: the sandbox crowd has usually completed the task before it is canceled.
+      // The guide says so: the sandbox crowd has usually completed the task before it is canceled.
       const tooLate = /\/cancel/.test(block) && (body.error as { code?: string } | undefined)?.code === "task_not_cancelable";
-      if (!tooLate) expect(body, `README example:\n${block}`).not.toHaveProperty("error");
+      if (!tooLate) expect(body, `API guide example:\n${block}`).not.toHaveProperty("error");
       for (const [field, variable] of Object.entries(CAPTURE)) {
         if (typeof body[field] === "string" && !env[variable]) env[variable] = body[field] as string;
       }
@@ -76,7 +112,7 @@ describe("README curl examples", () => {
         AWS_ACCESS_KEY_ID: S3_ACCESS_KEY_ID,
         AWS_SECRET_ACCESS_KEY: S3_SECRET_ACCESS_KEY,
       };
-      const [create, status, exported, listing] = readmeCurlBlocks("Batch jobs from S3");
+      const [create, status, exported, listing] = readmeCurlBlocks("Batch jobs from S3", "../docs/jobs.md");
       const created = JSON.parse(await runBlock(create, jobs.url, env));
       expect(created).toMatchObject({ job_id: expect.stringMatching(/^job_/), status: "queued" });
       env.JOB_ID = created.job_id;
