@@ -133,6 +133,11 @@ export type Config = {
 
 export class ConfigError extends Error {}
 
+/** DATA_DIR as the server resolves it, read without the rest of the configuration (nor its side effects). */
+export function dataDirOf(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.DATA_DIR || "./data");
+}
+
 /** Parses the environment; throws ConfigError with a one-line explanation. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);

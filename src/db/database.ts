@@ -1,6 +1,7 @@
 // The database: always PostgreSQL through @prisma/adapter-pg — an external
 // server when DATABASE_URL is set, otherwise the embedded one under DATA_DIR.
 // Migrated by our migrator before Prisma is handed out.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
@@ -194,13 +195,36 @@ export async function openConfiguredDatabase(config: Config, options: ServiceDat
   }
 }
 
+/** An operator command was pointed at a DATA_DIR that holds no database: it would make a new, empty one. */
+export class NoDatabaseHereError extends Error {}
+
+export function assertEmbeddedDatabaseIn(dataDir: string): void {
+  if (existsSync(path.join(dataDir, "postgres", "PG_VERSION"))) return;
+  throw new NoDatabaseHereError(
+    `no database in DATA_DIR=${dataDir} (nothing at ${path.join(dataDir, "postgres")}); ` +
+      "run this where the server keeps its data (set DATA_DIR, or DATABASE_URL for PostgreSQL), or start the server there once first",
+  );
+}
+
 /**
  * For CLIs: the database of the server running on DATA_DIR when there is one
- * (its changes are then visible to that server at once), else as the server would.
+ * (its changes are then visible to that server at once), else as the server
+ * would, but never a new embedded cluster: a record written into a fresh
+ * DATA_DIR (a typo, another working directory) would be one no server reads.
+ * `where` says which database it is, for the CLI to print.
  */
-export async function openDatabaseBesideServer(config: Config, role: string): Promise<Database> {
-  const running = config.databaseUrl ? undefined : currentOwner(config.dataDir)?.databaseUrl;
-  return running ? openDatabase(running, { poolSize: 2, kind: "embedded" }) : openConfiguredDatabase(config, { role, poolSize: 2 });
+export async function openDatabaseBesideServer(config: Config, role: string): Promise<{ db: Database; where: string }> {
+  if (config.databaseUrl) {
+    const url = new URL(config.databaseUrl);
+    return { db: await openConfiguredDatabase(config, { role, poolSize: 2 }), where: `DATABASE_URL (${url.host}${url.pathname})` };
+  }
+  const dataDir = path.resolve(config.dataDir);
+  const owner = currentOwner(dataDir);
+  if (owner?.databaseUrl) {
+    return { db: await openDatabase(owner.databaseUrl, { poolSize: 2, kind: "embedded" }), where: `DATA_DIR=${dataDir}, beside its running ${owner.role} (pid ${owner.pid})` };
+  }
+  assertEmbeddedDatabaseIn(dataDir);
+  return { db: await openConfiguredDatabase(config, { role, poolSize: 2 }), where: `DATA_DIR=${dataDir} (no server running; started its database for this command)` };
 }
 
 export function pgSession(client: pg.Client): SqlSession {

@@ -2,7 +2,7 @@
 // beside a running server, recovery after kill -9, shutdown with a backlog,
 // a port in use, and a server that stays responsive while the crowd works.
 import { request } from "node:http";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -34,6 +34,7 @@ describe("the embedded database", () => {
       // The CLI writes through the running server's database: the token works at once.
       const cli = await runToEnd(["dist/cli/create-annotator.js", "Ada Lovelace"], serverEnv(dataDir, env));
       expect(cli.code, cli.stderr).toBe(0);
+      expect(cli.stderr).toContain(`database: DATA_DIR=${path.resolve(dataDir)}, beside its running server (pid ${first.child.pid})`);
       const token = cli.stdout.match(/token: (\S+)/)![1];
       const me = await graphqlClient(first.url)(CURRENT_ANNOTATOR, {}, { apiKey: token });
       expect(me.data?.currentAnnotator.name).toBe("Ada Lovelace");
@@ -51,6 +52,15 @@ describe("the embedded database", () => {
       if (restarted) expect(await restarted.exited).toBe(0);
     }
   }, PROCESS_TEST_TIMEOUT_MS);
+
+  it("annotator:create on a DATA_DIR without a database refuses, names it, and creates nothing", async () => {
+    const dataDir = newDataDir();
+    const cli = await runToEnd(["dist/cli/create-annotator.js", "Ada Lovelace"], serverEnv(dataDir, { ADMIN_TOKEN }));
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).not.toContain("token");
+    expect(cli.stderr).toContain(`no database in DATA_DIR=${path.resolve(dataDir)}`);
+    expect(readdirSync(dataDir)).toEqual([]);
+  });
 
   it("exits with one line when the port is in use, and leaves DATA_DIR free", async () => {
     const taken = createServer();
