@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
-import { SingleBar, Presets } from "cli-progress";
+import { MultiBar, Presets, type SingleBar } from "cli-progress";
 
 const USAGE = `usage: refinery <command> [options]
 
@@ -27,39 +27,121 @@ interface Api {
   apiKey: string;
 }
 
-async function call(api: Api, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(api.url + path, {
+/** fetch, with a failure to connect said in terms of the URL the user gave. */
+async function request(api: Api, path: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(api.url + path, { ...init, headers: { authorization: `Bearer ${api.apiKey}`, ...init.headers } });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CliError(`cannot reach ${api.url} (${cause?.code ?? cause?.message ?? (error as Error).message}); is the server running there? Set --url or REFINERY_URL`);
+  }
+}
+
+interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  body: Record<string, any> | null;
+}
+
+async function call(api: Api, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> {
+  const res = await request(api, path, {
     method,
-    headers: { authorization: `Bearer ${api.apiKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const parsed = (await res.json().catch(() => null)) as Record<string, any> | null;
-  if (!res.ok) throw new CliError(`${method} ${path}: ${res.status} ${parsed?.error?.code ?? ""} ${parsed?.error?.message ?? ""}`.trim());
-  return parsed!;
+  return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as Record<string, any> | null };
 }
 
-function progressBar(unit: string) {
-  return new SingleBar({ format: `{bar} {percentage}% | {value}/{total} ${unit} | {state}`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+const refusal = (method: string, path: string, answer: ApiAnswer) =>
+  new CliError(`${method} ${path}: ${answer.status} ${answer.body?.error?.code ?? ""} ${answer.body?.error?.message ?? ""}`.trim());
+
+/**
+ * A progress bar on stderr, drawn only when stderr is a terminal (a log file
+ * or CI output gets the results and the summary, no redraws). Result lines go
+ * to stdout, or above the bar when stdout is the same terminal.
+ */
+class Progress {
+  private readonly bars: MultiBar | undefined;
+  private bar?: SingleBar;
+
+  constructor(unit: string) {
+    const format = `{bar} {percentage}% | {value}/{total} ${unit} | {state}`;
+    this.bars = process.stderr.isTTY ? new MultiBar({ format, stream: process.stderr, hideCursor: true }, Presets.shades_classic) : undefined;
+  }
+
+  start(total: number, state: string) {
+    this.bar = this.bars?.create(total, 0, { state });
+  }
+
+  update(value: number, total: number, state: string) {
+    this.bar?.setTotal(total);
+    this.bar?.update(value, { state });
+  }
+
+  print(line: string) {
+    if (this.bars && process.stdout.isTTY) this.bars.log(`${line}\n`);
+    else process.stdout.write(`${line}\n`);
+  }
+
+  /** A message for the user (stderr), above the bar when there is one. */
+  say(line: string) {
+    if (this.bars) this.bars.log(`${line}\n`);
+    else process.stderr.write(`${line}\n`);
+  }
+
+  stop() {
+    this.bars?.stop();
+  }
 }
 
-/** Reads the file line by line and sends `batchSize` tasks at a time; a rerun of the same file replays the same batches. */
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** `tasks[3].label_spec.options` of a batch → the file's line of task 3 and `label_spec.options`. */
+function lineProblems(file: string, lineNumbers: number[], problems: { path: string; message: string }[]): string[] {
+  return problems.map(({ path, message }) => {
+    const match = /^tasks\[(\d+)\]\.?(.*)$/.exec(path);
+    return match ? `${file}:${lineNumbers[Number(match[1])]}: ${match[2] || "task"}: ${message}` : `${file}: ${path}: ${message}`;
+  });
+}
+
+/**
+ * Reads the file line by line and sends `batchSize` tasks at a time; a rerun
+ * of the same file replays the same batches (nothing is created twice). A
+ * batch the API refuses for invalid tasks is reported line by line and the
+ * rest of the file is still sent; the exit code is then 1.
+ */
 async function submit(api: Api, file: string, batchSize: number) {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  const bar = progressBar("tasks");
-  bar.start(0, 0, { state: "reading" });
+  const progress = new Progress("tasks");
+  progress.start(0, "reading");
   let batch: unknown[] = [];
+  let batchLines: number[] = [];
   let lineNumber = 0;
-  let submitted = 0;
+  const totals = { sent: 0, created: 0, existing: 0, replayedBatches: 0, refusedTasks: 0, refusedBatches: 0 };
   const send = async () => {
     const body = { tasks: batch };
     // Keyed by content: sending the same tasks again answers the first batch instead of making a second.
     const key = `refinery-cli-${createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 40)}`;
-    const accepted = await call(api, "POST", "/v1/tasks/batch", body, { "Idempotency-Key": key });
-    submitted += batch.length;
-    bar.setTotal(Math.max(submitted, lineNumber));
-    bar.update(submitted, { state: accepted.batch_id });
-    process.stdout.write(`${JSON.stringify({ batch_id: accepted.batch_id, task_count: accepted.task_count })}\n`);
+    const answer = await call(api, "POST", "/v1/tasks/batch", body, { "Idempotency-Key": key });
+    if (answer.status === 400 && answer.body?.error?.code === "invalid_request" && Array.isArray(answer.body.error.errors)) {
+      for (const problem of lineProblems(file, batchLines, answer.body.error.errors)) progress.say(problem);
+      totals.refusedTasks += batch.length;
+      totals.refusedBatches++;
+    } else if (answer.status !== 202) {
+      throw refusal("POST", "/v1/tasks/batch", answer);
+    } else {
+      const accepted = answer.body!;
+      const replayed = answer.headers.get("idempotent-replayed") === "true";
+      const existing = replayed ? accepted.task_count : (accepted.duplicate_count ?? 0);
+      totals.sent += batch.length;
+      totals.created += accepted.task_count - existing;
+      totals.existing += existing;
+      if (replayed) totals.replayedBatches++;
+      progress.print(JSON.stringify({ batch_id: accepted.batch_id, task_count: accepted.task_count, created: accepted.task_count - existing, replayed }));
+    }
+    progress.update(totals.sent + totals.refusedTasks, Math.max(totals.sent + totals.refusedTasks, lineNumber), `line ${lineNumber}`);
     batch = [];
+    batchLines = [];
   };
   try {
     for await (const line of lines) {
@@ -67,23 +149,30 @@ async function submit(api: Api, file: string, batchSize: number) {
       if (!line.trim()) continue;
       try {
         batch.push(JSON.parse(line));
+        batchLines.push(lineNumber);
       } catch {
-        throw new CliError(`${file}:${lineNumber}: not valid JSON; nothing after line ${lineNumber - batch.length - 1} was sent`);
+        throw new CliError(`${file}:${lineNumber}: not valid JSON; nothing from line ${batchLines[0] ?? lineNumber} on was sent`);
       }
       if (batch.length >= batchSize) await send();
     }
     if (batch.length) await send();
   } finally {
-    bar.stop();
+    progress.stop();
   }
-  process.stderr.write(`${submitted} tasks submitted\n`);
+  const already = totals.existing ? ` (${totals.existing} already submitted${totals.replayedBatches ? `: ${count(totals.replayedBatches, "batch", "batches")} replayed` : ""})` : "";
+  process.stderr.write(`${count(totals.sent, "task")} sent, ${totals.created} created${already}\n`);
+  if (totals.refusedBatches) {
+    throw new CliError(
+      `${count(totals.refusedTasks, "task")} in ${count(totals.refusedBatches, "refused batch", "refused batches")} not created (lines above); fix them and run again: what was created is not sent twice`,
+    );
+  }
 }
 
 /** Runs a GraphQL subscription over SSE, calling `onData` per event until it returns true (done). */
 async function subscribe(api: Api, query: string, variables: Record<string, unknown>, onData: (data: any) => boolean) {
-  const res = await fetch(`${api.url}/graphql`, {
+  const res = await request(api, "/graphql", {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${api.apiKey}` },
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
     body: JSON.stringify({ query, variables }),
   });
   if (!res.ok || !res.body) throw new CliError(`subscription refused: ${res.status} ${await res.text()}`);
@@ -105,8 +194,8 @@ async function subscribe(api: Api, query: string, variables: Record<string, unkn
 }
 
 async function followBatch(api: Api, batchId: string) {
-  const bar = progressBar("tasks");
-  bar.start(1, 0, { state: "connecting" });
+  const progress = new Progress("tasks");
+  progress.start(1, "connecting");
   try {
     await subscribe(
       api,
@@ -114,20 +203,19 @@ async function followBatch(api: Api, batchId: string) {
       { id: batchId },
       ({ taskUpdates: { batch } }) => {
         const ended = batch.counts.completed + batch.counts.failed + batch.counts.canceled;
-        bar.setTotal(batch.taskCount);
-        bar.update(ended, { state: `${batch.counts.completed} completed, ${batch.counts.failed} failed, ${batch.counts.canceled} canceled` });
+        progress.update(ended, batch.taskCount, `${batch.counts.completed} completed, ${batch.counts.failed} failed, ${batch.counts.canceled} canceled`);
         return batch.status === "COMPLETED";
       },
     );
   } finally {
-    bar.stop();
+    progress.stop();
   }
   process.stderr.write(`batch ${batchId} completed\n`);
 }
 
 async function followJob(api: Api, jobId: string) {
-  const bar = progressBar("%");
-  bar.start(100, 0, { state: "connecting" });
+  const progress = new Progress("%");
+  progress.start(100, "connecting");
   let last: any;
   try {
     await subscribe(
@@ -136,19 +224,19 @@ async function followJob(api: Api, jobId: string) {
       { id: jobId },
       ({ jobProgress: job }) => {
         last = job;
-        bar.update(Math.round(job.progress * 100), { state: `${job.status.toLowerCase()}, ${job.tasksCreated} tasks, ${job.invalidLines} invalid lines` });
+        progress.update(Math.round(job.progress * 100), 100, `${job.status.toLowerCase()}, ${job.tasksCreated} tasks, ${job.invalidLines} invalid lines`);
         return ["COMPLETED", "FAILED", "CANCELED"].includes(job.status);
       },
     );
   } finally {
-    bar.stop();
+    progress.stop();
   }
   if (last.status !== "COMPLETED") throw new CliError(`job ${jobId} ${last.status.toLowerCase()}${last.failureCode ? `: ${last.failureCode} (${last.failureReason})` : ""}`);
   process.stderr.write(`job ${jobId} completed: ${last.tasksCreated} tasks\n`);
 }
 
 async function exportJob(api: Api, jobId: string, out: string | undefined) {
-  const res = await fetch(`${api.url}/v1/jobs/${encodeURIComponent(jobId)}/export`, { headers: { authorization: `Bearer ${api.apiKey}` } });
+  const res = await request(api, `/v1/jobs/${encodeURIComponent(jobId)}/export`);
   if (!res.ok || !res.body) {
     const body = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
     throw new CliError(`export of ${jobId}: ${res.status} ${body?.error?.code ?? ""} ${body?.error?.message ?? ""}`.trim());

@@ -2,6 +2,7 @@
 // a real server (sandbox crowd on, S3 manifests from a local S3 server).
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -55,11 +56,15 @@ describe("the refinery CLI", () => {
     const first = await refinery(["submit", file, "--batch-size", "10"]);
     expect(first.code, first.stderr).toBe(0);
     const batches = first.stdout.trim().split("\n").map((line) => JSON.parse(line));
-    expect(batches.map((b) => b.task_count)).toEqual([10, 10, 5]);
-    expect(first.stderr).toContain("25 tasks submitted");
+    expect(batches.map((b) => [b.task_count, b.created, b.replayed])).toEqual([[10, 10, false], [10, 10, false], [5, 5, false]]);
+    expect(first.stderr).toContain("25 tasks sent, 25 created\n");
+    // Not a terminal: no progress bar drawn into the captured output.
+    expect(first.stderr).not.toMatch(/[\r\u2588\u2591]|\d+%/);
 
     const again = await refinery(["submit", file, "--batch-size", "10"]);
-    expect(again.stdout.trim().split("\n").map((line) => JSON.parse(line).batch_id)).toEqual(batches.map((b) => b.batch_id));
+    const replayed = again.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    expect(replayed.map((b) => [b.batch_id, b.created, b.replayed])).toEqual(batches.map((b) => [b.batch_id, 0, true]));
+    expect(again.stderr).toContain("25 tasks sent, 0 created (25 already submitted: 3 batches replayed)");
     const listed = await service.rest.get("/v1/tasks?limit=100", { apiKey: customer.apiKey });
     expect(listed.body.data).toHaveLength(25);
 
@@ -68,6 +73,33 @@ describe("the refinery CLI", () => {
     expect(followed.stderr).toContain(`batch ${batches[2].batch_id} completed`);
     const batch = await service.rest.get(`/v1/batches/${batches[2].batch_id}`, { apiKey: customer.apiKey });
     expect(batch.body.status).toBe("completed");
+  });
+
+  it("reports the API's refusal of a batch line by line, still sends the other batches, and exits 1", async () => {
+    const file = path.join(work, "invalid.jsonl");
+    const invalid = JSON.stringify({ type: "text_classification", label_spec: { question: "Q?", options: ["only"] } });
+    writeFileSync(file, [taskLine(200), taskLine(201), invalid, taskLine(203), taskLine(204)].join("\n"));
+    const run = await refinery(["submit", file, "--batch-size", "2"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("invalid.jsonl:3: label_spec.options: needs at least 2 options");
+    expect(run.stderr).toMatch(/invalid\.jsonl:3: data: /);
+    expect(run.stderr).toContain("3 tasks sent, 3 created");
+    expect(run.stderr).toContain("2 tasks in 1 refused batch not created");
+    expect(run.stdout.trim().split("\n").map((line) => JSON.parse(line).task_count)).toEqual([2, 1]);
+  });
+
+  it("names the URL when it cannot connect", async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const url = `http://127.0.0.1:${port}`;
+    const run = await promisify(execFile)(process.execPath, [CLI, "submit", path.join(work, "tasks.jsonl")], {
+      env: { PATH: process.env.PATH, REFINERY_URL: url, REFINERY_API_KEY: customer.apiKey },
+    }).catch((error) => error as { code: number; stderr: string });
+    expect(run).toMatchObject({ code: 1 });
+    expect((run as { stderr: string }).stderr).toContain(`cannot reach ${url} (ECONNREFUSED); is the server running there?`);
   });
 
   it("stops at a bad line, naming it, and says when the key is wrong", async () => {
