@@ -30,6 +30,8 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 /** Outbox rows the webhook deliverer sends to a local receiver. */
 const WEBHOOK_DELIVERIES = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 10_000);
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
+/** Human annotators working the annotator API at once (0 skips the row). */
+const ANNOTATORS = Number(process.env.BENCH_ANNOTATORS ?? 50);
 
 // The baseline the issue's goals are ratios of: a Koa hello-world, the framework the server is built on.
 const BASELINE_SOURCE = `
@@ -242,6 +244,7 @@ async function main() {
     if (databaseUrl && !process.env.BENCH_URL) rows.push(await webhookDeliveries(target, databaseUrl));
     if (MANIFEST_LINES > 0 && server) rows.push(await manifestIngestion(target, server));
     if (DASHBOARD_TASKS > 0 && databaseUrl) rows.push(...(await dashboardAtScale(target, databaseUrl)));
+    if (ANNOTATORS > 0) rows.push(await annotatorApiRate(target, task));
     if (BACKGROUND_TASKS > 0 && server) {
       rows.push(await sandboxCrowdRate(target, task));
       rows.push(...(await underBackgroundLoad(target, auth, created.task_id, task, server)));
@@ -364,6 +367,14 @@ const GOALS: [string, Goal][] = [
     limitedBy: "PostgreSQL's insert rate (the server waits on it half the time)",
   }],
   ["dashboard/", { goal: "p99 <= 200 ms", met: (row) => row.p99 <= 200, limitedBy: "deep pages skip index entries" }],
+  [
+    "annotator API judgments/s",
+    {
+      goal: ">= 1,000 judgments/s, p99 <= 50 ms",
+      met: (row) => row.rps >= 1_000 && row.p99 <= 50,
+      limitedBy: "each claim and each judgment is a GraphQL mutation (yoga, auth, armor) and a transaction of a few statements on 2 cores shared with PostgreSQL and the load generator",
+    },
+  ],
   [
     "sandbox crowd tasks/s",
     {
@@ -601,6 +612,73 @@ dashboard: ${DASHBOARD_TASKS} tasks (80% completed, 3 judgments each) seeded in 
     rows.push({ name: `dashboard/${name}`.slice(0, 46), ...(await run(target, { name: "", path: `/v1/dashboard/${endpoint}`, headers: auth, connections: 1 })) });
   }
   return rows;
+}
+
+/**
+ * ANNOTATORS people at once through the annotator API: each loops
+ * nextAssignment → submitJudgment over GraphQL (one connection each) on a
+ * live customer's tasks (3 judgments each) for DURATION_S, after one
+ * uncounted second. Judgments/s; p50/p99 of every call, claims and
+ * submissions alike.
+ */
+async function annotatorApiRate(target: string, task: string): Promise<Row> {
+  const capacity = Math.max(3_000, ANNOTATORS * DURATION_S * 40);
+  const auth = await customerWithQuota(target, "LIVE", capacity);
+  for (let left = capacity; left > 0; left -= 10_000) {
+    const tasks = Array.from({ length: Math.min(left, 10_000) }, () => JSON.parse(task));
+    const created = await fetch(`${target}/v1/tasks/batch`, { method: "POST", headers: auth, body: JSON.stringify({ tasks }) });
+    if (created.status !== 202) throw new Error(`annotator bench batch answered ${created.status}`);
+  }
+  const graphql = async (token: string, query: string, variables: Record<string, unknown> = {}) => {
+    const res = await fetch(`${target}/graphql`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+    return (await res.json()) as { data?: any; errors?: unknown[] };
+  };
+  const tokens = await Promise.all(
+    Array.from({ length: ANNOTATORS }, async (_, i) => {
+      const made = await graphql(ADMIN_TOKEN, `mutation($n: String!) { createAnnotator(name: $n) { ... on MutationCreateAnnotatorSuccess { data { token } } } }`, { n: `Bench annotator ${i}` });
+      return made.data.createAnnotator.data.token as string;
+    }),
+  );
+  const latencies: number[] = [];
+  let judgments = 0;
+  let errors = 0;
+  let counting = false;
+  let running = true;
+  const timed = async <T>(call: () => Promise<T>): Promise<T> => {
+    const sent = performance.now();
+    const result = await call();
+    if (counting) latencies.push(performance.now() - sent);
+    return result;
+  };
+  const work = async (token: string) => {
+    while (running) {
+      const claimed = await timed(() => graphql(token, `mutation { nextAssignment { id } }`));
+      const assignmentId = claimed.data?.nextAssignment?.id;
+      if (!assignmentId) {
+        if (claimed.errors) errors++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      const judged = await timed(() =>
+        graphql(token, `mutation($id: ID!) { submitJudgment(assignmentId: $id, answer: {label: "a"}) { __typename } }`, { id: assignmentId }),
+      );
+      if (judged.data?.submitJudgment?.__typename !== "MutationSubmitJudgmentSuccess") errors++;
+      else if (counting) judgments++;
+    }
+  };
+  const workers = tokens.map(work);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  counting = true;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, DURATION_S * 1_000));
+  counting = false;
+  const seconds = (performance.now() - started) / 1000;
+  running = false;
+  await Promise.all(workers);
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => Math.round(latencies[Math.floor((latencies.length - 1) * p)] ?? NaN);
+  console.log(`\nannotator API: ${ANNOTATORS} annotators, ${judgments} judgments in ${seconds.toFixed(1)} s; call p50 ${percentile(0.5)} ms, p99 ${percentile(0.99)} ms\n`);
+  return { name: `annotator API judgments/s, ${ANNOTATORS} annotators`, rps: judgments / seconds, p50: percentile(0.5), p99: percentile(0.99), errors, baseline: null };
 }
 
 /**

@@ -3,17 +3,16 @@
 // annotators' reliability updated in the same transaction. The rules are pure
 // functions here, shared by the annotator API (one judgment at a time) and the
 // sandbox crowd's rounds (many tasks at once, sandbox-rounds.ts).
-import type { Tx } from "../../db/transaction.js";
-import type { Annotator, Prisma, Task } from "../../generated/prisma/client.js";
+import type { SqlTx } from "../../db/transaction.js";
+import { Prisma, type Annotator, type Task } from "../../generated/prisma/client.js";
 import type { PriceList } from "../billing/index.js";
-import { completeTask, roundTo, taskTypeOf, type Aggregate, type AggregationContext, type TaskResult, type Vote } from "../tasks/index.js";
+import { completeTask, roundTo, taskColumnsOf, taskTypeOf, type Aggregate, type AggregationContext, type TaskResult, type Vote } from "../tasks/index.js";
 import { reliabilityOf } from "./annotators.js";
+import { cachedRecentVotes } from "./vote-history.js";
 
 /** Extra judgments a task may get when its confidence is below min_confidence. */
 const MAX_EXTRA_JUDGMENTS = 4;
 const MAX_JUDGMENTS = 10;
-/** How many recent tasks with the same label space feed a Dawid–Skene fit. */
-export const DAWID_SKENE_CONTEXT = 300;
 
 /** A judgment with what aggregation needs of its annotator. */
 export interface Voter {
@@ -80,7 +79,7 @@ export function completionOf(task: Task, voters: Voter[], aggregate: Aggregate<u
  * order: two completions at once with overlapping voters would otherwise
  * deadlock (judgment order differs per task). Two statements for any number.
  */
-export async function applyReliabilityChanges(tx: Tx, changes: ReliabilityChange[]): Promise<void> {
+export async function applyReliabilityChanges(tx: SqlTx, changes: ReliabilityChange[]): Promise<void> {
   const sums = new Map<string, { judgments: number; agreed: number; goldTotal: number; goldCorrect: number }>();
   for (const change of changes) {
     const sum = sums.get(change.annotatorId) ?? { judgments: 0, agreed: 0, goldTotal: 0, goldCorrect: 0 };
@@ -103,25 +102,31 @@ export async function applyReliabilityChanges(tx: Tx, changes: ReliabilityChange
     WHERE a.id = c.id`;
 }
 
-/** Called with the task row locked, once it has its target number of judgments. */
-export async function aggregateAndMaybeComplete(tx: Tx, task: Task, prices: PriceList): Promise<Task> {
-  const voters = await tx.judgment.findMany({ where: { taskId: task.id }, include: { annotator: true }, orderBy: { id: "asc" } });
-  const aggregate = await taskTypeOf(task).aggregate(voters, task.labelSpec, aggregationContext(voters, () => recentVotesOf(tx, task)));
+/** A task's judgments, oldest first, each with its annotator's counts: one statement. */
+async function votersOf(tx: SqlTx, taskId: string): Promise<Voter[]> {
+  const rows = await tx.$queryRaw<(Voter["annotator"] & { annotatorId: string; answer: unknown })[]>`
+    SELECT j.annotator_id AS "annotatorId", j.answer, a.gold_total AS "goldTotal", a.gold_correct AS "goldCorrect",
+      a.judgment_count AS "judgmentCount", a.agreed_count AS "agreedCount"
+    FROM judgments j JOIN annotators a ON a.id = j.annotator_id
+    WHERE j.task_id = ${taskId} ORDER BY j.id`;
+  return rows.map(({ annotatorId, answer, ...annotator }) => ({ annotatorId, answer, annotator }));
+}
+
+/**
+ * Called with the task row locked, once it has its target number of judgments:
+ * the task asks for one more, or completes. `completedVotes` are the votes of a
+ * completion, for the caller to remember once its transaction has committed.
+ */
+export async function aggregateAndMaybeComplete(tx: SqlTx, task: Task, prices: PriceList): Promise<{ task: Task; completedVotes?: Vote[] }> {
+  const voters = await votersOf(tx, task.id);
+  const aggregate = await taskTypeOf(task).aggregate(voters, task.labelSpec, aggregationContext(voters, () => cachedRecentVotes(tx, task)));
   if (wantsAnotherJudgment(task, task.targetJudgments, aggregate.confidence)) {
-    return tx.task.update({ where: { id: task.id }, data: { targetJudgments: { increment: 1 } } });
+    const [raised] = await tx.$queryRaw<Task[]>`
+      UPDATE tasks SET target_judgments = target_judgments + 1, updated_at = now() WHERE id = ${task.id} RETURNING ${Prisma.raw(taskColumnsOf())}`;
+    return { task: raised };
   }
   const { outcome, changes } = completionOf(task, voters, aggregate);
   await applyReliabilityChanges(tx, changes);
-  return completeTask(tx, task, outcome, prices);
-}
-
-/** The votes on the customer environment's recent completed tasks with this task's type and label_spec, newest first. */
-export async function recentVotesOf(tx: Tx, task: Task): Promise<Vote[][]> {
-  const recent = await tx.task.findMany({
-    where: { customerId: task.customerId, environment: task.environment, type: task.type, status: "completed", labelSpec: { equals: task.labelSpec as Prisma.InputJsonValue } },
-    orderBy: { id: "desc" },
-    take: DAWID_SKENE_CONTEXT,
-    select: { judgments: { select: { annotatorId: true, answer: true } } },
-  });
-  return recent.map((t) => t.judgments);
+  const completed = await completeTask(tx, task, outcome, prices);
+  return { task: completed, completedVotes: voters.map(({ annotatorId, answer }) => ({ annotatorId, answer })) };
 }

@@ -1,44 +1,79 @@
 // Annotators' answers: a judgment (checked against the task's label_spec) that
 // may complete the task, or a problem report that may fail it.
 import { z } from "zod";
-import { transaction } from "../../db/transaction.js";
+import { sqlTransaction, transaction, type SqlTx } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
-import type { Judgment, Prisma, Task } from "../../generated/prisma/client.js";
-import { ConflictError, newId, parseInput, type AnnotatorActor } from "../shared/index.js";
-import { failTask, isFinal, publishTaskStatus, taskTypeOf } from "../tasks/index.js";
+import { Prisma, type Judgment, type Task } from "../../generated/prisma/client.js";
+import { ConflictError, newId, NotFoundError, parseInput, type AnnotatorActor } from "../shared/index.js";
+import { failTask, isFinal, publishTaskStatus, taskColumnsOf, taskTypeOf } from "../tasks/index.js";
 import { aggregateAndMaybeComplete } from "./completion.js";
 import { activeAssignment } from "./queue.js";
+import { rememberCompletion } from "./vote-history.js";
 
 export interface JudgmentOutcome {
   judgment: Judgment;
   task: Task;
 }
 
-/** submitJudgment: validates the answer against the task's label_spec; may complete the task. */
+/** The annotator's assignment and its task, the task row locked: one statement. */
+async function lockAssignedTask(tx: SqlTx, actor: AnnotatorActor, assignmentId: string) {
+  const [row] = await tx.$queryRaw<(Task & { assignmentStatus: string; leaseExpired: boolean })[]>`
+    SELECT a.status AS "assignmentStatus", a.leased_until <= now() AS "leaseExpired", ${Prisma.raw(taskColumnsOf("t"))}
+    FROM assignments a JOIN tasks t ON t.id = a.task_id
+    WHERE a.id = ${assignmentId} AND a.annotator_id = ${actor.annotatorId}
+    FOR UPDATE OF t`;
+  if (!row) throw new NotFoundError(`assignment ${assignmentId}`);
+  const { assignmentStatus, leaseExpired, ...task } = row;
+  if (assignmentStatus !== "active") throw new ConflictError("assignment_closed", `assignment ${assignmentId} is already ${assignmentStatus}`);
+  return { task: task as Task, leaseExpired };
+}
+
+/**
+ * submitJudgment: validates the answer against the task's label_spec; may
+ * complete the task. Two statements when it does not (lock and read; record),
+ * a few more when it completes the task.
+ */
 export async function submitJudgment(
   deps: Pick<Deps, "prisma" | "pubsub" | "config">,
   actor: AnnotatorActor,
   assignmentId: string,
   answer: unknown,
 ): Promise<JudgmentOutcome> {
-  const outcome = await transaction(deps.prisma, async (tx) => {
-    const assignment = await activeAssignment(tx, actor, assignmentId);
+  const outcome = await sqlTransaction(deps.prisma, async (tx) => {
     // The task row lock serializes the judgments that may complete it.
-    await tx.$queryRaw`SELECT id FROM tasks WHERE id = ${assignment.taskId} FOR UPDATE`;
-    const task = await tx.task.findUniqueOrThrow({ where: { id: assignment.taskId } });
+    const { task, leaseExpired } = await lockAssignedTask(tx, actor, assignmentId);
+    if (leaseExpired) return { expired: true as const };
     const parsed = parseInput(taskTypeOf(task).answer(task.labelSpec, task.data), answer, ["answer"]);
     // Ending a task releases its assignments; this guards rows changed by hand.
     if (isFinal(task.status)) throw new ConflictError("task_closed", `task ${task.id} is already ${task.status}`);
-    const judgment = await tx.judgment.create({
-      data: { id: newId("jdg"), taskId: task.id, annotatorId: actor.annotatorId, assignmentId, answer: parsed as Prisma.InputJsonValue },
-    });
-    await tx.assignment.update({ where: { id: assignmentId }, data: { status: "submitted", submittedAt: new Date() } });
-    const counted = await tx.task.update({ where: { id: task.id }, data: { judgmentCount: { increment: 1 } } });
-    const after = counted.judgmentCount >= counted.targetJudgments ? await aggregateAndMaybeComplete(tx, counted, deps.config) : counted;
-    return { judgment, task: after };
+    // A statement of its own, after the lock: it sees a submission of this assignment committed meanwhile.
+    const judgmentId = newId("jdg");
+    const [recorded] = await tx.$queryRaw<{ createdAt: Date; judgmentCount: number; targetJudgments: number }[]>`
+      WITH submitted AS (
+        UPDATE assignments SET status = 'submitted', submitted_at = now() WHERE id = ${assignmentId} AND status = 'active' RETURNING id
+      ), judgment AS (
+        INSERT INTO judgments (id, task_id, annotator_id, assignment_id, answer, created_at)
+        SELECT ${judgmentId}, ${task.id}, ${actor.annotatorId}, submitted.id, ${JSON.stringify(parsed)}::jsonb, now() FROM submitted
+        RETURNING created_at
+      ), counted AS (
+        UPDATE tasks SET judgment_count = judgment_count + 1, updated_at = now()
+        WHERE id = ${task.id} AND EXISTS (SELECT 1 FROM judgment) RETURNING judgment_count, target_judgments
+      )
+      SELECT judgment.created_at AS "createdAt", counted.judgment_count AS "judgmentCount", counted.target_judgments AS "targetJudgments"
+      FROM judgment, counted`;
+    if (!recorded) throw new ConflictError("assignment_closed", `assignment ${assignmentId} was closed meanwhile`);
+    const judgment: Judgment = { id: judgmentId, taskId: task.id, annotatorId: actor.annotatorId, assignmentId, answer: parsed as Prisma.JsonValue, createdAt: recorded.createdAt };
+    const counted = { ...task, judgmentCount: recorded.judgmentCount, updatedAt: recorded.createdAt };
+    if (recorded.judgmentCount < recorded.targetJudgments) return { judgment, task: counted };
+    return { judgment, ...(await aggregateAndMaybeComplete(tx, counted, deps.config)) };
   });
+  if ("expired" in outcome) {
+    await deps.prisma.assignment.updateMany({ where: { id: assignmentId, status: "active" }, data: { status: "expired" } });
+    throw new ConflictError("lease_expired", `the lease on assignment ${assignmentId} expired; the task went back to the queue`);
+  }
+  if (outcome.completedVotes) rememberCompletion(outcome.task, outcome.completedVotes);
   if (outcome.task.status === "completed") await publishTaskStatus(deps, outcome.task);
-  return outcome;
+  return { judgment: outcome.judgment, task: outcome.task };
 }
 
 const reasonSchema = z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters");

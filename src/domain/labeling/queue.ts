@@ -1,11 +1,11 @@
 // The work queue: annotators claim tasks under a lease (at most the task's
 // open slots, never twice the same task), and can hand them back.
-import { transaction, type Tx } from "../../db/transaction.js";
+import { sqlTransaction, transaction, type SqlTx, type Tx } from "../../db/transaction.js";
 import { existenceCheck } from "../../db/database.js";
 import type { Deps } from "../../deps.js";
 import { Prisma, type Assignment, type Task } from "../../generated/prisma/client.js";
 import { ConflictError, newId, NotFoundError, type AnnotatorActor } from "../shared/index.js";
-import { publishTaskStatus, startTask, type TaskType } from "../tasks/index.js";
+import { publishTaskStatus, taskColumnsOf, type TaskType } from "../tasks/index.js";
 
 /**
  * How long a claim holds a slot of its task. A person gets 10 minutes; the
@@ -15,32 +15,29 @@ import { publishTaskStatus, startTask, type TaskType } from "../tasks/index.js";
 const LEASE_MS = { human: 10 * 60 * 1000, simulated: 30 * 1000 } as const;
 export type AssignmentWithTask = Assignment & { task: Task };
 
-/** nextAssignment: the highest-priority, oldest task this annotator may still judge, or null. */
+/**
+ * nextAssignment: the highest-priority, oldest task this annotator may still
+ * judge, or null. Two statements: lock a candidate; then, on a fresh snapshot,
+ * check its open slots again, lease one and start the task.
+ */
 export async function claimNextAssignment(
   deps: Pick<Deps, "prisma" | "pubsub">,
   actor: AnnotatorActor,
   types?: TaskType[],
 ): Promise<AssignmentWithTask | null> {
-  let started = false;
-  const assignment = await transaction(deps.prisma, async (tx) => {
-    started = false;
-    const taskId = await lockClaimableTask(tx, actor, types);
-    if (taskId === null) return null;
-    const assignment = await tx.assignment.create({
-      data: {
-        id: newId("asg"),
-        taskId,
-        annotatorId: actor.annotatorId,
-        status: "active",
-        leasedUntil: new Date(Date.now() + LEASE_MS[actor.workforce]),
-      },
-      include: { task: true },
-    });
-    started = await startTask(tx, assignment.task);
-    return assignment;
+  const claimed = await sqlTransaction(deps.prisma, async (tx) => {
+    const passedOver: string[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const taskId = await lockCandidate(tx, actor, types, passedOver);
+      if (taskId === null) return null;
+      const leased = await leaseSlot(tx, actor, taskId);
+      if (leased) return leased;
+      passedOver.push(taskId);
+    }
+    return null;
   });
-  if (assignment && started) await publishTaskStatus(deps, assignment.task);
-  return assignment;
+  if (claimed?.started) await publishTaskStatus(deps, claimed.assignment.task);
+  return claimed?.assignment ?? null;
 }
 
 const anyOpenTask = existenceCheck("any-open-task", "SELECT 1 FROM tasks WHERE workforce = $1 AND status IN ('pending', 'in_progress') LIMIT 1");
@@ -60,36 +57,64 @@ const openSlots = (alias: string) => Prisma.sql`${Prisma.raw(alias)}.target_judg
  * annotators never wait on, or double-claim, the same task row. Pending and
  * started tasks are searched apart, each along the queue index in its order,
  * so a search stops at the first fit instead of weighing every open task (with
- * 10,000 open tasks the single search took ~100 ms per claim). The slot count
- * is checked again once the row is locked, in a statement of its own: the
- * search ran on a snapshot that may predate a claim committed just before our lock.
+ * 10,000 open tasks the single search took ~100 ms per claim).
  */
-async function lockClaimableTask(tx: Tx, actor: AnnotatorActor, types?: TaskType[]): Promise<string | null> {
+async function lockCandidate(tx: SqlTx, actor: AnnotatorActor, types: TaskType[] | undefined, passedOver: string[]): Promise<string | null> {
   const typeFilter = types?.length ? Prisma.sql`AND t.type IN (${Prisma.join(types)})` : Prisma.empty;
-  const passedOver: string[] = [];
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const skip = passedOver.length ? Prisma.sql`AND t.id NOT IN (${Prisma.join(passedOver)})` : Prisma.empty;
-    const firstFit = (status: string) => Prisma.sql`
-      SELECT t.id, t.priority FROM tasks t
-      WHERE t.workforce = ${actor.workforce} AND t.status = ${status}
-        ${typeFilter} ${skip}
-        AND ${openSlots("t")} > 0
-        AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ${actor.annotatorId})
-      ORDER BY t.priority DESC, t.id ASC
-      LIMIT 1
-      FOR UPDATE OF t SKIP LOCKED`;
-    const rows = await tx.$queryRaw<{ id: string }[]>`
-      WITH pending AS (${firstFit("pending")}), started AS (${firstFit("in_progress")})
-      SELECT id FROM (SELECT * FROM pending UNION ALL SELECT * FROM started) fits
-      ORDER BY priority DESC, id ASC
-      LIMIT 1`;
-    if (rows.length === 0) return null;
-    const [fresh] = await tx.$queryRaw<{ open: number }[]>`
-      SELECT (${openSlots("t")})::int AS open FROM tasks t WHERE t.id = ${rows[0].id} AND t.status IN ('pending', 'in_progress')`;
-    if (fresh && fresh.open > 0) return rows[0].id;
-    passedOver.push(rows[0].id);
-  }
-  return null;
+  const skip = passedOver.length ? Prisma.sql`AND t.id NOT IN (${Prisma.join(passedOver)})` : Prisma.empty;
+  const firstFit = (status: string) => Prisma.sql`
+    SELECT t.id, t.priority FROM tasks t
+    WHERE t.workforce = ${actor.workforce} AND t.status = ${status}
+      ${typeFilter} ${skip}
+      AND ${openSlots("t")} > 0
+      AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ${actor.annotatorId})
+    ORDER BY t.priority DESC, t.id ASC
+    LIMIT 1
+    FOR UPDATE OF t SKIP LOCKED`;
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    WITH pending AS (${firstFit("pending")}), started AS (${firstFit("in_progress")})
+    SELECT id FROM (SELECT * FROM pending UNION ALL SELECT * FROM started) fits
+    ORDER BY priority DESC, id ASC
+    LIMIT 1`;
+  return rows[0]?.id ?? null;
+}
+
+/**
+ * Leases a slot of the locked task, if it still has one, and starts it: one
+ * statement. Its own snapshot, taken after the lock, counts a claim committed
+ * just before our lock, which the search's snapshot may predate.
+ */
+async function leaseSlot(tx: SqlTx, actor: AnnotatorActor, taskId: string): Promise<{ assignment: AssignmentWithTask; started: boolean } | null> {
+  const leasedUntil = new Date(Date.now() + LEASE_MS[actor.workforce]);
+  const [row] = await tx.$queryRaw<(Task & { assignmentId: string; assignmentCreatedAt: Date; started: boolean })[]>`
+    WITH fit AS (
+      SELECT t.id FROM tasks t WHERE t.id = ${taskId} AND t.status IN ('pending', 'in_progress') AND ${openSlots("t")} > 0
+    ), leased AS (
+      INSERT INTO assignments (id, task_id, annotator_id, status, leased_until, created_at)
+      SELECT ${newId("asg")}, fit.id, ${actor.annotatorId}, 'active', ${leasedUntil}, now() FROM fit
+      RETURNING id, created_at
+    ), started AS (
+      UPDATE tasks t SET status = 'in_progress', updated_at = now() FROM leased WHERE t.id = ${taskId} AND t.status = 'pending' RETURNING t.id
+    )
+    SELECT leased.id AS "assignmentId", leased.created_at AS "assignmentCreatedAt", EXISTS (SELECT 1 FROM started) AS started,
+      ${Prisma.raw(taskColumnsOf("t"))}
+    FROM leased, tasks t WHERE t.id = ${taskId}`;
+  if (!row) return null;
+  const { assignmentId, assignmentCreatedAt, started, ...task } = row;
+  // The row read here predates the statement's own update.
+  if (started) Object.assign(task, { status: "in_progress", updatedAt: assignmentCreatedAt });
+  const assignment: AssignmentWithTask = {
+    id: assignmentId,
+    taskId,
+    annotatorId: actor.annotatorId,
+    status: "active",
+    leasedUntil,
+    problem: null,
+    createdAt: assignmentCreatedAt,
+    submittedAt: null,
+    task: task as Task,
+  };
+  return { assignment, started };
 }
 
 /** The annotator's assignment, still active and within its lease; otherwise 404 or 409. */

@@ -16,12 +16,12 @@ import {
   aggregationContext,
   applyReliabilityChanges,
   completionOf,
-  recentVotesOf,
   wantsAnotherJudgment,
   type ReliabilityChange,
   type Voter,
 } from "./completion.js";
 import { simulatedAnswer, type SimulatedAnnotator } from "./sandbox-crowd.js";
+import { labelSpaceKey, recentVotesOf } from "./vote-history.js";
 
 /** Tasks one round claims at most: large enough to amortize its statements, small enough to hold its locks briefly. */
 export const ROUND_SIZE = 200;
@@ -162,11 +162,6 @@ function membersInDrawOrder(seed: number, task: Task, crowd: CrowdMember[]): Cro
   const random = seededRandom(seedFrom(seed, task.id, "draw"));
   const order = crowd.map((member) => ({ member, rank: random() }));
   return order.sort((a, b) => a.rank - b.rank).map((entry) => entry.member);
-}
-
-/** The tasks whose votes one Dawid–Skene fit shares (recentVotesOf's filter). */
-function labelSpaceKey(task: Task): string {
-  return `${task.customerId}\0${task.environment}\0${task.type}\0${JSON.stringify(task.labelSpec)}`;
 }
 
 /** Each judgment with its (already submitted) assignment, two statements for the round. */

@@ -16,7 +16,6 @@ export {
   hasOpenTask,
   jobTaskCounts,
   publishTaskStatus,
-  startTask,
 } from "./lifecycle.js";
 export { isFinal, statusCounts, TASK_STATUSES, type StatusCounts, type TaskStatus } from "./statuses.js";
 export { countsOfBatch, getBatch, getTask, listTasks, type TaskFilter } from "./queries.js";

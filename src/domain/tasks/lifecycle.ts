@@ -8,9 +8,9 @@
 // Ending a task (completed, failed, canceled) releases its open assignments,
 // writes its outbox event, and completes its batch when it was the last open
 // task. Status events are published after the transaction commits.
-import { transaction, type Tx } from "../../db/transaction.js";
+import { transaction, type SqlTx, type Tx } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
-import { Prisma, type Task } from "../../generated/prisma/client.js";
+import { Prisma, type Batch, type Task } from "../../generated/prisma/client.js";
 import { batchView, taskResultView, taskView } from "../representations/index.js";
 import { unitPriceOf, type PriceList } from "../billing/index.js";
 import { ConflictError, NotFoundError, tenantTopic, type CustomerActor, type Environment } from "../shared/index.js";
@@ -31,14 +31,6 @@ export async function publishTaskStatus(deps: Pick<Deps, "pubsub">, task: Pick<T
   });
 }
 
-/** pending → in_progress, when the first annotator claims the task (its row is locked). Whether it changed. */
-export async function startTask(tx: Tx, task: Task): Promise<boolean> {
-  if (task.status !== "pending") return false;
-  await tx.task.update({ where: { id: task.id }, data: { status: "in_progress" } });
-  task.status = "in_progress";
-  return true;
-}
-
 export interface TaskResult {
   result: unknown;
   confidence: number;
@@ -54,7 +46,7 @@ export interface TaskResult {
  * billable task is metered here, once, in the same transaction: the task id
  * is the meter's key, so no retry or re-aggregation can count it twice.
  */
-export async function completeTask(tx: Tx, task: Task, outcome: TaskResult, prices: PriceList): Promise<Task> {
+export async function completeTask(tx: SqlTx, task: Task, outcome: TaskResult, prices: PriceList): Promise<Task> {
   const [completed] = await completeTasks(tx, [{ task, outcome }], prices);
   return completed;
 }
@@ -72,7 +64,7 @@ export interface Completion {
  * statements whatever their number: one UPDATE, the meter, the events and
  * their deliveries, then each batch that this ended. Returns the tasks as completed, in order.
  */
-export async function completeTasks(tx: Tx, completions: Completion[], prices: PriceList): Promise<Task[]> {
+export async function completeTasks(tx: SqlTx, completions: Completion[], prices: PriceList): Promise<Task[]> {
   if (completions.length === 0) return [];
   const column = <T>(value: (completion: Completion) => T) => completions.map(value);
   const updated = await tx.$queryRaw<Task[]>`
@@ -91,10 +83,13 @@ export async function completeTasks(tx: Tx, completions: Completion[], prices: P
   const completed = completions.map((c) => byId.get(c.task.id)!);
   const billed = completed.filter((task) => task.billable);
   if (billed.length) {
-    await tx.billedLabel.createMany({
-      data: billed.map((task) => ({ taskId: task.id, customerId: task.customerId, type: task.type, ...unitPriceOf(prices, task), billedAt: task.completedAt! })),
-      skipDuplicates: true,
-    });
+    const meter = billed.map((task) => ({ task, ...unitPriceOf(prices, task) }));
+    // The task id is the meter's key: a label is never billed twice.
+    await tx.$executeRaw`
+      INSERT INTO billed_labels (task_id, customer_id, type, tier, unit_price, billed_at)
+      SELECT * FROM unnest(${meter.map((m) => m.task.id)}::text[], ${meter.map((m) => m.task.customerId)}::text[], ${meter.map((m) => m.task.type)}::text[],
+        ${meter.map((m) => m.tier)}::text[], ${meter.map((m) => m.unitPrice)}::int[], ${meter.map((m) => m.task.completedAt!)}::timestamptz[])
+      ON CONFLICT (task_id) DO NOTHING`;
   }
   await afterEnding(tx, completed);
   return completed;
@@ -136,8 +131,8 @@ async function endTask(tx: Tx, task: Task, status: "failed" | "canceled", fields
  * locking the job row at each of its 10,000 tasks' ends serialized (and
  * deadlocked) the crowd.
  */
-async function afterEnding(tx: Tx, ended: Task[]) {
-  await tx.assignment.updateMany({ where: { taskId: { in: ended.map((task) => task.id) }, status: "active" }, data: { status: "released" } });
+async function afterEnding(tx: SqlTx, ended: Task[]) {
+  await tx.$executeRaw`UPDATE assignments SET status = 'released' WHERE task_id = ANY(${ended.map((task) => task.id)}::text[]) AND status = 'active'`;
   const events = ended.flatMap((task) => {
     const type = EVENT_OF[task.status as TaskStatus];
     if (!type) return [];
@@ -150,20 +145,29 @@ async function afterEnding(tx: Tx, ended: Task[]) {
   for (const batchId of batchIds) await completeBatchIfDone(tx, batchId);
 }
 
-async function completeBatchIfDone(tx: Tx, batchId: string) {
+async function completeBatchIfDone(tx: SqlTx, batchId: string) {
   // The batch row lock serializes the last tasks finishing at once: without it
   // each counted the other as still open and nobody completed the batch.
   // (Locked last, after the task, customer and annotators: the global lock order.)
-  await tx.$queryRaw`SELECT id FROM batches WHERE id = ${batchId} FOR UPDATE`;
+  // NO KEY UPDATE, which is all the status update below needs: a transaction
+  // that updated its task row twice re-checks the row's foreign keys and so
+  // holds a key-share lock on the batch, and FOR UPDATE would wait on the
+  // others' (50 annotators finishing tasks of one batch deadlocked every second).
+  await tx.$queryRaw`SELECT id FROM batches WHERE id = ${batchId} FOR NO KEY UPDATE`;
   if (await hasOpenTask(tx, { batchId })) return;
-  const batch = await tx.batch.update({ where: { id: batchId }, data: { status: "completed", completedAt: new Date() } });
+  const [batch] = await tx.$queryRaw<Batch[]>`
+    UPDATE batches SET status = 'completed', completed_at = now() WHERE id = ${batchId}
+    RETURNING id, customer_id AS "customerId", environment, task_count AS "taskCount", status, created_at AS "createdAt", completed_at AS "completedAt"`;
   await recordEvent(tx, batch, "batch.completed", batchView(batch, await batchStatusCounts(tx, batchId)));
 }
 
 /** One index probe (batch or job, status): cheap at every task's end, however large the group. */
-export async function hasOpenTask(tx: Pick<Tx, "task">, group: { batchId: string } | { jobId: string }): Promise<boolean> {
-  const open = await tx.task.findFirst({ where: { ...group, status: { in: [...OPEN_STATUSES] } }, select: { id: true } });
-  return open !== null;
+export async function hasOpenTask(tx: SqlTx, group: { batchId: string } | { jobId: string }): Promise<boolean> {
+  const open =
+    "batchId" in group
+      ? await tx.$queryRaw<unknown[]>`SELECT 1 FROM tasks WHERE batch_id = ${group.batchId} AND status = ANY(${[...OPEN_STATUSES]}::text[]) LIMIT 1`
+      : await tx.$queryRaw<unknown[]>`SELECT 1 FROM tasks WHERE job_id = ${group.jobId} AND status = ANY(${[...OPEN_STATUSES]}::text[]) LIMIT 1`;
+  return open.length > 0;
 }
 
 /**
@@ -187,7 +191,6 @@ export async function jobTaskCounts(prisma: Pick<Tx, "task">, jobId: string): Pr
   return statusCounts(groups.map((group) => ({ status: group.status, count: group._count._all })));
 }
 
-export async function batchStatusCounts(prisma: Pick<Tx, "task">, batchId: string): Promise<StatusCounts> {
-  const groups = await prisma.task.groupBy({ by: ["status"], where: { batchId }, _count: { _all: true } });
-  return statusCounts(groups.map((group) => ({ status: group.status, count: group._count._all })));
+export async function batchStatusCounts(prisma: SqlTx, batchId: string): Promise<StatusCounts> {
+  return statusCounts(await prisma.$queryRaw<{ status: string; count: number }[]>`SELECT status, count(*)::int AS count FROM tasks WHERE batch_id = ${batchId} GROUP BY status`);
 }
