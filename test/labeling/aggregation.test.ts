@@ -78,6 +78,112 @@ describe("Dawid–Skene", () => {
   });
 });
 
+/** The Bayes oracle: each item's most probable class given the true confusion matrices (and a uniform prior). */
+function oracleAccuracy(votes: CategoricalVote[][], truth: number[], matrixOf: (worker: string) => number[][], classes: number) {
+  let correct = 0;
+  votes.forEach((v, i) => {
+    const logp = new Array(classes).fill(0);
+    for (const vote of v) for (let k = 0; k < classes; k++) logp[k] += Math.log(Math.max(1e-12, matrixOf(vote.worker)[k][vote.label]));
+    if (argmax(logp) === truth[i]) correct++;
+  });
+  return correct / truth.length;
+}
+
+const symmetric = (accuracy: number, classes: number) =>
+  Array.from({ length: classes }, (_, k) => Array.from({ length: classes }, (_, l) => (k === l ? accuracy : (1 - accuracy) / (classes - 1))));
+
+function expectedCalibrationError(posterior: number[][], truth: number[]) {
+  const bins = Array.from({ length: 10 }, () => ({ confidence: 0, correct: 0 }));
+  posterior.forEach((p, i) => {
+    const chosen = argmax(p);
+    const bin = bins[Math.min(9, Math.floor(p[chosen] * 10))];
+    bin.confidence += p[chosen];
+    bin.correct += chosen === truth[i] ? 1 : 0;
+  });
+  return bins.reduce((sum, b) => sum + Math.abs(b.confidence - b.correct), 0) / truth.length;
+}
+
+/** Items each labeled by `perItem` distinct workers drawn at random from the crowd, answering by their confusion matrices. */
+function crowdOfMatrices(seed: number, matrices: number[][][], items: number, perItem: number) {
+  const random = seededRandom(seed);
+  const classes = matrices[0].length;
+  const truth: number[] = [];
+  const votes: CategoricalVote[][] = [];
+  for (let i = 0; i < items; i++) {
+    const label = Math.floor(random() * classes);
+    truth.push(label);
+    const workers = new Set<number>();
+    while (workers.size < perItem) workers.add(Math.floor(random() * matrices.length));
+    votes.push(
+      [...workers].map((w) => {
+        let u = random();
+        let given = 0;
+        while (given < classes - 1 && u > matrices[w][label][given]) u -= matrices[w][label][given++];
+        return { worker: `w${w}`, label: given };
+      }),
+    );
+  }
+  return { truth, votes, matrixOf: (worker: string) => matrices[Number(worker.slice(1))] };
+}
+
+describe("Dawid–Skene against the Bayes oracle (the true confusion matrices), 5 crowds each", () => {
+  const SEEDS = [1, 2, 3, 4, 5];
+  function measure(makeCrowd: (seed: number) => ReturnType<typeof crowdOfMatrices>, classes: number) {
+    let oracle = 0, ds = 0, mv = 0, ece = 0;
+    for (const seed of SEEDS) {
+      const { truth, votes, matrixOf } = makeCrowd(seed);
+      const fit = dawidSkene(votes, classes);
+      oracle += oracleAccuracy(votes, truth, matrixOf, classes);
+      ds += fit.posterior.filter((p, i) => argmax(p) === truth[i]).length / truth.length;
+      mv += majorityAccuracy(votes, truth, classes);
+      ece += expectedCalibrationError(fit.posterior, truth);
+    }
+    const n = SEEDS.length;
+    return { oracle: oracle / n, ds: ds / n, mv: mv / n, ece: ece / n };
+  }
+  const report = (name: string, r: ReturnType<typeof measure>) =>
+    console.log(`${name}: oracle ${r.oracle.toFixed(4)}, Dawid–Skene ${r.ds.toFixed(4)} (${((r.oracle - r.ds) * 100).toFixed(2)} points under), majority ${r.mv.toFixed(4)}, ECE ${r.ece.toFixed(4)}`);
+  // 100 workers of accuracy 0.5–0.95 on 3 classes, 3 votes per item: about 150 judgments per worker at 5,000 items, 18 at 600.
+  const sparse = (items: number) => (seed: number) => {
+    const random = seededRandom(seed + 99);
+    return crowdOfMatrices(seed, Array.from({ length: 100 }, () => symmetric(0.5 + 0.45 * random(), 3)), items, 3);
+  };
+
+  it("sparse crowds of 2,000 and 5,000 items: within 1 point of the oracle, calibrated, above majority vote", () => {
+    for (const items of [2_000, 5_000]) {
+      const r = measure(sparse(items), 3);
+      report(`sparse crowd (100 workers, 3 votes, ${items} items)`, r);
+      expect(r.oracle - r.ds).toBeLessThan(0.01);
+      expect(r.ece).toBeLessThan(0.05);
+      expect(r.ds).toBeGreaterThan(r.mv);
+    }
+  });
+
+  it("sparsest crowd, 600 items (18 judgments per worker): within 2 points of the oracle, calibrated, above majority vote", () => {
+    const r = measure(sparse(600), 3);
+    report("sparse crowd (100 workers, 3 votes, 600 items)", r);
+    expect(r.oracle - r.ds).toBeLessThan(0.02);
+    expect(r.ece).toBeLessThan(0.05);
+    expect(r.ds).toBeGreaterThan(r.mv);
+  });
+
+  it("dense crowds, symmetric and with workers who confuse one class for another: within 1 point of the oracle", () => {
+    const dense = measure((seed) => crowdOfMatrices(seed, [...Array(6).fill(symmetric(0.85, 3)), ...Array(3).fill(symmetric(0.4, 3))], 600, 5), 3);
+    report("dense crowd (6×0.85 + 3×0.40, 5 votes, 600 items)", dense);
+    const biased = [
+      [0.3, 0.7, 0],
+      [0.05, 0.9, 0.05],
+      [0.05, 0.05, 0.9],
+    ];
+    const asymmetric = measure((seed) => crowdOfMatrices(seed, [...Array(6).fill(symmetric(0.85, 3)), ...Array(3).fill(biased)], 600, 5), 3);
+    report("dense crowd, 3 of 9 workers answer 1 for 0 (5 votes, 600 items)", asymmetric);
+    for (const r of [dense, asymmetric]) {
+      expect(r.oracle - r.ds).toBeLessThan(0.01);
+      expect(r.ece).toBeLessThan(0.05);
+    }
+  });
+});
+
 describe("skill-weighted vote", () => {
   it("trusts a proven annotator over two unproven ones", () => {
     const quality = (w: string) => (w === "expert" ? workerQuality(50, 50) : workerQuality(0, 0));

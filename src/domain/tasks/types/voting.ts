@@ -44,12 +44,23 @@ export interface DawidSkeneResult {
 
 /**
  * Dawid & Skene (1979): EM over per-worker confusion matrices, warm-started
- * by (soft) majority vote. `smoothing` is a symmetric Dirichlet pseudo-count
- * that keeps sparse workers' matrices from collapsing to 0/1.
+ * by (soft) majority vote, with a hierarchical prior: each worker's matrix is
+ * shrunk towards the pooled matrix of all workers by `poolStrength`
+ * pseudo-judgments per row. Without it a crowd of many workers with few
+ * judgments each (100 workers, 3 votes per item) fitted each worker's matrix
+ * to its handful of votes and fell below majority vote; with it, such workers
+ * count as the crowd's average until their own record says otherwise.
+ * `smoothing` is a small symmetric pseudo-count that keeps every entry above 0.
  */
-export function dawidSkene(items: CategoricalVote[][], classes: number, options: { maxIterations?: number; smoothing?: number } = {}): DawidSkeneResult {
+export function dawidSkene(
+  items: CategoricalVote[][],
+  classes: number,
+  options: { maxIterations?: number; smoothing?: number; poolStrength?: number; matrixStrength?: number } = {},
+): DawidSkeneResult {
   const maxIterations = options.maxIterations ?? 50;
   const smoothing = options.smoothing ?? 0.5;
+  const poolStrength = options.poolStrength ?? 6;
+  const matrixStrength = options.matrixStrength ?? 100;
   const workers = [...new Set(items.flat().map((v) => v.worker))];
 
   let posterior = items.map((votes) => {
@@ -69,18 +80,43 @@ export function dawidSkene(items: CategoricalVote[][], classes: number, options:
     const priorTotal = prior.reduce((a, b) => a + b, 0);
     prior = prior.map((value) => value / priorTotal);
 
-    confusion = new Map(workers.map((w) => [w, Array.from({ length: classes }, () => new Array<number>(classes).fill(smoothing))]));
+    // Each worker's soft counts, and the pool's (every worker's together).
+    const counts = new Map(workers.map((w) => [w, Array.from({ length: classes }, () => new Array<number>(classes).fill(0))]));
+    const pool = Array.from({ length: classes }, () => new Array<number>(classes).fill(smoothing));
     items.forEach((votes, i) => {
       for (const vote of votes) {
-        const matrix = confusion.get(vote.worker)!;
-        for (let k = 0; k < classes; k++) matrix[k][vote.label] += posterior[i][k];
+        const matrix = counts.get(vote.worker)!;
+        for (let k = 0; k < classes; k++) {
+          matrix[k][vote.label] += posterior[i][k];
+          pool[k][vote.label] += posterior[i][k];
+        }
       }
     });
-    for (const matrix of confusion.values()) {
-      for (const row of matrix) {
-        const total = row.reduce((a, b) => a + b, 0);
-        for (let l = 0; l < classes; l++) row[l] /= total;
-      }
+    for (const row of pool) {
+      const total = row.reduce((a, b) => a + b, 0);
+      for (let l = 0; l < classes; l++) row[l] /= total;
+    }
+    // Two levels of shrinkage. A worker's accuracy (one number) is shrunk towards
+    // the pool's by `poolStrength` pseudo-judgments; its full matrix towards the
+    // matrix of that accuracy (errors spread as the pool's are) by `matrixStrength`.
+    // A worker with a handful of judgments thus looks like the crowd, one with a
+    // few dozen has its own accuracy, one with hundreds its own confusions.
+    const poolAccuracy = pool.reduce((sum, row, k) => sum + prior[k] * row[k], 0);
+    confusion = new Map();
+    for (const [worker, matrix] of counts) {
+      const judged = matrix.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
+      const correct = matrix.reduce((sum, row, k) => sum + row[k], 0);
+      const accuracy = (correct + poolStrength * poolAccuracy) / (judged + poolStrength);
+      confusion.set(
+        worker,
+        matrix.map((row, k) => {
+          const offPool = 1 - pool[k][k];
+          const oneCoin = pool[k].map((p, l) => (l === k ? accuracy : offPool > 0 ? ((1 - accuracy) * p) / offPool : (1 - accuracy) / Math.max(1, classes - 1)));
+          const shrunk = row.map((count, l) => count + matrixStrength * oneCoin[l] + smoothing / classes);
+          const total = shrunk.reduce((a, b) => a + b, 0);
+          return shrunk.map((value) => value / total);
+        }),
+      );
     }
 
     // E-step: posteriors from prior and confusion matrices.
