@@ -156,6 +156,62 @@ describe("the annotator API", () => {
     }
   });
 
+  it("at load, 50 annotators on one 300-task batch: every task gets exactly its judgments, the batch completes once, a double submit is refused", async () => {
+    await drainQueue();
+    const batch = await service.rest.post("/v1/tasks/batch", { tasks: Array.from({ length: 300 }, () => imageTask({ replication: 3 })) }, { apiKey: live.apiKey });
+    expect(batch.status).toBe(202);
+    const batchId = batch.body.batch_id as string;
+    const annotators = await Promise.all(Array.from({ length: 50 }, (_, i) => createAnnotator(service.graphql, `load${i}`)));
+    const refusals: string[] = [];
+    let doubleSubmits = 0;
+    const allEnded = async () => (await service.deps.prisma.task.count({ where: { batchId, status: { not: "completed" } } })) === 0;
+    const work = annotators.map(async (annotator, index) => {
+      let done = 0;
+      for (;;) {
+        const next = await service.graphql(NEXT, {}, { apiKey: annotator.token });
+        expect(next.errors, JSON.stringify(next.errors)).toBeUndefined();
+        const assignment = next.data.nextAssignment;
+        if (!assignment) {
+          if (await allEnded()) return done;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          continue;
+        }
+        const answer = { label: (index + done) % 4 === 0 ? "b" : "a" };
+        // Some annotators send their answer twice at once (a double click): one is recorded.
+        const sends = index % 10 === 0 ? 2 : 1;
+        const results = await Promise.all(
+          Array.from({ length: sends }, () => service.graphql(SUBMIT, { id: assignment.id, answer }, { apiKey: annotator.token })),
+        );
+        for (const result of results) {
+          expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+          const outcome = result.data.submitJudgment;
+          if (outcome.__typename === "MutationSubmitJudgmentSuccess") done++;
+          else refusals.push(outcome.code);
+        }
+        if (sends === 2) doubleSubmits++;
+      }
+    });
+    const counts = await Promise.all(work);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(900);
+    // Each double submit: exactly one refused, as assignment_closed.
+    expect([...new Set(refusals)], refusals.join(",")).toEqual(["assignment_closed"]);
+    expect(refusals).toHaveLength(doubleSubmits);
+    const tasks = await service.deps.prisma.task.findMany({ where: { batchId }, include: { judgments: true } });
+    expect(tasks).toHaveLength(300);
+    for (const task of tasks) {
+      expect(task.status).toBe("completed");
+      expect(task.judgmentCount).toBe(3);
+      expect(task.judgments).toHaveLength(3);
+      expect(new Set(task.judgments.map((j) => j.annotatorId)).size).toBe(3);
+    }
+    const ids = annotators.map((a) => a.id);
+    const counted = await service.deps.prisma.annotator.aggregate({ where: { id: { in: ids } }, _sum: { judgmentCount: true } });
+    expect(counted._sum.judgmentCount).toBe(900);
+    expect((await service.rest.get(`/v1/batches/${batchId}`, { apiKey: live.apiKey })).body).toMatchObject({ status: "completed", counts: { completed: 300 } });
+    const batchEvents = await service.deps.prisma.event.findMany({ where: { customerId: live.customerId, type: "batch.completed" } });
+    expect(batchEvents.filter((event) => (event.payload as any).data.batch_id === batchId)).toHaveLength(1);
+  });
+
   it("scores annotators on gold tasks and shows operators their reliability", async () => {
     await drainQueue();
     const gold = [];

@@ -44,8 +44,13 @@ export async function submitJudgment(
     const { task, leaseExpired } = await lockAssignedTask(tx, actor, assignmentId);
     if (leaseExpired) return { expired: true as const };
     const parsed = parseInput(taskTypeOf(task).answer(task.labelSpec, task.data), answer, ["answer"]);
-    // Ending a task releases its assignments; this guards rows changed by hand.
-    if (isFinal(task.status)) throw new ConflictError("task_closed", `task ${task.id} is already ${task.status}`);
+    if (isFinal(task.status)) {
+      // The assignment was read before the lock was granted: read it again. Ending
+      // a task closes its assignments, so an active one here is a row changed by hand.
+      const [fresh] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM assignments WHERE id = ${assignmentId}`;
+      if (fresh?.status !== "active") throw new ConflictError("assignment_closed", `assignment ${assignmentId} is already ${fresh?.status}`);
+      throw new ConflictError("task_closed", `task ${task.id} is already ${task.status}`);
+    }
     // A statement of its own, after the lock: it sees a submission of this assignment committed meanwhile.
     const judgmentId = newId("jdg");
     const [recorded] = await tx.$queryRaw<{ createdAt: Date; judgmentCount: number; targetJudgments: number }[]>`
