@@ -10,7 +10,7 @@ import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type PrismaTypes from "../generated/pothos-prisma-types.js";
 import { getDatamodel } from "../generated/pothos-prisma-types.js";
 import type { Deps } from "../deps.js";
-import { CREDENTIALS_NEEDED, type Actor, type AdminActor, type AnnotatorActor, type CustomerActor } from "../domain/shared/index.js";
+import { CREDENTIALS_NEEDED, type Actor, type AdminActor, type AnnotatorActor, type CustomerActor, type RequestOrigin } from "../domain/shared/index.js";
 import { refusal } from "../domain/accounts/index.js";
 
 export interface GraphQLContext {
@@ -19,6 +19,8 @@ export interface GraphQLContext {
   actor: Actor | null;
   /** What the caller presented (Authorization header or connectionParams), to say what is wrong with it. */
   credentials?: string;
+  /** The request's id and client address, for the audit log. */
+  origin?: RequestOrigin;
 }
 
 type ContextOf<A extends Actor> = GraphQLContext & { actor: A };

@@ -73,7 +73,7 @@ builder.mutationField("registerCustomer", (t) =>
     description: "Registers a customer (sandbox tier) and returns its API key, shown this once. No credential needed.",
     errors: RESULT_OR_APP_ERROR,
     args: { input: t.arg({ type: RegisterCustomerInput, required: true, description: "Name and email." }) },
-    resolve: (_root, { input }, { deps }) => registerCustomer(deps, input),
+    resolve: (_root, { input }, { deps, origin }) => registerCustomer(deps, input, origin),
   }),
 );
 

@@ -10,6 +10,7 @@ import "./webhooks.js";
 import "./jobs.js";
 import "./billing.js";
 import "./dashboard.js";
+import "./audit.js";
 
 export const schema = builder.toSchema();
 

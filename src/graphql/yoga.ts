@@ -11,7 +11,7 @@ import { endStreamsOfRevokedCredentials } from "./subscription-credentials.js";
 import type { GraphQLContext } from "./builder.js";
 import type { Deps } from "../deps.js";
 import { authenticateBearer } from "../domain/accounts/index.js";
-import { AppError, unstorableInput } from "../domain/shared/index.js";
+import { AppError, fromOrigin, unstorableInput } from "../domain/shared/index.js";
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -219,7 +219,9 @@ export function createGraphQLServer(deps: Deps): Yoga {
     plugins: [refuseUnusableParams, abuseLimits(), chargeRateLimit, operationMetrics(deps), endStreamsOfRevokedCredentials],
     context: async (initial) => {
       const credentials = credentialsFrom(initial as never);
-      return { deps, credentials, actor: await authenticateBearer(deps, credentials) };
+      const { koa, req } = initial as { koa?: KoaContext; req?: IncomingMessage };
+      const origin = { requestId: koa?.state.requestId, clientAddress: koa?.ip ?? req?.socket.remoteAddress };
+      return { deps, credentials, origin, actor: fromOrigin(await authenticateBearer(deps, credentials), origin) };
     },
     maskedErrors: {
       // Expected errors keep their code and message; everything else is masked.

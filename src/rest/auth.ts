@@ -3,12 +3,13 @@
 import type { Context, Middleware } from "koa";
 import type { Deps } from "../deps.js";
 import { authenticateBearer, refusal } from "../domain/accounts/index.js";
-import type { Actor, CustomerActor } from "../domain/shared/index.js";
+import { fromOrigin, type Actor, type CustomerActor } from "../domain/shared/index.js";
 
 /** Sets (and returns) ctx.state.actor from `Authorization: Bearer <credential>`: null when absent or not valid. */
 export async function authenticate(deps: Deps, ctx: Context): Promise<Actor | null> {
   const credentials = ctx.get("authorization");
-  ctx.state.actor = credentials ? await authenticateBearer(deps, credentials) : null;
+  const actor = credentials ? await authenticateBearer(deps, credentials) : null;
+  ctx.state.actor = fromOrigin(actor, { requestId: ctx.state.requestId, clientAddress: ctx.ip });
   return ctx.state.actor;
 }
 

@@ -22,7 +22,7 @@ const REPLAYED_REGISTRATION =
 export function publicCustomerRoutes(router: Router, deps: Deps) {
   router.post("/customers", async (ctx) => {
     await respondIdempotently(ctx, deps, "public:customers", async () => {
-      return createdWithKey(registrationView(await registerCustomer(deps, toDomainFields(ctx.request.body))), REPLAYED_REGISTRATION);
+      return createdWithKey(registrationView(await registerCustomer(deps, toDomainFields(ctx.request.body), { requestId: ctx.state.requestId, clientAddress: ctx.ip })), REPLAYED_REGISTRATION);
     });
   });
 }

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
 import { newKeySchema, registrationSchema } from "../domain/accounts/index.js";
+import { AUDIT_ACTIONS } from "../domain/audit/index.js";
 import { monthSchema } from "../domain/billing/index.js";
 import { tablePageSchema } from "../domain/dashboard/index.js";
 import { jobInputSchema } from "../domain/jobs/index.js";
@@ -154,6 +155,20 @@ const Webhook = z
 
 const jobStatus = z.enum(["queued", "ingesting", "labeling", "completed", "failed", "canceled"]);
 const AcceptedJob = z.object({ job_id: z.string(), status: jobStatus, created_at: timestamp }).meta({ id: "AcceptedJob" });
+const AuditEventSchema = z
+  .object({
+    id: z.string().meta({ description: "aud_…" }),
+    action: z.enum(AUDIT_ACTIONS),
+    actor: z.object({ type: z.enum(["api_key", "operator"]), id: z.string().meta({ description: "The key (key_…), or operator." }) }),
+    target_id: z.string().nullable().meta({ description: "What was changed (key_…, whk_…, tsk_…, job_…, cust_…, dlv_…)." }),
+    details: z.record(z.string(), z.unknown()),
+    environment,
+    request_id: z.string().nullable(),
+    client_address: z.string().nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: "AuditEvent", description: "One change made through the API: who, what, on what, from where, when." });
+
 const Job = z
   .object({
     job_id: z.string(),
@@ -515,6 +530,22 @@ const paths: ZodOpenApiPathsObject = {
   },
   "/v1/dashboard/usage": {
     get: customerOperation({ summary: "Daily usage", tags: ["Dashboard"], responses: { "200": json(DailyUsage, "The last 30 UTC days.") } }),
+  },
+  "/v1/audit-events": {
+    get: customerOperation({
+      summary: "Audit log",
+      description: "Every change made through the API in the calling key's environment, newest first. Append-only.",
+      tags: ["Audit"],
+      requestParams: {
+        query: pageSchema.extend({
+          actor_id: z.string().optional().meta({ description: "Only this actor's: a key id (key_…) or operator." }),
+          action: z.enum(AUDIT_ACTIONS).optional(),
+          since: z.iso.datetime({ offset: true }).optional().meta({ description: "From this time (inclusive)." }),
+          until: z.iso.datetime({ offset: true }).optional().meta({ description: "Before this time." }),
+        }),
+      },
+      responses: { "200": json(page(AuditEventSchema, "AuditEventPage"), "Newest first."), ...invalid },
+    }),
   },
 };
 

@@ -15,6 +15,7 @@ import { systemRoutes } from "./system.js";
 import { jobRoutes } from "./jobs.js";
 import { taskRoutes } from "./tasks.js";
 import { webhookRoutes } from "./webhooks.js";
+import { auditRoutes } from "./audit.js";
 
 /**
  * The /v1 REST API: one middleware that answers every path under /v1
@@ -36,6 +37,7 @@ export function restApi(deps: Deps): { handle: Middleware; router: Router } {
   jobRoutes(customerRouter, deps);
   billingRoutes(customerRouter, deps);
   dashboardRoutes(customerRouter, deps);
+  auditRoutes(customerRouter, deps);
   router.use(customerRouter.routes());
 
   const handle = compose<Parameters<Middleware>[0]>([

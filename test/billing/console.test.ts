@@ -95,7 +95,17 @@ describe.skipIf(!CHROMIUM)("the /console page (needs Debian's chromium: apt-get 
     expect(await page.textContent("[data-webhook]")).toContain("https://hooks.example.com/refinery");
     await page.screenshot({ path: path.join(SCREENSHOTS, "webhooks.png"), fullPage: true });
 
-    for (const name of ["overview", "usage", "quality", "tasks", "progress", "webhooks"]) expect(existsSync(path.join(SCREENSHOTS, `${name}.png`))).toBe(true);
+    // The audit log: the live key's changes (the webhook above), filterable by action.
+    await openPage(page, "audit");
+    await page.waitForSelector("[data-audit]");
+    expect(await page.textContent("#audit-rows")).toContain("webhook.created");
+    await page.selectOption("#audit-action", "task.canceled");
+    await expect.poll(() => page.locator("[data-audit]").count()).toBe(0);
+    await page.selectOption("#audit-action", "webhook.created");
+    await expect.poll(() => page.locator("[data-audit]").count()).toBe(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "audit.png"), fullPage: true });
+
+    for (const name of ["overview", "usage", "quality", "tasks", "progress", "webhooks", "audit"]) expect(existsSync(path.join(SCREENSHOTS, `${name}.png`))).toBe(true);
     expect(await page.textContent("#error")).toBe("");
     await page.close();
   });

@@ -125,6 +125,8 @@ describe("the OpenAPI document", () => {
     conforms("get", "/v1/dashboard/tasks", await rest.get("/v1/dashboard/tasks?per_page=500", as));
     conforms("get", "/v1/dashboard/quality", await rest.get("/v1/dashboard/quality", as));
     conforms("get", "/v1/dashboard/usage", await rest.get("/v1/dashboard/usage", as));
+    conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?limit=5", as));
+    conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?action=nothing", as));
 
     // Every documented operation was called, and every route of /v1 is documented (by the failures above).
     const documented = Object.entries(document.paths).flatMap(([template, operations]) => Object.keys(operations as object).map((method) => `${method} ${template}`));

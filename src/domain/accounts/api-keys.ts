@@ -7,6 +7,7 @@ import type { Deps } from "../../deps.js";
 import type { ApiKey } from "../../generated/prisma/client.js";
 import { AppError, ConflictError, newId, NotFoundError, parseInput, TIERS, type CustomerActor, type Environment } from "../shared/index.js";
 import { forgetCachedKeys, generateApiKey } from "./credentials.js";
+import { auditCustomerChange } from "../audit/index.js";
 
 export const API_KEY_NOTICE = "Store this API key securely — it cannot be retrieved again.";
 
@@ -55,6 +56,7 @@ export async function createApiKey(deps: Pick<Deps, "prisma">, actor: CustomerAc
     const key = await tx.apiKey.create({
       data: { id: newId("key"), customerId: actor.customerId, hash: generated.hash, prefix: generated.prefix, environment },
     });
+    await auditCustomerChange(tx, actor, { action: "api_key.created", targetId: key.id, details: { environment, prefix: key.prefix } });
     return { key, apiKey: generated.key, message: API_KEY_NOTICE };
   });
 }
@@ -74,6 +76,7 @@ export async function revokeApiKey(deps: Pick<Deps, "prisma" | "pubsub">, actor:
     if (key.revokedAt) return key;
     const othersActive = await tx.apiKey.count({ where: { customerId: actor.customerId, revokedAt: null, id: { not: key.id } } });
     if (othersActive === 0) throw new ConflictError("last_active_key", "this is your only active key; create another before revoking it");
+    await auditCustomerChange(tx, actor, { action: "api_key.revoked", targetId: key.id, details: { environment: key.environment, prefix: key.prefix } });
     return tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
   });
   forgetCachedKeys(deps);

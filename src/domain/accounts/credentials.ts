@@ -148,12 +148,12 @@ async function lookUpKey(deps: Pick<Deps, "prisma">, key: string, hash: string):
     return { kind: "annotator", annotatorId: annotator.id, workforce: annotator.kind === "simulated" ? "simulated" : "human" };
   }
   // One statement finds the key and records its use when the record is older than LAST_USED_PRECISION.
-  const [apiKey] = await deps.prisma.$queryRaw<{ customer_id: string; environment: Environment }[]>`
+  const [apiKey] = await deps.prisma.$queryRaw<{ id: string; customer_id: string; environment: Environment }[]>`
     WITH found AS (SELECT id, customer_id, environment, last_used_at FROM api_keys WHERE hash = ${hash} AND revoked_at IS NULL),
     touched AS (
       UPDATE api_keys SET last_used_at = now() FROM found
       WHERE api_keys.id = found.id AND (found.last_used_at IS NULL OR found.last_used_at < now() - ${LAST_USED_PRECISION}::interval)
     )
-    SELECT customer_id, environment FROM found`;
-  return apiKey ? { kind: "customer", customerId: apiKey.customer_id, environment: apiKey.environment } : null;
+    SELECT id, customer_id, environment FROM found`;
+  return apiKey ? { kind: "customer", customerId: apiKey.customer_id, environment: apiKey.environment, keyId: apiKey.id } : null;
 }

@@ -12,11 +12,13 @@ import {
   type AdminActor,
   type CustomerActor,
   type Environment,
+  type RequestOrigin,
   type Tier,
 } from "../shared/index.js";
 import { callbackSecret } from "../webhooks/index.js";
 import { forgetCachedKeys, generateApiKey } from "./credentials.js";
 import { API_KEY_NOTICE } from "./api-keys.js";
+import { auditCustomerChange, auditOperatorChange } from "../audit/index.js";
 
 const SANDBOX_LABEL_QUOTA = 500;
 
@@ -41,22 +43,28 @@ export interface Registration {
 }
 
 /** POST /v1/customers, registerCustomer. */
-export async function registerCustomer(deps: Pick<Deps, "prisma">, input: unknown): Promise<Registration> {
+export async function registerCustomer(deps: Pick<Deps, "prisma">, input: unknown, origin?: RequestOrigin): Promise<Registration> {
   const { name, email } = parseInput(registrationSchema, input);
   const tier: Tier = "sandbox";
   const key = generateApiKey(tier);
   const customerId = newId("cust");
+  const keyId = newId("key");
   try {
-    await deps.prisma.customer.create({
-      data: {
-        id: customerId,
-        name,
-        email,
-        tier,
-        labelQuota: 0,
-        sandboxLabelQuota: SANDBOX_LABEL_QUOTA,
-        apiKeys: { create: { id: newId("key"), hash: key.hash, prefix: key.prefix, environment: "sandbox" } },
-      },
+    await transaction(deps.prisma, async (tx) => {
+      await tx.customer.create({
+        data: {
+          id: customerId,
+          name,
+          email,
+          tier,
+          labelQuota: 0,
+          sandboxLabelQuota: SANDBOX_LABEL_QUOTA,
+          apiKeys: { create: { id: keyId, hash: key.hash, prefix: key.prefix, environment: "sandbox" } },
+        },
+      });
+      // The registration's own first key is its actor.
+      const registrant: CustomerActor = { kind: "customer", customerId, environment: "sandbox", keyId, origin };
+      await auditCustomerChange(tx, registrant, { action: "customer.registered", targetId: customerId, details: { key_id: keyId } });
     });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
@@ -135,7 +143,7 @@ export interface TierChange {
  * once, whose tasks go to people — or back to sandbox, which revokes its live
  * keys. `labelQuota` sets that tier's quota. Sandbox keys keep working either way.
  */
-export async function setCustomerTier(deps: Pick<Deps, "prisma" | "pubsub">, _admin: AdminActor, input: unknown): Promise<TierChange> {
+export async function setCustomerTier(deps: Pick<Deps, "prisma" | "pubsub">, admin: AdminActor, input: unknown): Promise<TierChange> {
   const { customerId, tier, labelQuota } = parseInput(tierSchema, input);
   const liveApiKey = await transaction(deps.prisma, async (tx) => {
     const updated = await tx.customer.updateMany({
@@ -143,6 +151,7 @@ export async function setCustomerTier(deps: Pick<Deps, "prisma" | "pubsub">, _ad
       data: tier === "live" ? { tier, labelQuota } : { tier, sandboxLabelQuota: labelQuota },
     });
     if (updated.count === 0) throw new NotFoundError(`customer ${customerId}`);
+    await auditOperatorChange(tx, admin, customerId, { action: "customer.tier_changed", targetId: customerId, details: { tier, label_quota: labelQuota } });
     if (tier === "sandbox") {
       await tx.apiKey.updateMany({ where: { customerId, environment: "live", revokedAt: null }, data: { revokedAt: new Date() } });
       return null;

@@ -5,6 +5,7 @@ import type { Deps } from "../../deps.js";
 import { exportLineView } from "../representations/index.js";
 import { ConflictError, tenantOf, type CustomerActor } from "../shared/index.js";
 import { getJob } from "./jobs.js";
+import { auditCustomerChange } from "../audit/index.js";
 
 const PAGE = 500;
 
@@ -14,6 +15,7 @@ export async function exportJob(deps: Pick<Deps, "prisma">, actor: CustomerActor
   if (job.status !== "completed") {
     throw new ConflictError("job_not_completed", `job ${jobId} is ${job.status}; its export is ready once it is completed`, { status: job.status });
   }
+  await auditCustomerChange(deps.prisma, actor, { action: "export.downloaded", targetId: jobId, details: { format: "jsonl" } });
   return (async function* () {
     let after = 0;
     for (;;) {

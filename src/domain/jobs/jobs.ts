@@ -10,6 +10,7 @@ import { assertSafeTarget } from "../webhooks/index.js";
 import { endJob, isJobEnded, publishJob } from "./ingestion.js";
 import { jobInputSchema, labelSpecProblem } from "./job-input.js";
 import { isS3Url, objectUrl } from "./manifest.js";
+import { auditCustomerChange } from "../audit/index.js";
 
 /** POST /v1/jobs, createJob: queued for a worker to ingest. */
 export async function createJob(deps: Pick<Deps, "prisma" | "config" | "pubsub">, actor: CustomerActor, input: unknown): Promise<Job> {
@@ -61,7 +62,11 @@ export function listJobs(deps: Pick<Deps, "prisma">, actor: CustomerActor, query
 /** POST /v1/jobs/{id}/cancel: stops ingestion, cancels open tasks, refunds what was not labeled. */
 export async function cancelJob(deps: Pick<Deps, "prisma" | "pubsub">, actor: CustomerActor, jobId: string): Promise<Job> {
   await getJob(deps, actor, jobId);
-  const ended = await transaction(deps.prisma, (tx) => endJob(tx, jobId, "canceled"));
+  const ended = await transaction(deps.prisma, async (tx) => {
+    const done = await endJob(tx, jobId, "canceled");
+    if (done) await auditCustomerChange(tx, actor, { action: "job.canceled", targetId: jobId });
+    return done;
+  });
   const job = await getJob(deps, actor, jobId);
   if (!ended) throw new ConflictError("job_not_cancelable", `job ${jobId} is already ${job.status}`);
   publishJob(deps, job);

@@ -1,6 +1,6 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
-import type { ApiKey, Batch, Job, Task, Webhook } from "../../generated/prisma/client.js";
+import type { ApiKey, AuditEvent, Batch, Job, Task, Webhook } from "../../generated/prisma/client.js";
 import type { CreatedApiKey, Profile, Registration } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
@@ -137,6 +137,21 @@ export function batchView(batch: Batch, counts: StatusCounts) {
 }
 
 /** GET /v1/webhooks items and the 201 of POST /v1/webhooks; never the secret. */
+/** GET /v1/audit-events items. */
+export function auditEventView(event: AuditEvent) {
+  return {
+    id: event.id,
+    action: event.action,
+    actor: { type: event.actorType, id: event.actorId },
+    target_id: event.targetId,
+    details: event.details ?? {},
+    environment: event.environment,
+    request_id: event.requestId,
+    client_address: event.clientAddress,
+    created_at: event.createdAt.toISOString(),
+  };
+}
+
 export function webhookView(webhook: Webhook, generatedSecret?: string) {
   return {
     webhook_id: webhook.id,

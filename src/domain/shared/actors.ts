@@ -9,11 +9,20 @@ export const TIERS = ["sandbox", "live"] as const;
 export type Tier = (typeof TIERS)[number];
 export type Environment = Tier;
 
+/** Where a call came from, for the audit log: set by the adapter per request. */
+export interface RequestOrigin {
+  requestId?: string;
+  clientAddress?: string;
+}
+
 export interface CustomerActor {
   kind: "customer";
   customerId: string;
   /** The environment of the key this call came with. */
   environment: Environment;
+  /** The API key (key_…); absent for work the service does on the customer's behalf (a job's ingestion). */
+  keyId?: string;
+  origin?: RequestOrigin;
 }
 
 export interface AnnotatorActor {
@@ -26,6 +35,7 @@ export interface AnnotatorActor {
 /** An operator, authenticated by the configured ADMIN_TOKEN. */
 export interface AdminActor {
   kind: "admin";
+  origin?: RequestOrigin;
 }
 
 export type Actor = CustomerActor | AnnotatorActor | AdminActor;
@@ -43,6 +53,11 @@ export interface Tenant {
 /** The rows a customer's key may see and touch (a Prisma `where` fragment). */
 export function tenantOf(actor: CustomerActor): { customerId: string; environment: Environment } {
   return { customerId: actor.customerId, environment: actor.environment };
+}
+
+/** The actor of one request: the (cached, shared) actor of its credential with the request's origin. */
+export function fromOrigin<A extends Actor | null>(actor: A, origin: RequestOrigin): A {
+  return actor && actor.kind !== "annotator" ? { ...actor, origin } : actor;
 }
 
 /** One customer environment's pub/sub topic. */

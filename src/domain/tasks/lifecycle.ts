@@ -18,6 +18,7 @@ import { refundQuota } from "./quota.js";
 import { recordEvent, recordEvents, type EventType } from "../webhooks/index.js";
 import { isFinal, OPEN_STATUSES, statusCounts, type StatusCounts, type TaskStatus } from "./statuses.js";
 import { taskColumnsOf } from "./rows.js";
+import { auditCustomerChange } from "../audit/index.js";
 
 /** Tells subscribers (GraphQL, all processes) that a task's status changed; call after commit. */
 export async function publishTaskStatus(deps: Pick<Deps, "pubsub">, task: Pick<Task, "id" | "customerId" | "environment" | "batchId" | "jobId" | "status">) {
@@ -108,6 +109,7 @@ export async function cancelTask(deps: Pick<Deps, "prisma" | "pubsub">, actor: C
     if (!locked) throw new NotFoundError(`task ${taskId}`);
     const current = await tx.task.findUniqueOrThrow({ where: { id: taskId } });
     if (isFinal(current.status)) throw new ConflictError("task_not_cancelable", `task ${taskId} is already ${current.status}`);
+    await auditCustomerChange(tx, actor, { action: "task.canceled", targetId: taskId });
     return endTask(tx, current, "canceled", {});
   });
   await publishTaskStatus(deps, task);

@@ -7,6 +7,8 @@ import { AppError, httpUrl, newId, NotFoundError, parseInput, secretBox, tenantO
 import { EVENT_TYPES } from "./outbox.js";
 import { generateWebhookSecret } from "./signing.js";
 import { assertSafeTarget } from "./targets.js";
+import { auditCustomerChange } from "../audit/index.js";
+import { transaction } from "../../db/transaction.js";
 
 /** Per customer environment: a sandbox key's endpoints never receive live events. */
 const MAX_WEBHOOKS_PER_CUSTOMER = 20;
@@ -45,15 +47,19 @@ export async function createWebhook(deps: Pick<Deps, "prisma" | "config">, actor
     throw new AppError("too_many_webhooks", `a customer may register at most ${MAX_WEBHOOKS_PER_CUSTOMER} webhooks per environment`);
   }
   const secret = value.secret ?? generateWebhookSecret();
-  const webhook = await deps.prisma.webhook.create({
-    data: {
-      id: newId("whk"),
-      ...tenantOf(actor),
-      url: value.callbackUrl,
-      secretSealed: secretBox(deps.config.serverSecret).seal(secret),
-      events: value.events ?? [...EVENT_TYPES],
-      status: "active",
-    },
+  const webhook = await transaction(deps.prisma, async (tx) => {
+    const created = await tx.webhook.create({
+      data: {
+        id: newId("whk"),
+        ...tenantOf(actor),
+        url: value.callbackUrl,
+        secretSealed: secretBox(deps.config.serverSecret).seal(secret),
+        events: value.events ?? [...EVENT_TYPES],
+        status: "active",
+      },
+    });
+    await auditCustomerChange(tx, actor, { action: "webhook.created", targetId: created.id, details: { url: created.url, events: created.events } });
+    return created;
   });
   return { webhook, generatedSecret: value.secret ? undefined : secret };
 }
@@ -70,17 +76,20 @@ export async function getWebhook(deps: Pick<Deps, "prisma">, actor: CustomerActo
 
 /** DELETE /v1/webhooks/{id}: pending deliveries go with it. */
 export async function deleteWebhook(deps: Pick<Deps, "prisma">, actor: CustomerActor, webhookId: string): Promise<void> {
-  const deleted = await deps.prisma.webhook.deleteMany({ where: { id: webhookId, ...tenantOf(actor) } });
-  if (deleted.count === 0) throw new NotFoundError(`webhook ${webhookId}`);
+  await transaction(deps.prisma, async (tx) => {
+    const deleted = await tx.webhook.deleteMany({ where: { id: webhookId, ...tenantOf(actor) } });
+    if (deleted.count === 0) throw new NotFoundError(`webhook ${webhookId}`);
+    await auditCustomerChange(tx, actor, { action: "webhook.deleted", targetId: webhookId });
+  });
 }
 
 /** A new secret, returned once; deliveries from now on are signed with it. */
 export async function rotateWebhookSecret(deps: Pick<Deps, "prisma" | "config">, actor: CustomerActor, webhookId: string) {
   await getWebhook(deps, actor, webhookId);
   const secret = generateWebhookSecret();
-  const webhook = await deps.prisma.webhook.update({
-    where: { id: webhookId },
-    data: { secretSealed: secretBox(deps.config.serverSecret).seal(secret) },
+  const webhook = await transaction(deps.prisma, async (tx) => {
+    await auditCustomerChange(tx, actor, { action: "webhook.secret_rotated", targetId: webhookId });
+    return tx.webhook.update({ where: { id: webhookId }, data: { secretSealed: secretBox(deps.config.serverSecret).seal(secret) } });
   });
   return { webhook, secret };
 }
@@ -99,17 +108,21 @@ export async function listDeliveries(deps: Pick<Deps, "prisma">, actor: Customer
 export async function redeliver(deps: Pick<Deps, "prisma">, actor: CustomerActor, deliveryId: string): Promise<WebhookDelivery> {
   const delivery = await deps.prisma.webhookDelivery.findFirst({ where: { id: deliveryId, event: tenantOf(actor) } });
   if (!delivery) throw new NotFoundError(`delivery ${deliveryId}`);
-  if (delivery.webhookId) {
-    await deps.prisma.webhook.update({ where: { id: delivery.webhookId }, data: { status: "active", disabledReason: null } });
-  }
-  return deps.prisma.webhookDelivery.create({
-    data: {
-      id: newId("dlv"),
-      webhookId: delivery.webhookId,
-      targetUrl: delivery.targetUrl,
-      eventId: delivery.eventId,
-      status: "pending",
-      nextAttemptAt: new Date(),
-    },
+  return transaction(deps.prisma, async (tx) => {
+    if (delivery.webhookId) {
+      await tx.webhook.update({ where: { id: delivery.webhookId }, data: { status: "active", disabledReason: null } });
+    }
+    const queued = await tx.webhookDelivery.create({
+      data: {
+        id: newId("dlv"),
+        webhookId: delivery.webhookId,
+        targetUrl: delivery.targetUrl,
+        eventId: delivery.eventId,
+        status: "pending",
+        nextAttemptAt: new Date(),
+      },
+    });
+    await auditCustomerChange(tx, actor, { action: "webhook.delivery_requeued", targetId: queued.id, details: { event_id: delivery.eventId, of_delivery: delivery.id } });
+    return queued;
   });
 }

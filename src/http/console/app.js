@@ -163,6 +163,28 @@
       );
     },
 
+    async audit() {
+      const select = $("audit-action");
+      if (select.options.length === 1) {
+        // The actions as the API documents them (one list, in the server's code).
+        const doc = await fetch("/v1/openapi.json").then((r) => r.json());
+        for (const action of doc.components.schemas.AuditEvent.properties.action.enum) select.append(new Option(action, action));
+        select.addEventListener("change", () => PAGES.audit().catch(showError));
+      }
+      const query = select.value ? `&action=${encodeURIComponent(select.value)}` : "";
+      const show = async (cursor, append) => {
+        const page = await api(`/v1/audit-events?limit=50${query}${cursor ? `&cursor=${cursor}` : ""}`);
+        const rows = page.data.map((e) =>
+          row([new Date(e.created_at).toLocaleString(), e.action, `${e.actor.type} ${e.actor.id}`, e.target_id, JSON.stringify(e.details), e.client_address], { audit: e.id }),
+        );
+        if (append) $("audit-rows").append(...rows);
+        else $("audit-rows").replaceChildren(...rows);
+        $("audit-more").hidden = !page.next_cursor;
+        $("audit-more").onclick = () => show(page.next_cursor, true).catch(showError);
+      };
+      await show(null, false);
+    },
+
     async webhooks() {
       const hooks = await api("/v1/webhooks");
       $("webhook-rows").replaceChildren(
