@@ -11,6 +11,7 @@ import "./jobs.js";
 import "./billing.js";
 import "./dashboard.js";
 import "./audit.js";
+import "./members.js";
 
 export const schema = builder.toSchema();
 

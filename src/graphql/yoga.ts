@@ -10,8 +10,9 @@ import { schema } from "./schema.js";
 import { endStreamsOfRevokedCredentials } from "./subscription-credentials.js";
 import type { GraphQLContext } from "./builder.js";
 import type { Deps } from "../deps.js";
-import { authenticateBearer } from "../domain/accounts/index.js";
+import { authenticateBearer, sessionCookieOf } from "../domain/accounts/index.js";
 import { AppError, fromOrigin, unstorableInput } from "../domain/shared/index.js";
+import { enforcePermissions } from "./permissions.js";
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -20,7 +21,8 @@ function credentialsFrom(initial: { request?: Request; connectionParams?: Record
   const params = initial.connectionParams;
   const fromParams = params?.authorization ?? params?.Authorization ?? params?.apiKey;
   if (typeof fromParams === "string") return fromParams;
-  return initial.request?.headers.get("authorization") ?? undefined;
+  // Over HTTP, the console's session cookie when no header is sent.
+  return initial.request?.headers.get("authorization") ?? sessionCookieOf(initial.request?.headers.get("cookie")) ?? undefined;
 }
 
 /** A larger document is never a real client's; refused before it is parsed. */
@@ -216,7 +218,7 @@ export function createGraphQLServer(deps: Deps): Yoga {
       warn: (...args) => deps.logger.warn({ args }, "yoga"),
       error: (...args) => deps.logger.debug({ args }, "yoga"),
     },
-    plugins: [refuseUnusableParams, abuseLimits(), chargeRateLimit, operationMetrics(deps), endStreamsOfRevokedCredentials],
+    plugins: [refuseUnusableParams, abuseLimits(), chargeRateLimit, enforcePermissions(), operationMetrics(deps), endStreamsOfRevokedCredentials],
     context: async (initial) => {
       const credentials = credentialsFrom(initial as never);
       const { koa, req } = initial as { koa?: KoaContext; req?: IncomingMessage };

@@ -5,7 +5,8 @@
 // real responses of every operation against them.
 import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
-import { newKeySchema, registrationSchema } from "../domain/accounts/index.js";
+import { acceptanceSchema, invitationSchema, newKeySchema, registrationSchema, roleChangeSchema, signInSchema } from "../domain/accounts/index.js";
+import { KEY_SCOPES, ROLES } from "../domain/shared/index.js";
 import { AUDIT_ACTIONS } from "../domain/audit/index.js";
 import { monthSchema } from "../domain/billing/index.js";
 import { tablePageSchema } from "../domain/dashboard/index.js";
@@ -67,12 +68,45 @@ const Profile = z
   .meta({ id: "Profile" });
 
 const ApiKey = z
-  .object({ key_id: z.string(), prefix: z.string(), environment, created_at: timestamp, last_used_at: nullableTimestamp, revoked_at: nullableTimestamp })
+  .object({
+    key_id: z.string(),
+    prefix: z.string(),
+    environment,
+    scope: z.enum(KEY_SCOPES).meta({ description: "full: everything an owner may do; read_only: every read." }),
+    created_at: timestamp,
+    last_used_at: nullableTimestamp,
+    revoked_at: nullableTimestamp,
+  })
   .meta({ id: "ApiKey", description: "One of your keys; never the key itself." });
 const CreatedApiKey = ApiKey.extend({ api_key: z.string().optional(), message: z.string() }).meta({
   id: "CreatedApiKey",
   description: "A new key; api_key is shown once (absent from an Idempotency-Key replay).",
 });
+
+const MemberSchema = z
+  .object({
+    member_id: z.string(),
+    email: z.string(),
+    role: z.enum(ROLES),
+    status: z.enum(["invited", "active"]),
+    invited_by: z.string().nullable().meta({ description: "The key or member who invited them." }),
+    created_at: timestamp,
+    accepted_at: nullableTimestamp,
+  })
+  .meta({ id: "Member", description: "A person of your team; never a password or an invitation token (but once, in the invitation)." });
+const InvitationSchema = MemberSchema.extend({
+  invitation: z.object({ token: z.string(), url: z.string(), expires_at: timestamp }),
+  message: z.string(),
+}).meta({ id: "Invitation", description: "The invitation's token and link, shown this once." });
+const SessionSchema = z
+  .object({
+    member: MemberSchema,
+    customer_id: z.string(),
+    environment,
+    expires_at: timestamp,
+    token: z.string().optional().meta({ description: "A bearer token (an hour); absent when it went into the console's HTTP-only cookie." }),
+  })
+  .meta({ id: "Session", description: "A member signed in." });
 
 const AcceptedTask = z.object({ task_id: z.string(), status: taskStatus, created_at: timestamp }).meta({ id: "AcceptedTask" });
 const AcceptedBatch = z
@@ -159,10 +193,10 @@ const AuditEventSchema = z
   .object({
     id: z.string().meta({ description: "aud_…" }),
     action: z.enum(AUDIT_ACTIONS),
-    actor: z.object({ type: z.enum(["api_key", "operator"]), id: z.string().meta({ description: "The key (key_…), or operator." }) }),
+    actor: z.object({ type: z.enum(["api_key", "member", "operator"]), id: z.string().meta({ description: "The key (key_…), the member (mem_…), or operator." }) }),
     target_id: z.string().nullable().meta({ description: "What was changed (key_…, whk_…, tsk_…, job_…, cust_…, dlv_…)." }),
     details: z.record(z.string(), z.unknown()),
-    environment,
+    environment: z.enum(["sandbox", "live", "account"]).meta({ description: "account: a change to the account itself (registration, tier, members), seen by both environments' keys." }),
     request_id: z.string().nullable(),
     client_address: z.string().nullable(),
     created_at: timestamp,
@@ -299,6 +333,7 @@ const customerErrors = {
   "401": errorAnswer("No valid API key: the reason is missing, malformed, unknown (or revoked) or wrong_kind.", {
     "WWW-Authenticate": { description: "Bearer", schema: { type: "string" } },
   }),
+  "403": errorAnswer("forbidden: your role, or your key's read_only scope, does not allow this (permission and roles_allowed say what would)."),
   "429": errorAnswer("Over the rate limit.", { ...rateLimitHeaders, "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } }),
 };
 const invalid = { "400": errorAnswer("The request is invalid: error.errors lists each field ({path, message}).") };
@@ -319,7 +354,7 @@ function customerOperation(operation: ZodOpenApiOperationObject): ZodOpenApiOper
       status.startsWith("2") ? [status, { ...answer, headers: { ...(answer as { headers?: object }).headers, ...rateLimitHeaders } }] : [status, answer],
     ),
   );
-  return { security: bearer, ...operation, responses: { ...responses, ...customerErrors } };
+  return { security: bearer, ...operation, responses: { ...customerErrors, ...responses } };
 }
 
 const body = (schema: z.ZodType) => ({ required: true, content: { "application/json": { schema } } });
@@ -530,6 +565,52 @@ const paths: ZodOpenApiPathsObject = {
   },
   "/v1/dashboard/usage": {
     get: customerOperation({ summary: "Daily usage", tags: ["Dashboard"], responses: { "200": json(DailyUsage, "The last 30 UTC days.") } }),
+  },
+  "/v1/members": {
+    get: customerOperation({ summary: "List members", tags: ["Team"], responses: { "200": json(list(MemberSchema, "MemberList"), "Members and invitations.") } }),
+    post: customerOperation({
+      summary: "Invite a member",
+      description: "Owners and admins; only an owner invites an owner. The answer holds the invitation link, shown once (no email is sent).",
+      tags: ["Team"],
+      requestBody: body(invitationSchema),
+      responses: { "201": json(InvitationSchema, "Invited."), ...invalid, "409": errorAnswer("member_exists.") },
+    }),
+  },
+  "/v1/members/{id}": {
+    patch: customerOperation({
+      summary: "Change a member's role",
+      tags: ["Team"],
+      requestParams: { path: idParam("member") },
+      requestBody: body(roleChangeSchema),
+      responses: { "200": json(MemberSchema, "The member now."), ...invalid, ...notFound, "409": errorAnswer("last_owner.") },
+    }),
+    delete: customerOperation({
+      summary: "Remove a member",
+      tags: ["Team"],
+      requestParams: { path: idParam("member") },
+      responses: { "204": { description: "Removed; their sessions ended." }, ...notFound, "409": errorAnswer("last_owner.") },
+    }),
+  },
+  "/v1/invitations/accept": {
+    post: {
+      summary: "Accept an invitation",
+      description: "The invited person sets a password (at least 12 characters) and becomes a member.",
+      tags: ["Team"],
+      requestBody: body(acceptanceSchema),
+      responses: { "200": json(MemberSchema, "Joined."), ...invalid, "404": errorAnswer("Unknown, used or expired invitation.") },
+    },
+  },
+  "/v1/sessions": {
+    post: {
+      summary: "Sign in",
+      description: "Email and password → a session in one environment (default: live when the account is). `cookie: true` (the console) sets an HTTP-only SameSite=Strict cookie for 8 hours instead of answering a token; otherwise a bearer token for an hour.",
+      tags: ["Team"],
+      requestBody: body(withRestKeys(signInSchema)),
+      responses: { "201": json(SessionSchema, "Signed in."), ...invalid, "401": errorAnswer("Wrong email or password."), "403": errorAnswer("live_not_enabled.") },
+    },
+  },
+  "/v1/sessions/current": {
+    delete: customerOperation({ summary: "Sign out", tags: ["Team"], responses: { "204": { description: "The session presented ended (and its cookie cleared)." } } }),
   },
   "/v1/audit-events": {
     get: customerOperation({

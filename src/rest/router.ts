@@ -16,6 +16,7 @@ import { jobRoutes } from "./jobs.js";
 import { taskRoutes } from "./tasks.js";
 import { webhookRoutes } from "./webhooks.js";
 import { auditRoutes } from "./audit.js";
+import { memberRoutes, publicMemberRoutes } from "./members.js";
 
 /**
  * The /v1 REST API: one middleware that answers every path under /v1
@@ -26,6 +27,7 @@ export function restApi(deps: Deps): { handle: Middleware; router: Router } {
   const router = new Router({ prefix: "/v1" });
   systemRoutes(router, deps);
   publicCustomerRoutes(router, deps);
+  publicMemberRoutes(router, deps);
 
   // Nested into the one router (one match per request): customersOnly runs
   // before every customer route; a public route above answers without reaching it.
@@ -38,6 +40,7 @@ export function restApi(deps: Deps): { handle: Middleware; router: Router } {
   billingRoutes(customerRouter, deps);
   dashboardRoutes(customerRouter, deps);
   auditRoutes(customerRouter, deps);
+  memberRoutes(customerRouter, deps);
   router.use(customerRouter.routes());
 
   const handle = compose<Parameters<Middleware>[0]>([
@@ -62,11 +65,14 @@ export function isRestPath(path: string): boolean {
  * even read: a request with an API key to its customer's tier plan, a
  * registration to the client's address.
  */
+/** Registration, sign-in and accepting an invitation: limited per client address (guessing passwords included). */
+const ANONYMOUS_WRITES = new Set(["/v1/customers", "/v1/sessions", "/v1/invitations/accept"]);
+
 function authenticatedAndCharged(deps: Deps): Middleware {
   return async (ctx, next) => {
     const actor = await authenticate(deps, ctx);
     let decision: RateDecision | undefined;
-    if (ctx.method === "POST" && ctx.path === "/v1/customers") {
+    if (ctx.method === "POST" && ANONYMOUS_WRITES.has(ctx.path)) {
       decision = await deps.rateLimits.charge("registration", ctx.ip, 1);
     } else if (actor?.kind === "customer") {
       decision = await deps.rateLimits.charge(actor.environment, actor.customerId, 1);

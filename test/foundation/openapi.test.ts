@@ -125,6 +125,20 @@ describe("the OpenAPI document", () => {
     conforms("get", "/v1/dashboard/tasks", await rest.get("/v1/dashboard/tasks?per_page=500", as));
     conforms("get", "/v1/dashboard/quality", await rest.get("/v1/dashboard/quality", as));
     conforms("get", "/v1/dashboard/usage", await rest.get("/v1/dashboard/usage", as));
+    const invited = conforms("post", "/v1/members", await rest.post("/v1/members", { email: "dev@openapi.example", role: "viewer" }, as));
+    conforms("post", "/v1/members", await rest.post("/v1/members", { email: "not an email", role: "viewer" }, as));
+    conforms("get", "/v1/members", await rest.get("/v1/members", as));
+    const acceptance = { token: invited.body.invitation.token, password: "correct horse battery" };
+    conforms("post", "/v1/invitations/accept", await rest.post("/v1/invitations/accept", acceptance));
+    conforms("post", "/v1/invitations/accept", await rest.post("/v1/invitations/accept", acceptance));
+    const session = conforms("post", "/v1/sessions", await rest.post("/v1/sessions", { email: "dev@openapi.example", password: "correct horse battery" }));
+    conforms("post", "/v1/sessions", await rest.post("/v1/sessions", { email: "dev@openapi.example", password: "not the password" }));
+    conforms("get", "/v1/members", await rest.get("/v1/members", { apiKey: session.body.token }));
+    conforms("post", "/v1/members", await rest.post("/v1/members", { email: "more@openapi.example", role: "viewer" }, { apiKey: session.body.token }));
+    conforms("patch", "/v1/members/{id}", await rest.request("PATCH", `/v1/members/${invited.body.member_id}`, { role: "member" }, as));
+    conforms("delete", "/v1/sessions/current", await rest.delete("/v1/sessions/current", { apiKey: session.body.token }));
+    conforms("delete", "/v1/members/{id}", await rest.delete(`/v1/members/${invited.body.member_id}`, as));
+    conforms("delete", "/v1/members/{id}", await rest.delete(`/v1/members/${invited.body.member_id}`, as));
     conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?limit=5", as));
     conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?action=nothing", as));
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { transaction } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
 import type { ApiKey } from "../../generated/prisma/client.js";
-import { AppError, ConflictError, newId, NotFoundError, parseInput, TIERS, type CustomerActor, type Environment } from "../shared/index.js";
+import { AppError, ConflictError, newId, NotFoundError, parseInput, KEY_SCOPES, TIERS, type CustomerActor, type Environment } from "../shared/index.js";
 import { forgetCachedKeys, generateApiKey } from "./credentials.js";
 import { auditCustomerChange } from "../audit/index.js";
 
@@ -26,7 +26,7 @@ export async function listApiKeys(deps: Pick<Deps, "prisma">, actor: CustomerAct
   return deps.prisma.apiKey.findMany({ where: { customerId: actor.customerId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
 }
 
-export const newKeySchema = z.object({ environment: z.enum(TIERS).optional() }).strict();
+export const newKeySchema = z.object({ environment: z.enum(TIERS).optional(), scope: z.enum(KEY_SCOPES).optional() }).strict();
 
 /**
  * Live keys are managed with a live key only. A sandbox key lives in CI and
@@ -41,7 +41,9 @@ function checkManages(actor: CustomerActor, environment: Environment): void {
 
 /** POST /v1/api-keys, createApiKey: a new key of an environment (by default the caller's). */
 export async function createApiKey(deps: Pick<Deps, "prisma">, actor: CustomerActor, input: unknown): Promise<CreatedApiKey> {
-  const environment: Environment = parseInput(newKeySchema, input ?? {}).environment ?? actor.environment;
+  const parsed = parseInput(newKeySchema, input ?? {});
+  const environment: Environment = parsed.environment ?? actor.environment;
+  const scope = parsed.scope ?? "full";
   return transaction(deps.prisma, async (tx) => {
     const [customer] = await tx.$queryRaw<{ tier: string }[]>`SELECT tier FROM customers WHERE id = ${actor.customerId} FOR UPDATE`;
     if (environment === "live" && customer.tier !== "live") {
@@ -54,9 +56,9 @@ export async function createApiKey(deps: Pick<Deps, "prisma">, actor: CustomerAc
     }
     const generated = generateApiKey(environment);
     const key = await tx.apiKey.create({
-      data: { id: newId("key"), customerId: actor.customerId, hash: generated.hash, prefix: generated.prefix, environment },
+      data: { id: newId("key"), customerId: actor.customerId, hash: generated.hash, prefix: generated.prefix, environment, scope },
     });
-    await auditCustomerChange(tx, actor, { action: "api_key.created", targetId: key.id, details: { environment, prefix: key.prefix } });
+    await auditCustomerChange(tx, actor, { action: "api_key.created", targetId: key.id, details: { environment, scope, prefix: key.prefix } });
     return { key, apiKey: generated.key, message: API_KEY_NOTICE };
   });
 }

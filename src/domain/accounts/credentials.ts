@@ -13,10 +13,14 @@ import {
   type Actor,
   type CredentialKind,
   type Environment,
+  type KeyScope,
+  type Role,
 } from "../shared/index.js";
 
 const KEY_FORMAT = /^sk_(sandbox|live)_[A-Za-z0-9_-]{32}$/;
 const ANNOTATOR_TOKEN_FORMAT = /^at_[A-Za-z0-9_-]{32}$/;
+/** A member's session (the console's cookie, or a short-lived bearer). */
+const SESSION_TOKEN_FORMAT = /^ses_[A-Za-z0-9_-]{43}$/;
 
 export interface NewCredential {
   key: string;
@@ -27,6 +31,19 @@ export interface NewCredential {
 export function generateApiKey(environment: Environment): NewCredential {
   const key = `sk_${environment}_${randomBytes(24).toString("base64url")}`;
   return { key, hash: hashCredential(key), prefix: displayPrefix(key) };
+}
+
+/** The console's session cookie: HTTP-only, same-site only, Secure behind TLS. */
+export const SESSION_COOKIE = "refinery_session";
+
+/** The session token of a Cookie header, if it has one. */
+export function sessionCookieOf(cookieHeader: string | null | undefined): string | undefined {
+  return new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([A-Za-z0-9_-]+)`).exec(cookieHeader ?? "")?.[1];
+}
+
+export function generateSessionToken(): NewCredential {
+  const key = `ses_${randomBytes(32).toString("base64url")}`;
+  return { key, hash: hashCredential(key), prefix: key.slice(0, 8) };
 }
 
 export function generateAnnotatorToken(): NewCredential {
@@ -64,7 +81,7 @@ export async function authenticateBearer(deps: Pick<Deps, "prisma" | "config">, 
   // One digest serves the comparison with ADMIN_TOKEN and the key lookup.
   const digest = credentialDigest(key);
   if (deps.config.adminToken !== undefined && matchesDigest(deps.config.adminToken, digest)) return { kind: "admin" };
-  if (!KEY_FORMAT.test(key) && !ANNOTATOR_TOKEN_FORMAT.test(key)) return null;
+  if (!KEY_FORMAT.test(key) && !ANNOTATOR_TOKEN_FORMAT.test(key) && !SESSION_TOKEN_FORMAT.test(key)) return null;
   const hash = digest.toString("hex");
   let cache = authCaches.get(deps.prisma);
   if (!cache) authCaches.set(deps.prisma, (cache = new LRUCache({ max: 10_000, ttl: AUTH_CACHE_TTL_MS })));
@@ -92,7 +109,7 @@ export async function stillAuthenticates(deps: Pick<Deps, "prisma" | "config">, 
 }
 
 function principalOf(actor: Actor): string {
-  if (actor.kind === "customer") return `customer ${actor.customerId} ${actor.environment}`;
+  if (actor.kind === "customer") return `customer ${actor.customerId} ${actor.environment} ${actor.memberId ?? ""} ${actor.role ?? ""}`;
   if (actor.kind === "annotator") return `annotator ${actor.annotatorId}`;
   return "admin";
 }
@@ -116,6 +133,7 @@ export function refusal(needed: CredentialKind, presented: string | null | undef
   if (!key) return new UnauthorizedError(CREDENTIALS_NEEDED[needed], "missing");
   if (KEY_FORMAT.test(key)) return new UnauthorizedError("the API key is invalid or has been revoked", "unknown");
   if (ANNOTATOR_TOKEN_FORMAT.test(key)) return new UnauthorizedError("the annotator token is invalid or has been disabled", "unknown");
+  if (SESSION_TOKEN_FORMAT.test(key)) return new UnauthorizedError("the session has expired or was signed out; sign in again", "unknown");
   return new UnauthorizedError(`the credential sent is not one this service issues: ${CREDENTIALS_NEEDED[needed]}`, "malformed");
 }
 
@@ -147,13 +165,19 @@ async function lookUpKey(deps: Pick<Deps, "prisma">, key: string, hash: string):
     if (!annotator || annotator.disabledAt) return null;
     return { kind: "annotator", annotatorId: annotator.id, workforce: annotator.kind === "simulated" ? "simulated" : "human" };
   }
+  if (SESSION_TOKEN_FORMAT.test(key)) {
+    const [session] = await deps.prisma.$queryRaw<{ customer_id: string; environment: Environment; member_id: string; role: Role }[]>`
+      SELECT m.customer_id, s.environment, m.id AS member_id, m.role FROM sessions s JOIN members m ON m.id = s.member_id
+      WHERE s.token_hash = ${hash} AND s.revoked_at IS NULL AND s.expires_at > now() AND m.accepted_at IS NOT NULL`;
+    return session ? { kind: "customer", customerId: session.customer_id, environment: session.environment, memberId: session.member_id, role: session.role } : null;
+  }
   // One statement finds the key and records its use when the record is older than LAST_USED_PRECISION.
-  const [apiKey] = await deps.prisma.$queryRaw<{ id: string; customer_id: string; environment: Environment }[]>`
-    WITH found AS (SELECT id, customer_id, environment, last_used_at FROM api_keys WHERE hash = ${hash} AND revoked_at IS NULL),
+  const [apiKey] = await deps.prisma.$queryRaw<{ id: string; customer_id: string; environment: Environment; scope: KeyScope }[]>`
+    WITH found AS (SELECT id, customer_id, environment, scope, last_used_at FROM api_keys WHERE hash = ${hash} AND revoked_at IS NULL),
     touched AS (
       UPDATE api_keys SET last_used_at = now() FROM found
       WHERE api_keys.id = found.id AND (found.last_used_at IS NULL OR found.last_used_at < now() - ${LAST_USED_PRECISION}::interval)
     )
-    SELECT id, customer_id, environment FROM found`;
-  return apiKey ? { kind: "customer", customerId: apiKey.customer_id, environment: apiKey.environment, keyId: apiKey.id } : null;
+    SELECT id, customer_id, environment, scope FROM found`;
+  return apiKey ? { kind: "customer", customerId: apiKey.customer_id, environment: apiKey.environment, keyId: apiKey.id, scope: apiKey.scope } : null;
 }

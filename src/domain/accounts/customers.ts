@@ -64,7 +64,7 @@ export async function registerCustomer(deps: Pick<Deps, "prisma">, input: unknow
       });
       // The registration's own first key is its actor.
       const registrant: CustomerActor = { kind: "customer", customerId, environment: "sandbox", keyId, origin };
-      await auditCustomerChange(tx, registrant, { action: "customer.registered", targetId: customerId, details: { key_id: keyId } });
+      await auditCustomerChange(tx, registrant, { action: "customer.registered", targetId: customerId, details: { key_id: keyId }, accountWide: true });
     });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {

@@ -3,8 +3,9 @@
 // and the time — written in the same transaction as the change, so a change
 // is never without its row nor a row without its change. Append-only (a
 // database trigger refuses updates and deletes). Customers read their own,
-// per environment like the rest of their data: a sandbox key sees what sandbox
-// keys did; the operator's tier changes are live entries.
+// per environment like the rest of their data: a sandbox key sees what was
+// done in sandbox, a live key what was done in live; changes to the account
+// itself (registration, tier, members) are "account" entries both see.
 import { z } from "zod";
 import type { SqlTx } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
@@ -23,6 +24,10 @@ export const AUDIT_ACTIONS = [
   "task.canceled",
   "job.canceled",
   "export.downloaded",
+  "member.invited",
+  "member.joined",
+  "member.role_changed",
+  "member.removed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -30,15 +35,20 @@ export interface AuditEntry {
   action: AuditAction;
   targetId?: string;
   details?: Record<string, unknown>;
+  /** A change to the account itself rather than to one environment's data. */
+  accountWide?: boolean;
 }
+
+/** The environment of account-wide entries. */
+const ACCOUNT = "account";
 
 /** Records a customer's (its key's) change; call inside the change's transaction. */
 export async function auditCustomerChange(tx: SqlTx, actor: CustomerActor, entry: AuditEntry): Promise<void> {
   await insertAuditEvent(tx, {
     customerId: actor.customerId,
-    environment: actor.environment,
-    actorType: "api_key",
-    actorId: actor.keyId ?? "service",
+    environment: entry.accountWide ? ACCOUNT : actor.environment,
+    actorType: actor.memberId ? "member" : "api_key",
+    actorId: actor.memberId ?? actor.keyId ?? "service",
     origin: actor.origin,
     ...entry,
   });
@@ -46,12 +56,12 @@ export async function auditCustomerChange(tx: SqlTx, actor: CustomerActor, entry
 
 /** Records the operator's change to a customer's account (a live entry of that customer). */
 export async function auditOperatorChange(tx: SqlTx, actor: AdminActor, customerId: string, entry: AuditEntry): Promise<void> {
-  await insertAuditEvent(tx, { customerId, environment: "live", actorType: "operator", actorId: "operator", origin: actor.origin, ...entry });
+  await insertAuditEvent(tx, { customerId, environment: ACCOUNT, actorType: "operator", actorId: "operator", origin: actor.origin, ...entry });
 }
 
 async function insertAuditEvent(
   tx: SqlTx,
-  row: AuditEntry & { customerId: string; environment: Environment; actorType: string; actorId: string; origin?: CustomerActor["origin"] },
+  { accountWide: _, ...row }: AuditEntry & { customerId: string; environment: Environment | typeof ACCOUNT; actorType: string; actorId: string; origin?: CustomerActor["origin"] },
 ) {
   await tx.$executeRaw`
     INSERT INTO audit_events (id, customer_id, environment, actor_type, actor_id, action, target_id, details, request_id, client_address, created_at)
@@ -82,7 +92,7 @@ export async function listAuditEvents(
   return deps.prisma.auditEvent.findMany({
     where: {
       customerId: actor.customerId,
-      environment: actor.environment,
+      environment: { in: [actor.environment, ACCOUNT] },
       ...(actorId ? { actorId } : {}),
       ...(action ? { action } : {}),
       ...(since || until ? { createdAt: { ...(since ? { gte: since } : {}), ...(until ? { lt: until } : {}) } } : {}),

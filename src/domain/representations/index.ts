@@ -1,7 +1,7 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
-import type { ApiKey, AuditEvent, Batch, Job, Task, Webhook } from "../../generated/prisma/client.js";
-import type { CreatedApiKey, Profile, Registration } from "../accounts/index.js";
+import type { ApiKey, AuditEvent, Batch, Job, Member, Task, Webhook } from "../../generated/prisma/client.js";
+import type { CreatedApiKey, Invitation, Profile, Registration, SignedIn } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
 import { isFinal, type StatusCounts } from "../tasks/statuses.js";
@@ -43,6 +43,7 @@ export function apiKeyView(key: ApiKey) {
     key_id: key.id,
     prefix: key.prefix,
     environment: key.environment,
+    scope: key.scope,
     created_at: key.createdAt.toISOString(),
     last_used_at: iso(key.lastUsedAt),
     revoked_at: iso(key.revokedAt),
@@ -137,6 +138,39 @@ export function batchView(batch: Batch, counts: StatusCounts) {
 }
 
 /** GET /v1/webhooks items and the 201 of POST /v1/webhooks; never the secret. */
+/** GET /v1/members items. Never a password or an invitation token. */
+export function memberView(member: Member) {
+  return {
+    member_id: member.id,
+    email: member.email,
+    role: member.role,
+    status: member.acceptedAt ? "active" : "invited",
+    invited_by: member.invitedBy,
+    created_at: member.createdAt.toISOString(),
+    accepted_at: iso(member.acceptedAt),
+  };
+}
+
+/** 201 of POST /v1/members: the invitation's token and link, shown this once. */
+export function invitationView(invitation: Invitation, link: string) {
+  return {
+    ...memberView(invitation.member),
+    invitation: { token: invitation.token, url: link, expires_at: iso(invitation.member.invitationExpiresAt) },
+    message: "Send this link to the person invited; it is shown only once and works for 7 days.",
+  };
+}
+
+/** 201 of POST /v1/sessions: a bearer token, unless it went into the console's HTTP-only cookie. */
+export function sessionView(session: SignedIn) {
+  return {
+    member: memberView(session.member),
+    customer_id: session.member.customerId,
+    environment: session.environment,
+    expires_at: session.expiresAt.toISOString(),
+    ...(session.cookie ? {} : { token: session.token }),
+  };
+}
+
 /** GET /v1/audit-events items. */
 export function auditEventView(event: AuditEvent) {
   return {

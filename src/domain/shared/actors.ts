@@ -15,6 +15,14 @@ export interface RequestOrigin {
   clientAddress?: string;
 }
 
+/** A team member's role (accounts/roles.ts says what each may do). */
+export const ROLES = ["owner", "admin", "member", "viewer", "billing"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** An API key's scope: full (as an owner) or read_only (every read). */
+export const KEY_SCOPES = ["full", "read_only"] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
 export interface CustomerActor {
   kind: "customer";
   customerId: string;
@@ -22,6 +30,11 @@ export interface CustomerActor {
   environment: Environment;
   /** The API key (key_…); absent for work the service does on the customer's behalf (a job's ingestion). */
   keyId?: string;
+  /** The key's scope (absent: full). */
+  scope?: KeyScope;
+  /** A signed-in member (mem_…) and their role, instead of a key. */
+  memberId?: string;
+  role?: Role;
   origin?: RequestOrigin;
 }
 

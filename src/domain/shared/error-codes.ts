@@ -55,6 +55,11 @@ export const ERROR_CODES = {
     meaning: "The request needs more labels than remain in this environment's quota (`requested`, `remaining`).",
     whatToDo: "Send fewer tasks, or ask the operator for a higher tier (`GET /v1/usage` shows what is left).",
   },
+  forbidden: {
+    status: 403,
+    meaning: "Your role (or your API key's read_only scope) does not allow this operation (`permission`, `roles_allowed`).",
+    whatToDo: "Ask an owner or admin of your account for a role that allows it, or use a full API key.",
+  },
   live_key_required: {
     status: 403,
     meaning: "Live keys are created and revoked only with a live key.",
@@ -79,6 +84,16 @@ export const ERROR_CODES = {
     status: 409,
     meaning: "A customer with this email is already registered.",
     whatToDo: "Use the API key you were given at registration, or register with another email.",
+  },
+  member_exists: {
+    status: 409,
+    meaning: "This email is already a member of the account, or invited.",
+    whatToDo: "Change their role instead (`PATCH /v1/members/{id}`), or remove them and invite again.",
+  },
+  last_owner: {
+    status: 409,
+    meaning: "The change would leave the account without an owner.",
+    whatToDo: "Make another member owner first.",
   },
   too_many_keys: {
     status: 409,
