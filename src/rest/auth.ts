@@ -16,11 +16,19 @@ export async function authenticate(deps: Deps, ctx: Context): Promise<Actor | nu
   return ctx.state.actor;
 }
 
+/** The route template (/v1/tasks/:id) koa-router matched for this request's method. */
+function matchedRoute(ctx: Context): string | undefined {
+  const method = ctx.method === "HEAD" ? "GET" : ctx.method;
+  const layers = (ctx.matched ?? []) as { path: string | RegExp; methods: string[] }[];
+  const route = layers.find((layer) => layer.methods.includes(method));
+  return typeof route?.path === "string" ? route.path : undefined;
+}
+
 /** Lets only customers through (401 otherwise, saying what is wrong), and only to what their role or key scope allows (403). */
 export const customersOnly: Middleware = (ctx, next) => {
   const actor: Actor | null = ctx.state.actor;
   if (actor?.kind !== "customer") throw refusal("customer", ctx.get("authorization"), actor);
-  assertAllowed(actor, routePermission(ctx.method === "HEAD" ? "GET" : ctx.method, ctx._matchedRoute as string | undefined));
+  assertAllowed(actor, routePermission(ctx.method === "HEAD" ? "GET" : ctx.method, matchedRoute(ctx)));
   return next();
 };
 
