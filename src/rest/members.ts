@@ -3,8 +3,8 @@
 import type Router from "@koa/router";
 import type { Context } from "koa";
 import type { Deps } from "../deps.js";
-import { acceptInvitation, changeMemberRole, inviteMember, listMembers, removeMember, SESSION_COOKIE, sessionCookieOf, signIn, signOut } from "../domain/accounts/index.js";
-import { invitationView, memberView, sessionView } from "../domain/representations/index.js";
+import { acceptInvitation, changeMemberRole, describeCaller, inviteMember, listMembers, removeMember, SESSION_COOKIE, sessionCookieOf, signIn, signOut } from "../domain/accounts/index.js";
+import { callerView, invitationView, memberView, sessionView } from "../domain/representations/index.js";
 import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
 
@@ -37,7 +37,7 @@ export function memberRoutes(router: Router, deps: Deps) {
     const invitation = await inviteMember(deps, customerOf(ctx), toDomainFields(ctx.request.body));
     ctx.status = 201;
     // The token in the fragment: never sent to a server, so never in a log.
-    ctx.body = invitationView(invitation, `${ctx.origin}/console#accept=${invitation.token}`);
+    ctx.body = invitationView(invitation, `${ctx.protocol}://${ctx.get("host")}/console#accept=${invitation.token}`);
   });
 
   router.patch("/members/:id", async (ctx) => {
@@ -47,6 +47,10 @@ export function memberRoutes(router: Router, deps: Deps) {
   router.delete("/members/:id", async (ctx) => {
     await removeMember(deps, customerOf(ctx), ctx.params.id);
     ctx.status = 204;
+  });
+
+  router.get("/sessions/current", async (ctx) => {
+    ctx.body = callerView(await describeCaller(deps, customerOf(ctx)));
   });
 
   /** Signs out the session this request came with (an API key has none to end). */

@@ -5,7 +5,16 @@
 // real responses of every operation against them.
 import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from "zod-openapi";
-import { acceptanceSchema, invitationSchema, newKeySchema, registrationSchema, roleChangeSchema, signInSchema } from "../domain/accounts/index.js";
+import {
+  acceptanceSchema,
+  invitationSchema,
+  newKeySchema,
+  PERMISSIONS,
+  registrationSchema,
+  roleChangeSchema,
+  signInSchema,
+  type Permission,
+} from "../domain/accounts/index.js";
 import { KEY_SCOPES, ROLES } from "../domain/shared/index.js";
 import { AUDIT_ACTIONS } from "../domain/audit/index.js";
 import { monthSchema } from "../domain/billing/index.js";
@@ -610,6 +619,24 @@ const paths: ZodOpenApiPathsObject = {
     },
   },
   "/v1/sessions/current": {
+    get: customerOperation({
+      summary: "Who is calling",
+      description: "The signed-in member (or null for an API key), the environment and the permissions of the credential presented.",
+      tags: ["Team"],
+      responses: {
+        "200": json(
+          z
+            .object({
+              member: MemberSchema.nullable(),
+              key_id: z.string().nullable(),
+              environment,
+              permissions: z.array(z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]])),
+            })
+            .meta({ id: "Caller" }),
+          "The caller.",
+        ),
+      },
+    }),
     delete: customerOperation({ summary: "Sign out", tags: ["Team"], responses: { "204": { description: "The session presented ended (and its cookie cleared)." } } }),
   },
   "/v1/audit-events": {

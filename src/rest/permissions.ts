@@ -13,6 +13,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   "PATCH /v1/members/:id": "members.manage",
   "DELETE /v1/members/:id": "members.manage",
   "DELETE /v1/sessions/current": "read",
+  "GET /v1/sessions/current": "read",
   "POST /v1/tasks": "tasks.write",
   "POST /v1/tasks/batch": "tasks.write",
   "POST /v1/tasks/:id/cancel": "tasks.write",

@@ -47,6 +47,7 @@ describe.skipIf(!CHROMIUM)("the /console page (needs Debian's chromium: apt-get 
 
     const page = await browser.newPage();
     await page.goto(`${service.url}/console`);
+    await page.click("#toggle-key");
     await page.fill("#api-key", "sk_sandbox_not_a_real_key_xxxxxxxxxxxxxxxx");
     await page.click("#sign-in button[type=submit]");
     await expect.poll(() => page.textContent("#sign-in-error")).toMatch(/not accepted/);
@@ -105,7 +106,57 @@ describe.skipIf(!CHROMIUM)("the /console page (needs Debian's chromium: apt-get 
     await expect.poll(() => page.locator("[data-audit]").count()).toBe(1);
     await page.screenshot({ path: path.join(SCREENSHOTS, "audit.png"), fullPage: true });
 
+    // A full key may manage keys and webhooks: the buttons are there.
+    await openPage(page, "keys");
+    await page.waitForSelector("[data-key]");
+    expect(await page.isVisible("#create-key")).toBe(true);
+    expect(await page.locator("[data-key] a", { hasText: "Revoke" }).count()).toBeGreaterThan(0);
+
     for (const name of ["overview", "usage", "quality", "tasks", "progress", "webhooks", "audit"]) expect(existsSync(path.join(SCREENSHOTS, `${name}.png`))).toBe(true);
+    expect(await page.textContent("#error")).toBe("");
+    await page.close();
+  });
+
+  it("a viewer joins from the invitation link, signs in with email and password, sees no key or webhook buttons, and reads the audit log", async () => {
+    const customer = await registerCustomer(service.rest, "Team Console Co");
+    await service.rest.post("/v1/webhooks", { callback_url: "https://hooks.example.com/team-console" }, { apiKey: customer.apiKey });
+    const invited = await service.rest.post("/v1/members", { email: "viewer@console.example", role: "viewer" }, { apiKey: customer.apiKey });
+    const page = await browser.newPage();
+    // The link as the API answered it, on this server.
+    await page.goto(invited.body.invitation.url);
+    await page.fill("#new-password", "a viewer's long passphrase");
+    await page.click("#accept button[type=submit]");
+    await expect.poll(() => page.inputValue("#email")).toBe("viewer@console.example");
+    await page.fill("#password", "a viewer's long passphrase");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "sign-in.png"), fullPage: true });
+    await page.click("#sign-in button[type=submit]");
+    await page.waitForSelector("#overview:not([hidden]) [data-card=spend] b");
+    expect(await page.textContent("#who")).toContain("viewer@console.example, viewer");
+    // The session is an HTTP-only cookie: the page's script cannot read it, and nothing is in storage.
+    expect(await page.evaluate(() => document.cookie)).toBe("");
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    await openPage(page, "webhooks");
+    await page.waitForSelector("[data-webhook]");
+    expect(await page.isVisible("#add-webhook")).toBe(false);
+    expect(await page.locator("[data-webhook] a", { hasText: "Delete" }).count()).toBe(0);
+    await openPage(page, "keys");
+    await page.waitForSelector("[data-key]");
+    expect(await page.isVisible("#create-key")).toBe(false);
+    expect(await page.locator("[data-key] a", { hasText: "Revoke" }).count()).toBe(0);
+    await openPage(page, "members");
+    expect(await page.isVisible("#invite")).toBe(false);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "viewer-keys.png"), fullPage: true });
+
+    await openPage(page, "audit");
+    await page.waitForSelector("[data-audit]");
+    const audit = await page.textContent("#audit-rows");
+    expect(audit).toContain("member.joined");
+    expect(audit).toContain("webhook.created");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "viewer-audit.png"), fullPage: true });
+
+    await page.click("#sign-out");
+    await page.waitForSelector("#sign-in:not([hidden])");
     expect(await page.textContent("#error")).toBe("");
     await page.close();
   });

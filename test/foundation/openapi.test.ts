@@ -136,6 +136,8 @@ describe("the OpenAPI document", () => {
     conforms("get", "/v1/members", await rest.get("/v1/members", { apiKey: session.body.token }));
     conforms("post", "/v1/members", await rest.post("/v1/members", { email: "more@openapi.example", role: "viewer" }, { apiKey: session.body.token }));
     conforms("patch", "/v1/members/{id}", await rest.request("PATCH", `/v1/members/${invited.body.member_id}`, { role: "member" }, as));
+    conforms("get", "/v1/sessions/current", await rest.get("/v1/sessions/current", { apiKey: session.body.token }));
+    conforms("get", "/v1/sessions/current", await rest.get("/v1/sessions/current", as));
     conforms("delete", "/v1/sessions/current", await rest.delete("/v1/sessions/current", { apiKey: session.body.token }));
     conforms("delete", "/v1/members/{id}", await rest.delete(`/v1/members/${invited.body.member_id}`, as));
     conforms("delete", "/v1/members/{id}", await rest.delete(`/v1/members/${invited.body.member_id}`, as));

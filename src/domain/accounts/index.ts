@@ -12,6 +12,6 @@ export {
   sessionCookieOf,
   stillAuthenticates,
 } from "./credentials.js";
-export { acceptanceSchema, acceptInvitation, changeMemberRole, invitationSchema, inviteMember, listMembers, removeMember, roleChangeSchema, type Invitation } from "./members.js";
+export { acceptanceSchema, acceptInvitation, describeCaller, type Caller, changeMemberRole, invitationSchema, inviteMember, listMembers, removeMember, roleChangeSchema, type Invitation } from "./members.js";
 export { signIn, signInSchema, signOut, type SignedIn } from "./sessions.js";
 export { assertAllowed, forbidden, GRANTS, isAllowed, PERMISSIONS, permissionsOf, type Permission } from "./roles.js";

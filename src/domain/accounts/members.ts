@@ -11,7 +11,7 @@ import { auditCustomerChange } from "../audit/index.js";
 import { AppError, ConflictError, hashCredential, newId, NotFoundError, parseInput, ROLES, type CustomerActor, type Role } from "../shared/index.js";
 import { forgetCachedKeys } from "./credentials.js";
 import { hashPassword, passwordSchema } from "./passwords.js";
-import { assertAllowed } from "./roles.js";
+import { assertAllowed, permissionsOf, type Permission } from "./roles.js";
 
 const INVITATION_DAYS = 7;
 const INVITATION_FORMAT = /^inv_[A-Za-z0-9_-]{43}$/;
@@ -80,6 +80,20 @@ export async function acceptInvitation(deps: Pick<Deps, "prisma">, input: unknow
     await auditCustomerChange(tx, self, { action: "member.joined", targetId: member.id, details: { email: member.email, role: member.role }, accountWide: true });
     return member;
   });
+}
+
+export interface Caller {
+  /** The signed-in member, or null for an API key. */
+  member: Member | null;
+  keyId: string | null;
+  environment: CustomerActor["environment"];
+  permissions: readonly Permission[];
+}
+
+/** GET /v1/sessions/current: who the caller is and what they may do (the console shows only what they may). */
+export async function describeCaller(deps: Pick<Deps, "prisma">, actor: CustomerActor): Promise<Caller> {
+  const member = actor.memberId ? await deps.prisma.member.findFirst({ where: { id: actor.memberId, customerId: actor.customerId } }) : null;
+  return { member, keyId: actor.keyId ?? null, environment: actor.environment, permissions: permissionsOf(actor) };
 }
 
 export function listMembers(deps: Pick<Deps, "prisma">, actor: CustomerActor): Promise<Member[]> {

@@ -1,7 +1,7 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
 import type { ApiKey, AuditEvent, Batch, Job, Member, Task, Webhook } from "../../generated/prisma/client.js";
-import type { CreatedApiKey, Invitation, Profile, Registration, SignedIn } from "../accounts/index.js";
+import type { Caller, CreatedApiKey, Invitation, Profile, Registration, SignedIn } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
 import { isFinal, type StatusCounts } from "../tasks/statuses.js";
@@ -168,6 +168,16 @@ export function sessionView(session: SignedIn) {
     environment: session.environment,
     expires_at: session.expiresAt.toISOString(),
     ...(session.cookie ? {} : { token: session.token }),
+  };
+}
+
+/** GET /v1/sessions/current. */
+export function callerView(caller: Caller) {
+  return {
+    member: caller.member ? memberView(caller.member) : null,
+    key_id: caller.keyId,
+    environment: caller.environment,
+    permissions: caller.permissions,
   };
 }
 

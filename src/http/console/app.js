@@ -1,15 +1,28 @@
-// The customer console: sign in with an API key (kept in this tab's session
-// storage, sent as a Bearer header, never in a URL), then read the same REST
-// and GraphQL endpoints a customer's scripts use. Plain JS; charts by Chart.js.
+// The customer console: sign in with email and password (the server sets an
+// HTTP-only session cookie, which this script never sees), or with an API key
+// (kept in this tab's session storage, sent as a Bearer header, never in a
+// URL); then read the same REST and GraphQL endpoints a customer's scripts
+// use, showing only the buttons the caller's role allows. Plain JS; charts by Chart.js.
 (() => {
   const $ = (id) => document.getElementById(id);
   let apiKey = sessionStorage.getItem("apiKey");
+  let permissions = [];
+  /** The API key's header; a session's cookie goes by itself (same origin). */
+  const authHeaders = () => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
   let currency = "usd";
   const charts = {};
   let watching = null;
 
   async function api(path) {
-    const res = await fetch(path, { headers: { authorization: `Bearer ${apiKey}` } });
+    return answer(await fetch(path, { headers: authHeaders() }));
+  }
+
+  async function send(method, path, body) {
+    const res = await fetch(path, { method, headers: { ...authHeaders(), ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    return answer(res);
+  }
+
+  async function answer(res) {
     const body = res.status === 204 ? null : await res.json();
     if (!res.ok) throw Object.assign(new Error(body?.error?.message ?? `HTTP ${res.status}`), { code: body?.error?.code, status: res.status });
     return body;
@@ -18,7 +31,7 @@
   async function gql(query, variables) {
     const res = await fetch("/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+      headers: { "content-type": "application/json", ...authHeaders() },
       body: JSON.stringify({ query, variables }),
     });
     const body = await res.json();
@@ -30,7 +43,7 @@
   async function subscribe(query, variables, onData, signal) {
     const res = await fetch("/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${apiKey}` },
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...authHeaders() },
       body: JSON.stringify({ query, variables }),
       signal,
     });
@@ -188,13 +201,42 @@
     async webhooks() {
       const hooks = await api("/v1/webhooks");
       $("webhook-rows").replaceChildren(
-        ...hooks.data.map((w) => row([w.callback_url, w.events.join(", "), w.status, link("Deliveries", () => showDeliveries(w.webhook_id))], { webhook: w.webhook_id })),
+        ...hooks.data.map((w) =>
+          row([w.callback_url, w.events.join(", "), w.status, link("Deliveries", () => showDeliveries(w.webhook_id)), allowed("webhooks.manage") ? link("Delete", async () => {
+            await send("DELETE", `/v1/webhooks/${w.webhook_id}`);
+            await PAGES.webhooks();
+          }) : ""], { webhook: w.webhook_id }),
+        ),
+      );
+    },
+
+    async keys() {
+      const keys = await api("/v1/api-keys");
+      $("key-rows").replaceChildren(
+        ...keys.data.map((k) =>
+          row([`${k.prefix}…`, k.environment, k.scope, k.last_used_at, k.revoked_at, allowed("keys.manage") && !k.revoked_at ? link("Revoke", async () => {
+            await send("DELETE", `/v1/api-keys/${k.key_id}`);
+            await PAGES.keys();
+          }) : ""], { key: k.key_id }),
+        ),
+      );
+    },
+
+    async members() {
+      const members = await api("/v1/members");
+      $("member-rows").replaceChildren(
+        ...members.data.map((m) =>
+          row([m.email, m.role, m.status, allowed("members.manage") ? link("Remove", async () => {
+            await send("DELETE", `/v1/members/${m.member_id}`);
+            await PAGES.members();
+          }) : ""], { member: m.member_id }),
+        ),
       );
     },
   };
 
   async function showTask(taskId) {
-    const result = await fetch(`/v1/tasks/${taskId}/result`, { headers: { authorization: `Bearer ${apiKey}` } }).then((r) => r.json());
+    const result = await fetch(`/v1/tasks/${taskId}/result`, { headers: authHeaders() }).then((r) => r.json());
     $("task-detail").hidden = false;
     $("detail-title").textContent = `${taskId} · ${result.status}`;
     $("detail-result").textContent = result.result ? `Result ${JSON.stringify(result.result)}, confidence ${percent(result.confidence)} (${result.aggregation?.method ?? "—"})` : "No result yet.";
@@ -207,10 +249,10 @@
     $("deliveries-title").textContent = `Deliveries to ${data.webhook.callbackUrl}`;
     $("delivery-rows").replaceChildren(
       ...data.webhook.deliveries.map((d) =>
-        row([d.eventId, d.status, d.attempts, d.lastStatusCode, link("Redeliver", async () => {
+        row([d.eventId, d.status, d.attempts, d.lastStatusCode, allowed("webhooks.manage") ? link("Redeliver", async () => {
           await gql(`mutation($id: ID!) { redeliver(deliveryId: $id) { __typename } }`, { id: d.id });
           await showDeliveries(webhookId);
-        })], { delivery: d.id }),
+        }) : ""], { delivery: d.id }),
       ),
     );
   }
@@ -256,16 +298,28 @@
     }
   }
 
-  async function signIn(candidate) {
+  const allowed = (permission) => permissions.includes(permission);
+
+  /** Signed in (by key or cookie): who, what they may do, then the page. */
+  async function start() {
+    const [me, caller] = await Promise.all([api("/v1/customers/me"), api("/v1/sessions/current")]);
+    permissions = caller.permissions;
+    const who = caller.member ? `${caller.member.email}, ${caller.member.role}` : `API key ${caller.key_id}`;
+    $("who").textContent = `· ${me.name} (${caller.environment}) · ${who}`;
+    // Buttons and forms for what the caller may not do are not shown at all.
+    for (const element of document.querySelectorAll("[data-needs]")) element.hidden = !allowed(element.dataset.needs);
+    $("sign-in").hidden = true;
+    $("accept").hidden = true;
+    $("nav").hidden = false;
+    $("sign-out").hidden = false;
+    await route();
+  }
+
+  async function signInWithKey(candidate) {
     apiKey = candidate;
     try {
-      const me = await api("/v1/customers/me");
+      await start();
       sessionStorage.setItem("apiKey", apiKey);
-      $("who").textContent = `· ${me.name} (${me.tier})`;
-      $("sign-in").hidden = true;
-      $("nav").hidden = false;
-      $("sign-out").hidden = false;
-      await route();
     } catch (error) {
       apiKey = null;
       sessionStorage.removeItem("apiKey");
@@ -273,15 +327,77 @@
     }
   }
 
+  async function signInWithPassword() {
+    try {
+      const environment = $("environment").value || undefined;
+      await send("POST", "/v1/sessions", { email: $("email").value.trim(), password: $("password").value, environment, cookie: true });
+      $("password").value = "";
+      await start();
+    } catch (error) {
+      $("sign-in-error").textContent = error.status === 401 ? "That email and password were not accepted." : error.message;
+    }
+  }
+
   $("sign-in").addEventListener("submit", (event) => {
     event.preventDefault();
     $("sign-in-error").textContent = "";
-    signIn($("api-key").value.trim());
+    if ($("with-key").hidden) signInWithPassword();
+    else signInWithKey($("api-key").value.trim());
   });
-  $("sign-out").addEventListener("click", () => {
+  $("toggle-key").addEventListener("click", () => {
+    const useKey = $("with-key").hidden;
+    $("with-key").hidden = !useKey;
+    $("with-password").hidden = useKey;
+    $("toggle-key").textContent = useKey ? "Use email and password instead" : "Use an API key instead";
+  });
+  $("accept").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const token = location.hash.slice("#accept=".length);
+      const member = await send("POST", "/v1/invitations/accept", { token, password: $("new-password").value });
+      history.replaceState(null, "", "/console");
+      $("accept").hidden = true;
+      $("sign-in").hidden = false;
+      $("email").value = member.email;
+    } catch (error) {
+      $("accept-error").textContent = error.message;
+    }
+  });
+  $("sign-out").addEventListener("click", async () => {
+    if (!apiKey) await send("DELETE", "/v1/sessions/current").catch(() => {});
     sessionStorage.removeItem("apiKey");
     location.hash = "";
     location.reload();
+  });
+  $("create-key").addEventListener("click", async () => {
+    try {
+      const created = await send("POST", "/v1/api-keys", {});
+      $("new-key").hidden = false;
+      $("new-key-value").textContent = created.api_key;
+      await PAGES.keys();
+    } catch (error) {
+      showError(error);
+    }
+  });
+  $("invite").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const invited = await send("POST", "/v1/members", { email: $("invite-email").value.trim(), role: $("invite-role").value });
+      $("invite-link").hidden = false;
+      $("invite-link-value").textContent = invited.invitation.url;
+      await PAGES.members();
+    } catch (error) {
+      showError(error);
+    }
+  });
+  $("add-webhook").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await send("POST", "/v1/webhooks", { callback_url: $("webhook-url").value.trim() });
+      await PAGES.webhooks();
+    } catch (error) {
+      showError(error);
+    }
   });
   $("task-status").addEventListener("change", () => PAGES.tasks(1).catch(showError));
   $("task-sort").addEventListener("change", () => PAGES.tasks(1).catch(showError));
@@ -289,6 +405,9 @@
     event.preventDefault();
     watchBatch($("batch-id").value.trim());
   });
-  window.addEventListener("hashchange", () => apiKey && route());
-  if (apiKey) signIn(apiKey);
+  window.addEventListener("hashchange", () => !$("nav").hidden && route());
+  // An invitation link, a key kept by this tab, a session cookie, or the sign-in form.
+  if (location.hash.startsWith("#accept=")) $("accept").hidden = false;
+  else if (apiKey) signInWithKey(apiKey);
+  else start().catch(() => ($("sign-in").hidden = false));
 })();
