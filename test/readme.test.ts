@@ -133,6 +133,19 @@ describe("docs/api-guide.md curl examples", () => {
     }
   });
 
+  it.skipIf(!HAS_JQ)("run docs/team.md's walkthrough: invite, accept, sign in, read as a viewer, be refused a change (needs jq)", async () => {
+    const customer = await registerCustomer(service.rest);
+    const blocks = readmeCurlBlocks("Try it", "../docs/team.md");
+    expect(blocks).toHaveLength(5);
+    const env = { PATH: process.env.PATH ?? "", API_KEY: customer.apiKey };
+    // One shell session, as a reader runs them (the variables carry over); a newline after each answer.
+    const output = await runBlock(blocks.join("\necho\n") + "\necho", service.url, env);
+    const [accepted, members, refused] = output.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    expect(accepted).toMatchObject({ email: "viewer@acme.example", role: "viewer", status: "active" });
+    expect(members.data.map((m: any) => m.email)).toContain("viewer@acme.example");
+    expect(refused.error).toMatchObject({ code: "forbidden", roles_allowed: ["admin", "owner"] });
+  });
+
   it("run docs/environments.md's walkthrough: a sandbox key does not find a live task", async () => {
     const customer = await registerCustomer(service.rest);
     const env: Record<string, string> = { PATH: process.env.PATH ?? "", ADMIN_TOKEN: TEST_ADMIN_TOKEN, CUSTOMER_ID: customer.customerId, API_KEY: customer.apiKey };
