@@ -11,13 +11,23 @@ import {
   type AssignmentWithTask,
   type Reliability as ReliabilityValue,
 } from "../domain/labeling/index.js";
-import type { Annotator, Assignment, Task } from "../generated/prisma/client.js";
+import type { Annotator, Assignment, Project, Task } from "../generated/prisma/client.js";
+import { renderInstructions } from "../domain/projects/index.js";
 import { builder } from "./builder.js";
 import { RESULT_OR_APP_ERROR } from "./errors.js";
 import { TaskStatus, TaskType } from "./tasks.js";
 import type { TaskStatus as TaskStatusValue, TaskType as TaskTypeValue } from "../domain/tasks/index.js";
 
 /** What an annotator sees of a task: the data and the question, nothing about the customer or gold. */
+const ProjectBrief = builder.objectRef<Project>("ProjectBrief").implement({
+  description: "What an annotator reads of a task's project.",
+  fields: (t) => ({
+    name: t.exposeString("name", { description: "The project's name." }),
+    instructionsHtml: t.string({ description: "The instructions, rendered from Markdown (no scripts, no raw HTML).", resolve: (project) => renderInstructions(project.instructions) }),
+    examples: t.expose("examples", { type: "JSON", description: "Worked examples with their correct answers: [{data?, dataUrl?, answer, explanation?}]." }),
+  }),
+});
+
 const WorkItem = builder.objectRef<Task>("WorkItem").implement({
   description: "What an annotator sees of a task: the item and the question, nothing about the customer or a gold answer.",
   fields: (t) => ({
@@ -26,6 +36,12 @@ const WorkItem = builder.objectRef<Task>("WorkItem").implement({
     dataUrl: t.exposeString("dataUrl", { nullable: true, description: "URL of the image or text to label." }),
     data: t.exposeString("data", { nullable: true, description: "Inline text to label." }),
     labelSpec: t.expose("labelSpec", { type: "JSON", description: "The question, options or classes." }),
+    project: t.field({
+      type: ProjectBrief,
+      nullable: true,
+      description: "The project's instructions and worked examples, when the task belongs to one.",
+      resolve: (task, _args, { deps }) => (task.projectId ? deps.prisma.project.findUnique({ where: { id: task.projectId } }) : null),
+    }),
   }),
 });
 

@@ -12,6 +12,7 @@ import "./billing.js";
 import "./dashboard.js";
 import "./audit.js";
 import "./members.js";
+import "./projects.js";
 
 export const schema = builder.toSchema();
 

@@ -88,6 +88,7 @@ export const TaskRef = builder.prismaNode("Task", {
     data: t.exposeString("data", { description: "Inline text to label, when given.", nullable: true }),
     labelSpec: t.expose("labelSpec", { description: "The type-specific question, options or classes, as submitted.", type: "JSON" }),
     metadata: t.expose("metadata", { description: "Your JSON, returned untouched.", type: "JSON", nullable: true }),
+    projectId: t.exposeID("projectId", { description: "Its project (prj_…), if it has one.", nullable: true }),
     priority: t.exposeInt("priority", { description: "0–10: higher is offered to annotators first." }),
     replication: t.exposeInt("replication", { description: "Judgments wanted before the result is aggregated." }),
     minConfidence: t.exposeFloat("minConfidence", { description: "Below this confidence, up to 4 extra judgments are asked for.", nullable: true }),
@@ -156,10 +157,10 @@ export const BatchRef = builder.prismaNode("Batch", {
 const SubmitTaskInput = builder.inputType("SubmitTaskInput", {
   description: "A task to label; the REST reference's POST /v1/tasks body, in camelCase.",
   fields: (t) => ({
-    type: t.field({ description: "The kind of labeling.", type: TaskType, required: true }),
+    type: t.field({ description: "The kind of labeling (required unless projectId gives it).", type: TaskType }),
     dataUrl: t.string({ description: "http(s) URL of the image or text to label" }),
     data: t.string({ description: "Inline text, for text task types" }),
-    labelSpec: t.field({ type: "JSON", required: true, description: "Type-specific; see the REST reference" }),
+    labelSpec: t.field({ type: "JSON", description: "Type-specific; see the REST reference (required unless projectId gives it)" }),
     metadata: t.field({ type: "JSON", description: "Small JSON object returned untouched" }),
     priority: t.int({ description: "0–10, higher first; default 5" }),
     callbackUrl: t.string({ description: "Receives this task's events, signed with your callbackSecret (Standard Webhooks)." }),
@@ -167,6 +168,7 @@ const SubmitTaskInput = builder.inputType("SubmitTaskInput", {
     minConfidence: t.float({ description: "Ask for extra judgments below this confidence" }),
     externalId: t.string({ description: "Your id; a repeated one returns the existing task" }),
     goldAnswer: t.field({ type: "JSON", description: "Known answer: a gold task scores annotators and is not billed" }),
+    projectId: t.id({ description: "Its project (prj_…): the project's type, labelSpec, replication, minConfidence and priority fill in what the task does not say." }),
   }),
 });
 
@@ -207,11 +209,14 @@ builder.mutationField("submitBatch", (t) =>
     description: "Submits up to 10,000 tasks at once, all or nothing.",
     type: BatchSubmissionRef,
     errors: RESULT_OR_APP_ERROR,
-    args: { tasks: t.arg({ description: "The tasks, in order.", type: [SubmitTaskInput], required: true }) },
+    args: {
+      tasks: t.arg({ description: "The tasks, in order.", type: [SubmitTaskInput], required: true }),
+      projectId: t.arg.id({ description: "A project for the tasks that name none." }),
+    },
     // Complexity grows with the batch, so cost limits stay meaningful.
     complexity: (args) => 1 + Math.ceil(args.tasks.length / 100),
-    resolve: (_root, { tasks }, context) =>
-      submitBatch(context.deps, context.actor, { tasks: tasks.map(withoutNulls) }),
+    resolve: (_root, { tasks, projectId }, context) =>
+      submitBatch(context.deps, context.actor, { tasks: tasks.map(withoutNulls), ...(projectId ? { projectId: String(projectId) } : {}) }),
   }),
 );
 
@@ -259,6 +264,7 @@ builder.queryField("tasks", (t) =>
       type: t.arg({ description: "Only tasks of this type.", type: TaskType }),
       batchId: t.arg.id({ description: "Only this batch's tasks." }),
       jobId: t.arg.id({ description: "Only this job's tasks." }),
+      projectId: t.arg.id({ description: "Only this project's tasks." }),
       orderBy: t.arg({ description: "Newest (default) or oldest first.", type: TaskOrder, defaultValue: "newest_first" }),
     },
     resolve: (query, _root, args, context) =>
@@ -270,6 +276,7 @@ builder.queryField("tasks", (t) =>
           type: args.type ?? undefined,
           batchId: args.batchId ? String(args.batchId) : undefined,
           jobId: args.jobId ? String(args.jobId) : undefined,
+          projectId: args.projectId ? String(args.projectId) : undefined,
         },
         args.orderBy ?? "newest_first",
         query,

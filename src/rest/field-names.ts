@@ -18,6 +18,8 @@ const DOMAIN_NAME_OF = new Map([
   ["secret_access_key", "secretAccessKey"],
   ["session_token", "sessionToken"],
   ["per_page", "perPage"],
+  ["project_id", "projectId"],
+  ["customer_id", "customerId"],
 ]);
 const REST_NAME_OF = new Map([...DOMAIN_NAME_OF].map(([rest, domain]) => [domain, rest]));
 const DOMAIN_NAMES = new RegExp(`\\b(${[...REST_NAME_OF.keys()].join("|")})\\b`, "g");
@@ -37,9 +39,14 @@ export function toDomainFields(body: unknown, path = "(body)", nested: string[] 
   return Object.fromEntries(
     Object.entries(body).map(([key, value]) => [
       DOMAIN_NAME_OF.get(key) ?? key,
-      nested.includes(key) ? toDomainFields(value, path === "(body)" ? key : `${path}.${key}`) : value,
+      nested.includes(key) ? nestedInDomainFields(value, path === "(body)" ? key : `${path}.${key}`) : value,
     ]),
   );
+}
+
+/** A nested object, or each object of a nested array (`tasks[3]`). */
+function nestedInDomainFields(value: unknown, path: string): unknown {
+  return Array.isArray(value) ? value.map((item, index) => toDomainFields(item, `${path}[${index}]`)) : toDomainFields(value, path);
 }
 
 /** The same error with domain field names (in paths and messages) replaced by the documented ones. */

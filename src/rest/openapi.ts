@@ -17,6 +17,7 @@ import {
 } from "../domain/accounts/index.js";
 import { KEY_SCOPES, ROLES } from "../domain/shared/index.js";
 import { AUDIT_ACTIONS } from "../domain/audit/index.js";
+import { projectChangeSchema, projectInputSchema } from "../domain/projects/index.js";
 import { monthSchema } from "../domain/billing/index.js";
 import { tablePageSchema } from "../domain/dashboard/index.js";
 import { jobInputSchema } from "../domain/jobs/index.js";
@@ -92,6 +93,25 @@ const CreatedApiKey = ApiKey.extend({ api_key: z.string().optional(), message: z
   description: "A new key; api_key is shown once (absent from an Idempotency-Key replay).",
 });
 
+const ProjectSchema = z
+  .object({
+    project_id: z.string(),
+    name: z.string(),
+    task_type: taskType,
+    label_spec: z.record(z.string(), z.unknown()),
+    instructions: z.string().meta({ description: "Markdown, shown to annotators (rendered without scripts or raw HTML)." }),
+    examples: z.array(z.object({ data: z.string().optional(), data_url: z.string().optional(), answer: z.unknown(), explanation: z.string().optional() })),
+    replication: z.int().nullable(),
+    min_confidence: z.number().nullable(),
+    priority: z.int().nullable(),
+    environment,
+    archived: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    counts: StatusCounts.optional(),
+  })
+  .meta({ id: "Project", description: "A labeling project: settings, instructions and examples its tasks inherit." });
+
 const MemberSchema = z
   .object({
     member_id: z.string(),
@@ -142,6 +162,7 @@ const Task = z
     callback_url: z.string().nullable(),
     external_id: z.string().nullable(),
     batch_id: z.string().nullable(),
+    project_id: z.string().optional().meta({ description: "Its project, when it has one." }),
     gold: z.boolean(),
     created_at: timestamp,
     updated_at: timestamp,
@@ -444,7 +465,14 @@ const paths: ZodOpenApiPathsObject = {
       summary: "Submit a batch",
       tags: ["Tasks"],
       requestParams: { header: z.object({ "Idempotency-Key": idempotencyKey }) },
-      requestBody: body(z.object({ tasks: z.array(withRestKeys(taskInputSchema)).min(1).max(10_000) }).strict()),
+      requestBody: body(
+        z
+          .object({
+            tasks: z.array(withRestKeys(taskInputSchema)).min(1).max(10_000),
+            project_id: z.string().optional().meta({ description: "A project for the tasks that name none." }),
+          })
+          .strict(),
+      ),
       responses: {
         "202": json(AcceptedBatch, "All tasks accepted."),
         ...invalid,
@@ -638,6 +666,28 @@ const paths: ZodOpenApiPathsObject = {
       },
     }),
     delete: customerOperation({ summary: "Sign out", tags: ["Team"], responses: { "204": { description: "The session presented ended (and its cookie cleared)." } } }),
+  },
+  "/v1/projects": {
+    post: customerOperation({
+      summary: "Create a project",
+      description: "A task type and label_spec, instructions (Markdown) with worked examples, and defaults (replication, min_confidence, priority) that tasks, batches and jobs naming its project_id inherit; their own fields override.",
+      tags: ["Projects"],
+      requestParams: { header: z.object({ "Idempotency-Key": idempotencyKey }) },
+      requestBody: body(withRestKeys(projectInputSchema)),
+      responses: { "201": json(ProjectSchema, "Created."), ...invalid },
+    }),
+    get: customerOperation({ summary: "List projects", tags: ["Projects"], requestParams: { query: pageSchema }, responses: { "200": json(page(ProjectSchema, "ProjectPage"), "Newest first."), ...invalid } }),
+  },
+  "/v1/projects/{id}": {
+    get: customerOperation({ summary: "A project, with its tasks by status", tags: ["Projects"], requestParams: { path: idParam("project") }, responses: { "200": json(ProjectSchema, "The project."), ...notFound } }),
+    patch: customerOperation({
+      summary: "Change a project",
+      description: "Any of its fields; changes apply to tasks submitted from now on. archived: true refuses new tasks (existing ones go on).",
+      tags: ["Projects"],
+      requestParams: { path: idParam("project") },
+      requestBody: body(withRestKeys(projectChangeSchema)),
+      responses: { "200": json(ProjectSchema, "The project now."), ...invalid, ...notFound },
+    }),
   },
   "/v1/audit-events": {
     get: customerOperation({

@@ -38,6 +38,10 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   "GET /v1/dashboard/quality": "read",
   "GET /v1/dashboard/usage": "read",
   "GET /v1/audit-events": "read",
+  "POST /v1/projects": "tasks.write",
+  "PATCH /v1/projects/:id": "tasks.write",
+  "GET /v1/projects": "labels.read",
+  "GET /v1/projects/:id": "labels.read",
 };
 
 export function routePermission(method: string, route: string | undefined): Permission {

@@ -17,6 +17,7 @@ import { taskRoutes } from "./tasks.js";
 import { webhookRoutes } from "./webhooks.js";
 import { auditRoutes } from "./audit.js";
 import { memberRoutes, publicMemberRoutes } from "./members.js";
+import { projectRoutes } from "./projects.js";
 
 /**
  * The /v1 REST API: one middleware that answers every path under /v1
@@ -41,6 +42,7 @@ export function restApi(deps: Deps): { handle: Middleware; router: Router } {
   dashboardRoutes(customerRouter, deps);
   auditRoutes(customerRouter, deps);
   memberRoutes(customerRouter, deps);
+  projectRoutes(customerRouter, deps);
   router.use(customerRouter.routes());
 
   const handle = compose<Parameters<Middleware>[0]>([

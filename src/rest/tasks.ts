@@ -24,6 +24,7 @@ import { respondIdempotently } from "./respond.js";
 export const filterSchema = z.object({
   batch_id: z.string().max(100).optional(),
   job_id: z.string().max(100).optional(),
+  project_id: z.string().max(100).optional(),
   status: z.enum(TASK_STATUSES, { message: `must be one of ${TASK_STATUSES.join(", ")}` }).optional(),
   type: z.enum(TASK_TYPES, { message: `must be one of ${TASK_TYPES.join(", ")}` }).optional(),
 });
@@ -33,10 +34,11 @@ function taskFilter(query: Record<string, unknown>): TaskFilter {
   const parsed = parseInput(filterSchema, {
     batch_id: single(query.batch_id),
     job_id: single(query.job_id),
+    project_id: single(query.project_id),
     status: single(query.status),
     type: single(query.type),
   });
-  return { batchId: parsed.batch_id, jobId: parsed.job_id, status: parsed.status, type: parsed.type };
+  return { batchId: parsed.batch_id, jobId: parsed.job_id, projectId: parsed.project_id, status: parsed.status, type: parsed.type };
 }
 
 export function taskRoutes(router: Router, deps: Deps) {
@@ -96,7 +98,5 @@ export function taskRoutes(router: Router, deps: Deps) {
 
 /** {"tasks": [...]} with each item's fields mapped; other shapes go to the domain to be refused. */
 function batchInDomainFields(body: unknown): unknown {
-  const tasks = (body as { tasks?: unknown } | null)?.tasks;
-  if (!Array.isArray(tasks)) return body;
-  return { ...(body as object), tasks: tasks.map((task, index) => toDomainFields(task, `tasks[${index}]`)) };
+  return toDomainFields(body, "(body)", ["tasks"]);
 }

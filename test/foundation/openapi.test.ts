@@ -141,6 +141,18 @@ describe("the OpenAPI document", () => {
     conforms("delete", "/v1/sessions/current", await rest.delete("/v1/sessions/current", { apiKey: session.body.token }));
     conforms("delete", "/v1/members/{id}", await rest.delete(`/v1/members/${invited.body.member_id}`, as));
     conforms("delete", "/v1/members/{id}", await rest.delete(`/v1/members/${invited.body.member_id}`, as));
+    const project = conforms(
+      "post",
+      "/v1/projects",
+      await rest.post("/v1/projects", { name: "OpenAPI", type: "image_classification", label_spec: { question: "Q?", options: ["a", "b"] }, examples: [{ data_url: "https://e.com/x.jpg", answer: { label: "a" } }] }, as),
+    );
+    conforms("post", "/v1/projects", await rest.post("/v1/projects", { name: "" }, as));
+    conforms("get", "/v1/projects", await rest.get("/v1/projects", as));
+    conforms("get", "/v1/projects/{id}", await rest.get(`/v1/projects/${project.body.project_id}`, as));
+    conforms("get", "/v1/projects/{id}", await rest.get("/v1/projects/prj_missing", as));
+    conforms("patch", "/v1/projects/{id}", await rest.request("PATCH", `/v1/projects/${project.body.project_id}`, { priority: 3 }, as));
+    conforms("patch", "/v1/projects/{id}", await rest.request("PATCH", `/v1/projects/${project.body.project_id}`, { priority: 99 }, as));
+    conforms("get", "/v1/tasks/{id}", await rest.get(`/v1/tasks/${(await rest.post("/v1/tasks", { project_id: project.body.project_id, data_url: "https://e.com/p.jpg" }, as)).body.task_id}`, as));
     conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?limit=5", as));
     conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?action=nothing", as));
 

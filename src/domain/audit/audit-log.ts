@@ -28,6 +28,9 @@ export const AUDIT_ACTIONS = [
   "member.joined",
   "member.role_changed",
   "member.removed",
+  "project.created",
+  "project.updated",
+  "project.archived",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -30,6 +30,8 @@ export const jobInputSchema = z
     replication: z.number().int().min(1).max(10).optional(),
     priority: z.number().int().min(0).max(10).optional(),
     callbackUrl: httpUrl.optional(),
+    /** Its project: the project's type, label_spec, replication and priority fill in what the job does not say. */
+    projectId: z.string().regex(/^prj_[0-9a-z]{26}$/, "is not a project id (prj_…)").optional(),
   })
   .strict();
 
@@ -82,6 +84,7 @@ export function lineReader(job: Job, tier: Tier, options: { s3Endpoint?: string;
         ...(job.replication !== null ? { replication: job.replication } : {}),
         ...(job.priority !== null ? { priority: job.priority } : {}),
         ...(job.callbackUrl !== null ? { callbackUrl: job.callbackUrl } : {}),
+        ...(job.projectId !== null ? { projectId: job.projectId } : {}),
       };
       templates.set(type, (template = checkTaskTemplate(shared as SharedTaskInput, tier)));
     }

@@ -5,7 +5,7 @@ import type { Deps } from "../../deps.js";
 import type { Job, Prisma } from "../../generated/prisma/client.js";
 import type { JobEvent, TaskEvent } from "../../pubsub.js";
 import { closingSourcesOnReturn, ConflictError, newId, NotFoundError, parseInput, secretBox, tenantOf, tenantTopic, ValidationError, type CustomerActor } from "../shared/index.js";
-import { isActorsEvent, jobTaskCounts, type StatusCounts } from "../tasks/index.js";
+import { isActorsEvent, JOB_PROJECT_FIELDS, jobTaskCounts, withProjectDefaults, type StatusCounts } from "../tasks/index.js";
 import { assertSafeTarget } from "../webhooks/index.js";
 import { endJob, isJobEnded, publishJob } from "./ingestion.js";
 import { jobInputSchema, labelSpecProblem } from "./job-input.js";
@@ -14,7 +14,9 @@ import { auditCustomerChange } from "../audit/index.js";
 
 /** POST /v1/jobs, createJob: queued for a worker to ingest. */
 export async function createJob(deps: Pick<Deps, "prisma" | "config" | "pubsub">, actor: CustomerActor, input: unknown): Promise<Job> {
-  const value = parseInput(jobInputSchema, input);
+  const withProject = await withProjectDefaults(deps, actor, [input], () => [], undefined, JOB_PROJECT_FIELDS);
+  if (withProject.problems.length) throw ValidationError.of(withProject.problems);
+  const value = parseInput(jobInputSchema, withProject.items[0]);
   const specProblem = labelSpecProblem(value);
   if (specProblem) throw ValidationError.of([{ path: "labelSpec", message: specProblem }]);
   const fetchedFrom = isS3Url(value.manifestUrl)
@@ -33,6 +35,7 @@ export async function createJob(deps: Pick<Deps, "prisma" | "config" | "pubsub">
       replication: value.replication ?? null,
       priority: value.priority ?? null,
       callbackUrl: value.callbackUrl ?? null,
+      projectId: value.projectId ?? null,
       // Encrypted, and only until the job no longer reads its manifest.
       credentialsSealed: value.s3Credentials ? secretBox(deps.config.serverSecret).seal(JSON.stringify(value.s3Credentials)) : null,
     },

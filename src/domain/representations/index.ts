@@ -1,6 +1,6 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
-import type { ApiKey, AuditEvent, Batch, Job, Member, Task, Webhook } from "../../generated/prisma/client.js";
+import type { ApiKey, AuditEvent, Batch, Job, Member, Project, Task, Webhook } from "../../generated/prisma/client.js";
 import type { Caller, CreatedApiKey, Invitation, Profile, Registration, SignedIn } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
@@ -89,6 +89,7 @@ export function taskView(task: Task) {
     callback_url: task.callbackUrl,
     external_id: task.externalId,
     batch_id: task.batchId,
+    ...(task.projectId !== null ? { project_id: task.projectId } : {}),
     gold: !task.billable,
     created_at: iso(task.createdAt),
     updated_at: iso(task.updatedAt),
@@ -138,6 +139,31 @@ export function batchView(batch: Batch, counts: StatusCounts) {
 }
 
 /** GET /v1/webhooks items and the 201 of POST /v1/webhooks; never the secret. */
+/** GET /v1/projects items and GET /v1/projects/{id} (with its tasks' counts). */
+export function projectView(project: Project, counts?: StatusCounts) {
+  return {
+    project_id: project.id,
+    name: project.name,
+    task_type: project.type,
+    label_spec: project.labelSpec,
+    instructions: project.instructions,
+    examples: (project.examples as { data?: string; dataUrl?: string; answer: unknown; explanation?: string }[]).map((example) => ({
+      ...(example.data !== undefined ? { data: example.data } : {}),
+      ...(example.dataUrl !== undefined ? { data_url: example.dataUrl } : {}),
+      answer: example.answer,
+      ...(example.explanation !== undefined ? { explanation: example.explanation } : {}),
+    })),
+    replication: project.replication,
+    min_confidence: project.minConfidence,
+    priority: project.priority,
+    environment: project.environment,
+    archived: project.archivedAt !== null,
+    created_at: project.createdAt.toISOString(),
+    updated_at: project.updatedAt.toISOString(),
+    ...(counts ? { counts } : {}),
+  };
+}
+
 /** GET /v1/members items. Never a password or an invitation token. */
 export function memberView(member: Member) {
   return {

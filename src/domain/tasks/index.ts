@@ -1,9 +1,10 @@
 // The tasks wing: what customers submit (input, submission), every status
 // transition (lifecycle), reads and live updates. Task types are in types/.
-export { checkTask, checkTaskTemplate, taskInputSchema, type NewTask, type SharedTaskInput } from "./input.js";
+export { checkSharedFields, checkTask, checkTaskTemplate, taskInputSchema, type NewTask, type SharedTaskInput } from "./input.js";
 export { chargeQuota, refundQuota, workforceOf } from "./quota.js";
 export { submitBatch, submitTask, type BatchSubmission } from "./submission.js";
 export { insertTaskRows, taskColumnsOf, taskRow, type TaskRow } from "./rows.js";
+export { JOB_PROJECT_FIELDS, withProjectDefaults } from "./project-defaults.js";
 export {
   batchStatusCounts,
   cancelJobTasks,

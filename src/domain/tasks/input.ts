@@ -24,6 +24,8 @@ export const taskInputSchema = z
     minConfidence: z.number().min(0).max(1).optional(),
     externalId: z.string().min(1).max(255).optional(),
     goldAnswer: z.unknown().optional(),
+    /** Its project: the project's settings were filled in before this check (project-defaults.ts). */
+    projectId: z.string().regex(/^prj_[0-9a-z]{26}$/, "is not a project id (prj_…)").optional(),
   })
   .strict();
 
@@ -42,6 +44,7 @@ export interface NewTask {
   minConfidence: number | null;
   externalId: string | null;
   goldAnswer: unknown;
+  projectId: string | null;
 }
 
 /** Validates one task; problems carry paths under `prefix` (e.g. tasks[3]). */
@@ -61,11 +64,11 @@ export function checkTask(input: unknown, tier: Tier, prefix: PropertyKey[]): { 
 }
 
 /** What many tasks share: a job's type, spec and options. */
-export type SharedTaskInput = Pick<z.output<typeof taskInputSchema>, "type" | "labelSpec" | "priority" | "callbackUrl" | "replication">;
+export type SharedTaskInput = Pick<z.output<typeof taskInputSchema>, "type" | "labelSpec" | "priority" | "callbackUrl" | "replication" | "minConfidence" | "projectId">;
 /** A task's own fields when everything else is shared. */
 export type OwnTaskInput = { dataUrl?: string; data?: string; metadata?: unknown };
 
-const sharedFieldsSchema = taskInputSchema.pick({ type: true, labelSpec: true, priority: true, callbackUrl: true, replication: true });
+const sharedFieldsSchema = taskInputSchema.pick({ type: true, labelSpec: true, priority: true, callbackUrl: true, replication: true, minConfidence: true, projectId: true });
 const ownFieldsSchema = taskInputSchema.pick({ dataUrl: true, data: true, metadata: true });
 
 /**
@@ -93,7 +96,7 @@ export function checkTaskTemplate(
 }
 
 /** The spec against the type, and the replication against the tier. */
-function checkSharedFields(value: SharedTaskInput, tier: Tier, at: (field: string) => PropertyKey[]) {
+export function checkSharedFields(value: Pick<SharedTaskInput, "type" | "labelSpec" | "replication">, tier: Tier, at: (field: string) => PropertyKey[]) {
   const problems: FieldProblem[] = [];
   const spec = TASK_TYPE_DEFINITIONS[value.type].spec.safeParse(value.labelSpec);
   if (!spec.success) problems.push(...problemsOf(spec.error, at("labelSpec")));
@@ -131,6 +134,7 @@ function newTask(value: Partial<z.output<typeof taskInputSchema>> & { type: Task
     minConfidence: value.minConfidence ?? null,
     externalId: value.externalId ?? null,
     goldAnswer: value.goldAnswer ?? null,
+    projectId: value.projectId ?? null,
   };
 }
 

@@ -34,6 +34,7 @@ export interface TaskFilter {
   type?: TaskType;
   batchId?: string;
   jobId?: string;
+  projectId?: string;
 }
 
 /** A customer's tasks, newest first by default; `query` carries the GraphQL selection and cursor. */
@@ -52,6 +53,7 @@ export function listTasks(
       ...(filter.type ? { type: filter.type } : {}),
       ...(filter.batchId ? { batchId: filter.batchId } : {}),
       ...(filter.jobId ? { jobId: filter.jobId } : {}),
+      ...(filter.projectId ? { projectId: filter.projectId } : {}),
     },
     orderBy: { id: order === "oldest_first" ? "asc" : "desc" },
   } as Prisma.TaskFindManyArgs);

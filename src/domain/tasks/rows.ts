@@ -30,6 +30,7 @@ export function taskRow(actor: CustomerActor, t: NewTask, placement: TaskPlaceme
     environment: actor.environment,
     batch_id: placement.batchId ?? null,
     job_id: placement.job?.id ?? null,
+    project_id: t.projectId,
     job_line: placement.job?.line ?? null,
     manifest_line: placement.job?.manifestLine ?? null,
     type: t.type,
@@ -51,7 +52,7 @@ export function taskRow(actor: CustomerActor, t: NewTask, placement: TaskPlaceme
 
 /** The columns insertTaskRows writes, with their SQL types. */
 export const TASK_ROW_COLUMNS: [keyof TaskRow, string][] = [
-  ["id", "text"], ["customer_id", "text"], ["environment", "text"], ["batch_id", "text"], ["job_id", "text"], ["job_line", "int"], ["manifest_line", "jsonb"],
+  ["id", "text"], ["customer_id", "text"], ["environment", "text"], ["batch_id", "text"], ["job_id", "text"], ["project_id", "text"], ["job_line", "int"], ["manifest_line", "jsonb"],
   ["type", "text"], ["data_url", "text"], ["data", "text"], ["label_spec", "jsonb"], ["metadata", "jsonb"], ["priority", "int"],
   ["callback_url", "text"], ["replication", "int"], ["min_confidence", "float8"], ["external_id", "text"], ["gold_answer", "jsonb"],
   ["billable", "boolean"], ["workforce", "text"], ["target_judgments", "int"],

@@ -7,11 +7,12 @@ import type { Deps } from "../../deps.js";
 import { Prisma, type Task } from "../../generated/prisma/client.js";
 import { AppError, ConflictError, newId, problemsOf, tenantOf, ValidationError, type CustomerActor, type FieldProblem } from "../shared/index.js";
 import { assertSafeTarget } from "../webhooks/index.js";
-import { checkTask, problemAt, type NewTask } from "./input.js";
+import { checkTask, problemAt, taskInputSchema, type NewTask } from "./input.js";
 import { publishTaskStatus } from "./lifecycle.js";
 import { chargeQuota } from "./quota.js";
 import { submitInGroup } from "./group-commit.js";
 import { insertTaskRows, taskRow } from "./rows.js";
+import { withProjectDefaults } from "./project-defaults.js";
 
 const MAX_BATCH_SIZE = 10_000;
 /** Batch items validated between two yields to the event loop. */
@@ -19,7 +20,9 @@ const VALIDATION_SLICE = 250;
 
 /** POST /v1/tasks, submitTask. A repeated externalId returns the existing task. */
 export async function submitTask(deps: Deps, actor: CustomerActor, input: unknown): Promise<Task> {
-  const { task, problems } = checkTask(input, actor.environment, []);
+  const withProject = await withProjectDefaults(deps, actor, [input], () => []);
+  if (withProject.problems.length) throw ValidationError.of(withProject.problems);
+  const { task, problems } = checkTask(withProject.items[0], actor.environment, []);
   if (!task) throw ValidationError.of(problems);
   await assertSafeCallbackUrls(deps, [task], () => "callbackUrl");
   if (task.externalId !== null) {
@@ -46,9 +49,11 @@ export interface BatchSubmission {
 
 /** POST /v1/tasks/batch, submitBatch. All-or-nothing: one bad item rejects the batch. */
 export async function submitBatch(deps: Deps, actor: CustomerActor, input: unknown): Promise<BatchSubmission> {
-  const body = z.object({ tasks: z.array(z.unknown()) }).strict().safeParse(input);
+  const body = z.object({ tasks: z.array(z.unknown()), projectId: taskInputSchema.shape.projectId }).strict().safeParse(input);
   if (!body.success) throw ValidationError.of(problemsOf(body.error));
-  const items = body.data.tasks;
+  const withProject = await withProjectDefaults(deps, actor, body.data.tasks, (index) => ["tasks", index], body.data.projectId);
+  if (withProject.problems.length) throw ValidationError.of(withProject.problems);
+  const items = withProject.items;
   if (items.length === 0) throw ValidationError.of([{ path: "tasks", message: "needs at least one task" }]);
   if (items.length > MAX_BATCH_SIZE) {
     throw new AppError("batch_too_large", `a batch holds at most ${MAX_BATCH_SIZE} tasks; this one has ${items.length}`, {

@@ -25,7 +25,7 @@
     return body.data;
   }
 
-  const NEXT = `mutation { nextAssignment { id leasedUntil task { taskId type data dataUrl labelSpec } } }`;
+  const NEXT = `mutation { nextAssignment { id leasedUntil task { taskId type data dataUrl labelSpec project { name instructionsHtml examples } } } }`;
   const SUBMIT = `mutation($id: ID!, $answer: JSON!) { submitJudgment(assignmentId: $id, answer: $answer) {
     __typename ... on MutationSubmitJudgmentSuccess { data { taskStatus } } ... on AppError { code message } } }`;
   const PROBLEM = `mutation($id: ID!, $reason: String!) { reportProblem(assignmentId: $id, reason: $reason) { __typename } }`;
@@ -74,8 +74,25 @@
     return spec.options ?? spec.classes ?? spec.entity_types ?? [];
   }
 
+  /** The project's instructions (HTML rendered by the server from Markdown, without raw HTML or scripts) and worked examples. */
+  function renderInstructions(project) {
+    $("instructions").hidden = !project;
+    if (!project) return;
+    $("instructions-title").textContent = `Instructions: ${project.name}`;
+    $("instructions-body").innerHTML = project.instructionsHtml;
+    $("examples").replaceChildren(
+      ...project.examples.map((example) => {
+        const li = document.createElement("li");
+        const item = example.data ?? example.dataUrl ?? "";
+        li.textContent = `${item} → ${JSON.stringify(example.answer)}${example.explanation ? ` (${example.explanation})` : ""}`;
+        return li;
+      }),
+    );
+  }
+
   function render(task) {
     const spec = task.labelSpec;
+    renderInstructions(task.project);
     emptyConfirmed = false;
     selectedBox = null;
     $("question").textContent = spec.question;

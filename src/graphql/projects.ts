@@ -1,0 +1,80 @@
+import { createProject, getProject, listProjects, projectTaskCounts, updateProject } from "../domain/projects/index.js";
+import { builder } from "./builder.js";
+import { RESULT_OR_APP_ERROR } from "./errors.js";
+import { cappedPageSize, DEFAULT_PAGE_SIZE } from "./pagination.js";
+import { BatchCounts, TaskType } from "./tasks.js";
+import { withoutNulls } from "./input.js";
+
+builder.prismaObject("Project", {
+  description: "A labeling project: settings, instructions and examples its tasks inherit.",
+  fields: (t) => ({
+    id: t.exposeID("id", { description: "Project id (prj_…), the same as in REST." }),
+    name: t.exposeString("name", { description: "Its name." }),
+    type: t.field({ type: TaskType, description: "Its tasks' type.", resolve: (project) => project.type as never }),
+    labelSpec: t.expose("labelSpec", { type: "JSON", description: "Its tasks' label_spec." }),
+    instructions: t.exposeString("instructions", { description: "Markdown for annotators." }),
+    examples: t.expose("examples", { type: "JSON", description: "Worked examples: [{data?, dataUrl?, answer, explanation?}]." }),
+    replication: t.exposeInt("replication", { nullable: true, description: "Judgments per task, unless a task says." }),
+    minConfidence: t.exposeFloat("minConfidence", { nullable: true, description: "Extra judgments below this confidence, unless a task says." }),
+    priority: t.exposeInt("priority", { nullable: true, description: "0–10, unless a task says." }),
+    archived: t.boolean({ description: "Archived projects take no new tasks.", resolve: (project) => project.archivedAt !== null }),
+    counts: t.field({ type: BatchCounts, description: "Its tasks by status.", resolve: (project, _args, { deps }) => projectTaskCounts(deps, project.id) }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
+  }),
+});
+
+const ProjectInput = builder.inputType("ProjectInput", {
+  description: "A project's settings (POST /v1/projects's body, in camelCase); in an update, only what changes.",
+  fields: (t) => ({
+    name: t.string({ description: "Its name." }),
+    type: t.field({ type: TaskType, description: "Its tasks' type." }),
+    labelSpec: t.field({ type: "JSON", description: "Its tasks' label_spec." }),
+    instructions: t.string({ description: "Markdown for annotators (up to 20,000 characters)." }),
+    examples: t.field({ type: "JSON", description: "Up to 20 worked examples: [{data?, dataUrl?, answer, explanation?}]." }),
+    replication: t.int({ description: "Judgments per task." }),
+    minConfidence: t.float({ description: "Extra judgments below this confidence." }),
+    priority: t.int({ description: "0–10." }),
+    archived: t.boolean({ description: "Update only: archive (true) or restore (false)." }),
+  }),
+});
+
+builder.queryField("projects", (t) =>
+  t.withAuth({ customer: true }).prismaConnection({
+    type: "Project",
+    cursor: "id",
+    defaultSize: DEFAULT_PAGE_SIZE,
+    maxSize: cappedPageSize,
+    description: "Your projects, newest first.",
+    resolve: (query, _root, _args, context) => listProjects(context.deps, context.actor, query),
+  }),
+);
+
+builder.queryField("project", (t) =>
+  t.withAuth({ customer: true }).prismaField({
+    type: "Project",
+    nullable: true,
+    description: "One of your projects.",
+    args: { id: t.arg.id({ required: true, description: "Project id (prj_…)." }) },
+    resolve: (_query, _root, args, context) => getProject(context.deps, context.actor, String(args.id)).catch(() => null),
+  }),
+);
+
+builder.mutationField("createProject", (t) =>
+  t.withAuth({ customer: true }).prismaField({
+    type: "Project",
+    description: "Creates a project.",
+    errors: RESULT_OR_APP_ERROR,
+    args: { input: t.arg({ type: ProjectInput, required: true, description: "Its settings." }) },
+    resolve: (_query, _root, { input }, context) => createProject(context.deps, context.actor, withoutNulls(input)),
+  }),
+);
+
+builder.mutationField("updateProject", (t) =>
+  t.withAuth({ customer: true }).prismaField({
+    type: "Project",
+    description: "Changes a project; the changes apply to tasks submitted from now on.",
+    errors: RESULT_OR_APP_ERROR,
+    args: { id: t.arg.id({ required: true, description: "Project id (prj_…)." }), input: t.arg({ type: ProjectInput, required: true, description: "What changes." }) },
+    resolve: (_query, _root, { id, input }, context) => updateProject(context.deps, context.actor, String(id), withoutNulls(input)),
+  }),
+);

@@ -1,0 +1,33 @@
+import type Router from "@koa/router";
+import type { Deps } from "../deps.js";
+import { createProject, getProject, listProjects, projectTaskCounts, updateProject } from "../domain/projects/index.js";
+import { projectView } from "../domain/representations/index.js";
+import { customerScope } from "../domain/system/index.js";
+import { customerOf } from "./auth.js";
+import { toDomainFields } from "./field-names.js";
+import { pageBody, pageQuery, pageRequest } from "./listing.js";
+import { respondIdempotently } from "./respond.js";
+
+export function projectRoutes(router: Router, deps: Deps) {
+  router.post("/projects", async (ctx) => {
+    const actor = customerOf(ctx);
+    await respondIdempotently(ctx, deps, customerScope(actor), async () => ({
+      status: 201,
+      body: projectView(await createProject(deps, actor, toDomainFields(ctx.request.body, "(body)", ["examples"]))),
+    }));
+  });
+
+  router.get("/projects", async (ctx) => {
+    const page = pageRequest(ctx.query);
+    ctx.body = pageBody(await listProjects(deps, customerOf(ctx), pageQuery(page)), page, (project) => projectView(project));
+  });
+
+  router.get("/projects/:id", async (ctx) => {
+    const project = await getProject(deps, customerOf(ctx), ctx.params.id);
+    ctx.body = projectView(project, await projectTaskCounts(deps, project.id));
+  });
+
+  router.patch("/projects/:id", async (ctx) => {
+    ctx.body = projectView(await updateProject(deps, customerOf(ctx), ctx.params.id, toDomainFields(ctx.request.body, "(body)", ["examples"])));
+  });
+}
