@@ -146,6 +146,18 @@ describe("docs/api-guide.md curl examples", () => {
     expect(refused.error).toMatchObject({ code: "forbidden", roles_allowed: ["admin", "owner"] });
   });
 
+  it.skipIf(!HAS_JQ)("run docs/projects.md's walkthrough: a project, a task that inherits it, the project's counts (needs jq)", async () => {
+    const customer = await registerCustomer(service.rest);
+    const blocks = readmeCurlBlocks("Try it", "../docs/projects.md");
+    expect(blocks).toHaveLength(3);
+    const output = await runBlock(blocks.join("\necho\n") + "\necho", service.url, { PATH: process.env.PATH ?? "", API_KEY: customer.apiKey });
+    const [task, project] = output.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    expect(task).toMatchObject({ task_id: expect.stringMatching(/^tsk_/) });
+    expect(project).toMatchObject({ name: "Review sentiment", priority: 8, counts: expect.any(Object) });
+    const inherited = await service.rest.get(`/v1/tasks/${task.task_id}`, { apiKey: customer.apiKey });
+    expect(inherited.body).toMatchObject({ task_type: "text_classification", priority: 8, project_id: project.project_id });
+  });
+
   it("run docs/environments.md's walkthrough: a sandbox key does not find a live task", async () => {
     const customer = await registerCustomer(service.rest);
     const env: Record<string, string> = { PATH: process.env.PATH ?? "", ADMIN_TOKEN: TEST_ADMIN_TOKEN, CUSTOMER_ID: customer.customerId, API_KEY: customer.apiKey };
