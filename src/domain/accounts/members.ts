@@ -8,10 +8,10 @@ import { transaction, type Tx } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
 import { Prisma, type Member } from "../../generated/prisma/client.js";
 import { auditCustomerChange } from "../audit/index.js";
-import { AppError, ConflictError, hashCredential, newId, NotFoundError, parseInput, ROLES, type CustomerActor, type Role } from "../shared/index.js";
+import { ConflictError, hashCredential, newId, NotFoundError, parseInput, ROLES, type CustomerActor, type Role } from "../shared/index.js";
 import { forgetCachedKeys } from "./credentials.js";
 import { hashPassword, passwordSchema } from "./passwords.js";
-import { assertAllowed, permissionsOf, type Permission } from "./roles.js";
+import { assertAllowed, ownersOnly, permissionsOf, type Permission } from "./roles.js";
 
 const INVITATION_DAYS = 7;
 const INVITATION_FORMAT = /^inv_[A-Za-z0-9_-]{43}$/;
@@ -28,9 +28,7 @@ export interface Invitation {
 
 /** Only owners (or a full key) deal with owners. */
 function assertMayGrant(actor: CustomerActor, role: Role) {
-  if (role === "owner" && actor.memberId && actor.role !== "owner") {
-    throw new AppError("forbidden", "only an owner can make, change or remove an owner", { permission: "members.manage", roles_allowed: ["owner"] });
-  }
+  if (role === "owner" && actor.memberId && actor.role !== "owner") throw ownersOnly();
 }
 
 /** POST /v1/members: invites someone by email with a role. */

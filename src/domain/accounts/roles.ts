@@ -58,6 +58,11 @@ export function forbidden(actor: CustomerActor, permission: Permission): AppErro
   });
 }
 
+/** The refusal of a non-owner member dealing with owners (granting, changing or removing one). */
+export function ownersOnly(): AppError {
+  return new AppError("forbidden", "only an owner can make, change or remove an owner", { permission: "members.manage", roles_allowed: ["owner"] });
+}
+
 export function assertAllowed(actor: CustomerActor, permission: Permission): void {
   if (!isAllowed(actor, permission)) throw forbidden(actor, permission);
 }

@@ -7,7 +7,7 @@ import { Prisma, type Judgment, type Task } from "../../generated/prisma/client.
 import { ConflictError, newId, NotFoundError, parseInput, type AnnotatorActor } from "../shared/index.js";
 import { failTask, isFinal, publishTaskStatus, taskColumnsOf, taskTypeOf } from "../tasks/index.js";
 import { aggregateAndMaybeComplete } from "./completion.js";
-import { activeAssignment } from "./queue.js";
+import { activeAssignment, assignmentClosed, leaseExpired } from "./queue.js";
 import { rememberCompletion } from "./vote-history.js";
 
 export interface JudgmentOutcome {
@@ -24,7 +24,7 @@ async function lockAssignedTask(tx: SqlTx, actor: AnnotatorActor, assignmentId: 
     FOR UPDATE OF t`;
   if (!row) throw new NotFoundError(`assignment ${assignmentId}`);
   const { assignmentStatus, leaseExpired, ...task } = row;
-  if (assignmentStatus !== "active") throw new ConflictError("assignment_closed", `assignment ${assignmentId} is already ${assignmentStatus}`);
+  if (assignmentStatus !== "active") throw assignmentClosed(assignmentId, assignmentStatus);
   return { task: task as Task, leaseExpired };
 }
 
@@ -48,7 +48,7 @@ export async function submitJudgment(
       // The assignment was read before the lock was granted: read it again. Ending
       // a task closes its assignments, so an active one here is a row changed by hand.
       const [fresh] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM assignments WHERE id = ${assignmentId}`;
-      if (fresh?.status !== "active") throw new ConflictError("assignment_closed", `assignment ${assignmentId} is already ${fresh?.status}`);
+      if (fresh?.status !== "active") throw assignmentClosed(assignmentId, fresh?.status);
       throw new ConflictError("task_closed", `task ${task.id} is already ${task.status}`);
     }
     // A statement of its own, after the lock: it sees a submission of this assignment committed meanwhile.
@@ -74,7 +74,7 @@ export async function submitJudgment(
   });
   if ("expired" in outcome) {
     await deps.prisma.assignment.updateMany({ where: { id: assignmentId, status: "active" }, data: { status: "expired" } });
-    throw new ConflictError("lease_expired", `the lease on assignment ${assignmentId} expired; the task went back to the queue`);
+    throw leaseExpired(assignmentId);
   }
   if (outcome.completedVotes) rememberCompletion(outcome.task, outcome.completedVotes);
   if (outcome.task.status === "completed") await publishTaskStatus(deps, outcome.task);

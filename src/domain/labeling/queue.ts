@@ -117,16 +117,22 @@ async function leaseSlot(tx: SqlTx, actor: AnnotatorActor, taskId: string): Prom
   return { assignment, started };
 }
 
+/** The refusals of an answer to an assignment that is no longer open (shared with judgments.ts). */
+export const assignmentClosed = (assignmentId: string, status: string | undefined) =>
+  new ConflictError("assignment_closed", `assignment ${assignmentId} is already ${status}`);
+export const leaseExpired = (assignmentId: string) =>
+  new ConflictError("lease_expired", `the lease on assignment ${assignmentId} expired; the task went back to the queue`);
+
 /** The annotator's assignment, still active and within its lease; otherwise 404 or 409. */
 export async function activeAssignment(tx: Tx, actor: AnnotatorActor, assignmentId: string): Promise<Assignment> {
   const assignment = await tx.assignment.findFirst({ where: { id: assignmentId, annotatorId: actor.annotatorId } });
   if (!assignment) throw new NotFoundError(`assignment ${assignmentId}`);
   if (assignment.status !== "active") {
-    throw new ConflictError("assignment_closed", `assignment ${assignmentId} is already ${assignment.status}`);
+    throw assignmentClosed(assignmentId, assignment.status);
   }
   if (assignment.leasedUntil.getTime() <= Date.now()) {
     await tx.assignment.update({ where: { id: assignmentId }, data: { status: "expired" } });
-    throw new ConflictError("lease_expired", `the lease on assignment ${assignmentId} expired; the task went back to the queue`);
+    throw leaseExpired(assignmentId);
   }
   return assignment;
 }

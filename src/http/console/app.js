@@ -80,6 +80,11 @@
     a.addEventListener("click", onClick);
     return a;
   }
+  /** A link that DELETEs `path` and shows the page again; nothing for a caller without the permission. */
+  function deleteLink(label, permission, path, reload) {
+    if (!allowed(permission)) return "";
+    return link(label, () => send("DELETE", path).then(reload).catch(showError));
+  }
   const money = (minor) => new Intl.NumberFormat("en", { style: "currency", currency: currency.toUpperCase() }).format(minor / 100);
   const seconds = (value) => (value === null ? "—" : value < 120 ? `${value.toFixed(1)} s` : `${(value / 60).toFixed(1)} min`);
   const percent = (value) => (value === null ? "—" : `${(value * 100).toFixed(1)} %`);
@@ -202,10 +207,7 @@
       const hooks = await api("/v1/webhooks");
       $("webhook-rows").replaceChildren(
         ...hooks.data.map((w) =>
-          row([w.callback_url, w.events.join(", "), w.status, link("Deliveries", () => showDeliveries(w.webhook_id)), allowed("webhooks.manage") ? link("Delete", async () => {
-            await send("DELETE", `/v1/webhooks/${w.webhook_id}`);
-            await PAGES.webhooks();
-          }) : ""], { webhook: w.webhook_id }),
+          row([w.callback_url, w.events.join(", "), w.status, link("Deliveries", () => showDeliveries(w.webhook_id)), deleteLink("Delete", "webhooks.manage", `/v1/webhooks/${w.webhook_id}`, PAGES.webhooks)], { webhook: w.webhook_id }),
         ),
       );
     },
@@ -214,10 +216,7 @@
       const keys = await api("/v1/api-keys");
       $("key-rows").replaceChildren(
         ...keys.data.map((k) =>
-          row([`${k.prefix}…`, k.environment, k.scope, k.last_used_at, k.revoked_at, allowed("keys.manage") && !k.revoked_at ? link("Revoke", async () => {
-            await send("DELETE", `/v1/api-keys/${k.key_id}`);
-            await PAGES.keys();
-          }) : ""], { key: k.key_id }),
+          row([`${k.prefix}…`, k.environment, k.scope, k.last_used_at, k.revoked_at, k.revoked_at ? "" : deleteLink("Revoke", "keys.manage", `/v1/api-keys/${k.key_id}`, PAGES.keys)], { key: k.key_id }),
         ),
       );
     },
@@ -226,10 +225,7 @@
       const members = await api("/v1/members");
       $("member-rows").replaceChildren(
         ...members.data.map((m) =>
-          row([m.email, m.role, m.status, allowed("members.manage") ? link("Remove", async () => {
-            await send("DELETE", `/v1/members/${m.member_id}`);
-            await PAGES.members();
-          }) : ""], { member: m.member_id }),
+          row([m.email, m.role, m.status, deleteLink("Remove", "members.manage", `/v1/members/${m.member_id}`, PAGES.members)], { member: m.member_id }),
         ),
       );
     },
