@@ -13,6 +13,7 @@ import { startWebhookDeliverer } from "./workers/webhook-deliverer.js";
 import { startManifestIngester } from "./workers/manifest-ingester.js";
 import { startInvoiceCloser } from "./workers/invoice-closer.js";
 import { startRollupCompactor } from "./workers/rollup-compactor.js";
+import { startEventPruner } from "./workers/event-pruner.js";
 
 /** Connections for background work, apart from the request path's pool so workers never starve requests. */
 const WORKER_POOL_SIZE = 4;
@@ -56,6 +57,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         startManifestIngester(workerDeps),
         startInvoiceCloser(workerDeps),
         startRollupCompactor(workerDeps),
+        startEventPruner(workerDeps),
       ]
     : [];
   let workersStopped: Promise<void> | undefined;

@@ -45,6 +45,8 @@ const envSchema = z.object({
     .regex(/^\d+(\.\d+)?(ms|s|m|h)(,\d+(\.\d+)?(ms|s|m|h))*$/, "like 5s,5m,30m,2h")
     .default("5s,5m,30m,2h,5h,10h,24h"),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // How long GET /v1/events can replay an event (an event with a delivery still retrying is kept until it settles).
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, "letters, digits, ':', '_' or '-'").default("refinery:"),
   // Requests (GraphQL: points by query cost) per window, e.g. 50/s, 3000/m, 30/h.
   RATE_LIMIT_SANDBOX: rateLimit.default("50/s"),
@@ -116,6 +118,8 @@ export type Config = {
   role: "api" | "worker" | "all";
   webhookRetryScheduleMs: number[];
   webhookTimeoutMs: number;
+  /** Days the event feed keeps an event. */
+  eventRetentionDays: number;
   /** Prefix of the keys this service writes in Redis (rate-limit counters). */
   redisKeyPrefix: string;
   rateLimits: { sandbox: RateLimit; live: RateLimit; registration: RateLimit };
@@ -164,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     role: e.ROLE,
     webhookRetryScheduleMs: parseDurations(e.WEBHOOK_RETRY_SCHEDULE),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     rateLimits: {
       sandbox: parseRateLimit(e.RATE_LIMIT_SANDBOX),

@@ -16,6 +16,7 @@ export const FIELD_PERMISSIONS: Record<string, Permission> = {
   "Query.auditEvents": "read",
   "Query.webhook": "read",
   "Query.webhooks": "read",
+  "Query.events": "labels.read",
   "Query.task": "labels.read",
   "Query.tasks": "labels.read",
   "Query.batch": "labels.read",
@@ -47,6 +48,7 @@ export const FIELD_PERMISSIONS: Record<string, Permission> = {
   "Subscription.taskStatusChanged": "labels.read",
   "Subscription.taskUpdates": "labels.read",
   "Subscription.jobProgress": "labels.read",
+  "Subscription.events": "labels.read",
 };
 
 /** Root fields that are not a customer's: their own auth scopes guard them. */

@@ -1,4 +1,19 @@
-import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, redeliver, rotateWebhookSecret } from "../domain/webhooks/index.js";
+import {
+  createWebhook,
+  deleteWebhook,
+  EVENT_TYPES,
+  FEED_MAX_LIMIT,
+  followEventFeed,
+  getWebhook,
+  listDeliveries,
+  listWebhooks,
+  readEventFeed,
+  redeliver,
+  rotateWebhookSecret,
+  type FeedEvent,
+  type FeedPage,
+} from "../domain/webhooks/index.js";
+import { tenantOf } from "../domain/shared/index.js";
 import type { Webhook, WebhookAttempt, WebhookDelivery } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
 import { nullIfNotFound, RESULT_OR_APP_ERROR } from "./errors.js";
@@ -139,5 +154,52 @@ builder.mutationField("redeliver", (t) =>
     errors: RESULT_OR_APP_ERROR,
     args: { deliveryId: t.arg.id({ description: "The delivery's id.", required: true }) },
     resolve: (_r, { deliveryId }, c) => redeliver(c.deps, c.actor, String(deliveryId)),
+  }),
+);
+
+const FeedEventRef = builder.objectRef<FeedEvent>("FeedEvent").implement({
+  description: "An event of the feed: what a webhook delivers, with its place in the feed.",
+  fields: (t) => ({
+    id: t.exposeID("id", { description: "evt_…: the webhook delivery's webhook-id and body id." }),
+    type: t.exposeString("type", { description: `${EVENT_TYPES.join(", ")}.` }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it happened." }),
+    data: t.field({ type: "JSON", description: "As in the webhook body: what the matching REST endpoint returns.", resolve: (event) => event.data }),
+    cursor: t.exposeString("cursor", { description: "Pass as `after` to continue after this event." }),
+  }),
+});
+
+const EventFeedPageRef = builder.objectRef<FeedPage>("EventFeedPage").implement({
+  description: "A page of the event feed, oldest first.",
+  fields: (t) => ({
+    events: t.field({ type: [FeedEventRef], description: "The events, oldest first.", resolve: (page) => page.events }),
+    nextCursor: t.exposeString("nextCursor", { nullable: true, description: "Where to continue: pass as `after` (the last event's cursor, or the `after` given when there was none)." }),
+    hasMore: t.exposeBoolean("hasMore", { description: "Another page is ready now." }),
+  }),
+});
+
+builder.queryField("events", (t) =>
+  t.withAuth({ customer: true }).field({
+    type: EventFeedPageRef,
+    description: `Your environment's events after a cursor (from the oldest kept, without one), oldest first; as GET /v1/events. At most ${FEED_MAX_LIMIT} per page.`,
+    args: {
+      after: t.arg.string({ description: "A cursor from this feed." }),
+      types: t.arg.stringList({ description: "Only these event types." }),
+      first: t.arg.int({ description: "Page size (default 100)." }),
+    },
+    resolve: (_root, args, context) =>
+      readEventFeed(context.deps, tenantOf(context.actor), { after: args.after ?? undefined, types: args.types ?? undefined, limit: args.first ?? undefined }),
+  }),
+);
+
+builder.subscriptionField("events", (t) =>
+  t.withAuth({ customer: true }).field({
+    type: FeedEventRef,
+    description: "The feed from a cursor (the oldest kept, without one), then each new event: keep the last cursor you handled and resume from it after a disconnect.",
+    args: {
+      after: t.arg.string({ description: "A cursor from this feed." }),
+      types: t.arg.stringList({ description: "Only these event types." }),
+    },
+    subscribe: (_root, args, context) => followEventFeed(context.deps, tenantOf(context.actor), { after: args.after ?? undefined, types: args.types ?? undefined }),
+    resolve: (event) => event,
   }),
 );

@@ -23,7 +23,7 @@ import { tablePageSchema } from "../domain/dashboard/index.js";
 import { jobInputSchema } from "../domain/jobs/index.js";
 import { TASK_STATUSES, TASK_TYPES, taskInputSchema } from "../domain/tasks/index.js";
 import { ERROR_CODES, type ErrorCode } from "../domain/shared/index.js";
-import { EVENT_TYPES, webhookInputSchema } from "../domain/webhooks/index.js";
+import { EVENT_TYPES, FEED_MAX_LIMIT, webhookInputSchema } from "../domain/webhooks/index.js";
 import { withRestKeys } from "./field-names.js";
 import { pageSchema } from "./listing.js";
 import { filterSchema } from "./tasks.js";
@@ -216,6 +216,16 @@ const Webhook = z
     secret: z.string().optional().meta({ description: "Only when the server generated it: shown once." }),
   })
   .meta({ id: "Webhook" });
+
+const FeedEventSchema = z
+  .object({
+    id: z.string().meta({ description: "evt_…: the same as the webhook delivery's webhook-id header and body id." }),
+    type: z.enum(EVENT_TYPES),
+    created_at: timestamp,
+    data: z.record(z.string(), z.unknown()).meta({ description: "As in the webhook body: what the matching REST endpoint returns." }),
+    cursor: z.string().meta({ description: "Pass as `after` to continue after this event." }),
+  })
+  .meta({ id: "FeedEvent" });
 
 const jobStatus = z.enum(["queued", "ingesting", "labeling", "completed", "failed", "canceled"]);
 const AcceptedJob = z.object({ job_id: z.string(), status: jobStatus, created_at: timestamp }).meta({ id: "AcceptedJob" });
@@ -520,6 +530,25 @@ const paths: ZodOpenApiPathsObject = {
       responses: { "201": json(Webhook, "Registered."), ...invalid, "409": errorAnswer("too_many_webhooks.") },
     }),
     get: customerOperation({ summary: "List webhooks", tags: ["Webhooks"], responses: { "200": json(list(Webhook, "WebhookList"), "Your webhooks.") } }),
+  },
+  "/v1/events": {
+    get: customerOperation({
+      summary: "Event feed",
+      description:
+        "The calling key's environment's events (those webhooks deliver), oldest first, kept EVENT_RETENTION_DAYS (default 30). Keep `next_cursor` and pass it as `after` to receive each later event exactly once, in order; `has_more` says another page is ready now.",
+      tags: ["Webhooks"],
+      requestParams: {
+        query: z.object({
+          after: z.string().optional().meta({ description: "A cursor from this feed: start after that event. Omitted: from the oldest kept." }),
+          types: z.string().optional().meta({ description: `Comma-separated event types (${EVENT_TYPES.join(", ")}); default all.` }),
+          limit: z.number().int().min(1).max(FEED_MAX_LIMIT).optional().meta({ description: "Default 100." }),
+        }),
+      },
+      responses: {
+        "200": json(z.object({ data: z.array(FeedEventSchema), next_cursor: z.string().nullable(), has_more: z.boolean() }).meta({ id: "EventFeedPage" }), "Oldest first."),
+        ...invalid,
+      },
+    }),
   },
   "/v1/webhooks/{id}": {
     delete: customerOperation({

@@ -38,6 +38,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   "GET /v1/dashboard/quality": "read",
   "GET /v1/dashboard/usage": "read",
   "GET /v1/audit-events": "read",
+  "GET /v1/events": "labels.read",
   "POST /v1/projects": "tasks.write",
   "PATCH /v1/projects/:id": "tasks.write",
   "GET /v1/projects": "labels.read",

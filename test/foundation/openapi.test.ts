@@ -155,6 +155,8 @@ describe("the OpenAPI document", () => {
     conforms("get", "/v1/tasks/{id}", await rest.get(`/v1/tasks/${(await rest.post("/v1/tasks", { project_id: project.body.project_id, data_url: "https://e.com/p.jpg" }, as)).body.task_id}`, as));
     conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?limit=5", as));
     conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?action=nothing", as));
+    conforms("get", "/v1/events", await rest.get("/v1/events?limit=5&types=job.completed,task.completed", as));
+    conforms("get", "/v1/events", await rest.get("/v1/events?after=nothing", as));
 
     // Every documented operation was called, and every route of /v1 is documented (by the failures above).
     const documented = Object.entries(document.paths).flatMap(([template, operations]) => Object.keys(operations as object).map((method) => `${method} ${template}`));

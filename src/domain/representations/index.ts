@@ -6,6 +6,7 @@ import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
 import { isFinal, type StatusCounts } from "../tasks/statuses.js";
 import type { BatchSubmission } from "../tasks/submission.js";
+import type { FeedPage } from "../webhooks/index.js";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -219,6 +220,15 @@ export function auditEventView(event: AuditEvent) {
     request_id: event.requestId,
     client_address: event.clientAddress,
     created_at: event.createdAt.toISOString(),
+  };
+}
+
+/** GET /v1/events: each event as its webhook body, with its place in the feed. */
+export function eventFeedView(page: FeedPage) {
+  return {
+    data: page.events.map((event) => ({ id: event.id, type: event.type, created_at: event.createdAt.toISOString(), data: event.data, cursor: event.cursor })),
+    next_cursor: page.nextCursor,
+    has_more: page.hasMore,
   };
 }
 

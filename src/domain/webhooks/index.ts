@@ -12,5 +12,6 @@ export {
   webhookInputSchema,
 } from "./registration.js";
 export { attemptDelivery, claimDueDeliveries, hasDueDeliveries, type ClaimedDelivery, type DeliveryPolicy } from "./delivery.js";
+export { FEED_MAX_LIMIT, followEventFeed, pruneEvents, readEventFeed, type FeedEvent, type FeedPage, type FeedQuery } from "./event-feed.js";
 export { callbackSecret } from "./signing.js";
 export { assertSafeTarget, guardedLookup, refusedLiteralTarget } from "./targets.js";

@@ -36,14 +36,18 @@ export async function recordEvent(
 export async function recordEvents(tx: SqlTx, events: NewEvent[]) {
   if (events.length === 0) return [];
   const createdAt = new Date();
-  const rows = events.map((event) => ({
-    id: newId("evt"),
-    customerId: event.owner.customerId,
-    environment: event.owner.environment,
-    type: event.type,
-    payload: { type: event.type, created_at: createdAt.toISOString(), data: event.data },
-    createdAt,
-  }));
+  const rows = events.map((event) => {
+    const id = newId("evt");
+    return {
+      id,
+      customerId: event.owner.customerId,
+      environment: event.owner.environment,
+      type: event.type,
+      // The webhook body, and (its data) the event feed's.
+      payload: { id, type: event.type, created_at: createdAt.toISOString(), data: event.data },
+      createdAt,
+    };
+  });
   const column = <T>(value: (row: (typeof rows)[number]) => T) => rows.map(value);
   await tx.$executeRaw`
     INSERT INTO events (id, customer_id, environment, type, payload, created_at)
