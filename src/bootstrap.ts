@@ -14,6 +14,7 @@ import { startManifestIngester } from "./workers/manifest-ingester.js";
 import { startInvoiceCloser } from "./workers/invoice-closer.js";
 import { startRollupCompactor } from "./workers/rollup-compactor.js";
 import { startEventPruner } from "./workers/event-pruner.js";
+import { startExportBuilder } from "./workers/export-builder.js";
 
 /** Connections for background work, apart from the request path's pool so workers never starve requests. */
 const WORKER_POOL_SIZE = 4;
@@ -58,6 +59,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         startInvoiceCloser(workerDeps),
         startRollupCompactor(workerDeps),
         startEventPruner(workerDeps),
+        startExportBuilder(workerDeps),
       ]
     : [];
   let workersStopped: Promise<void> | undefined;

@@ -30,6 +30,8 @@ export type PubSubChannels = {
   "credentials:revoked": [scope: "all", event: { at: number }];
   /** A job was created: the ingesters (any process) look for work now rather than at their next poll. */
   "jobs:queued": [scope: "all", event: { jobId: string }];
+  /** An export was asked for: the builders (any process) start it now. */
+  "exports:queued": [scope: "all", event: { exportId: string }];
 };
 
 type Channel = keyof PubSubChannels;

@@ -19,6 +19,12 @@ const DOMAIN_NAME_OF = new Map([
   ["session_token", "sessionToken"],
   ["per_page", "perPage"],
   ["project_id", "projectId"],
+  ["batch_id", "batchId"],
+  ["job_id", "jobId"],
+  ["created_after", "createdAfter"],
+  ["created_before", "createdBefore"],
+  ["completed_after", "completedAfter"],
+  ["completed_before", "completedBefore"],
   ["customer_id", "customerId"],
 ]);
 const REST_NAME_OF = new Map([...DOMAIN_NAME_OF].map(([rest, domain]) => [domain, rest]));

@@ -18,6 +18,7 @@ import { webhookRoutes } from "./webhooks.js";
 import { auditRoutes } from "./audit.js";
 import { memberRoutes, publicMemberRoutes } from "./members.js";
 import { projectRoutes } from "./projects.js";
+import { exportRoutes } from "./exports.js";
 
 /**
  * The /v1 REST API: one middleware that answers every path under /v1
@@ -35,6 +36,8 @@ export function restApi(deps: Deps): { handle: Middleware; router: Router } {
   const customerRouter = new Router();
   customerRouter.use(customersOnly);
   customerRoutes(customerRouter, deps);
+  // Before the task routes: /tasks/export is not a task id.
+  exportRoutes(customerRouter, deps);
   taskRoutes(customerRouter, deps);
   webhookRoutes(customerRouter, deps);
   jobRoutes(customerRouter, deps);

@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   "webhook.delivery_requeued",
   "task.canceled",
   "job.canceled",
+  "export.created",
   "export.downloaded",
   "member.invited",
   "member.joined",

@@ -1,6 +1,6 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
-import type { ApiKey, AuditEvent, Batch, Job, Member, Project, Task, Webhook } from "../../generated/prisma/client.js";
+import type { ApiKey, AuditEvent, Batch, Export, Job, Member, Project, Task, Webhook } from "../../generated/prisma/client.js";
 import type { Caller, CreatedApiKey, Invitation, Profile, Registration, SignedIn } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
@@ -283,10 +283,12 @@ const LABEL_ATTRIBUTE = "label";
  * One line of GET /v1/jobs/{id}/export: the manifest line as given, plus the
  * label and its "<attr>-metadata" (SageMaker Ground Truth's output manifest).
  */
-export function exportLineView(task: Task, jobId: string) {
+export function exportLineView(task: Task, jobId: string | null) {
   const result = task.result as Record<string, unknown> | null;
+  // A task not read from a manifest gets the line Ground Truth would have had.
+  const line = task.manifestLine ?? (task.dataUrl !== null ? { "source-ref": task.dataUrl } : { source: task.data });
   return {
-    ...(task.manifestLine as Record<string, unknown>),
+    ...(line as Record<string, unknown>),
     [LABEL_ATTRIBUTE]: result && "label" in result ? result.label : result,
     [`${LABEL_ATTRIBUTE}-metadata`]: {
       ...(result && "label" in result ? { "class-name": result.label } : {}),
@@ -300,6 +302,25 @@ export function exportLineView(task: Task, jobId: string) {
     },
     task_id: task.id,
     judgments: task.judgmentCount,
+  };
+}
+
+/** GET /v1/exports/{id}; the data of an export.completed event. */
+export function exportView(exported: Export) {
+  const filter = exported.filter as Record<string, string>;
+  const restName = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return {
+    export_id: exported.id,
+    status: exported.status,
+    format: exported.format,
+    filter: Object.fromEntries(Object.entries(filter).map(([key, value]) => [restName(key), value])),
+    task_count: exported.taskCount,
+    skipped: exported.skipped,
+    bytes: Number(exported.bytes),
+    ...(exported.error ? { error: exported.error } : {}),
+    download_url: exported.status === "completed" ? `/v1/exports/${exported.id}/download` : null,
+    created_at: exported.createdAt.toISOString(),
+    completed_at: iso(exported.completedAt),
   };
 }
 

@@ -120,6 +120,11 @@ export const ERROR_CODES = {
     meaning: "The job has already ended.",
     whatToDo: "Nothing to do: read its status with `GET /v1/jobs/{id}`.",
   },
+  export_not_ready: {
+    status: 409,
+    meaning: "An export's download was asked for before it was built, or after it failed (`error.status`).",
+    whatToDo: "Poll `GET /v1/exports/{id}` (or take the `export.completed` webhook) until `status` is `completed`; a failed export says why in `error`: create it again.",
+  },
   job_not_completed: {
     status: 409,
     meaning: "A job's export was asked for before the job completed (`error.status`).",

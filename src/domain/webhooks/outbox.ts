@@ -4,7 +4,7 @@
 import type { SqlTx } from "../../db/transaction.js";
 import { newId, type Tenant } from "../shared/index.js";
 
-export const EVENT_TYPES = ["task.completed", "task.failed", "batch.completed", "job.completed", "job.failed"] as const;
+export const EVENT_TYPES = ["task.completed", "task.failed", "batch.completed", "job.completed", "job.failed", "export.completed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface NewEvent {
