@@ -13,6 +13,7 @@ import "./dashboard.js";
 import "./audit.js";
 import "./members.js";
 import "./projects.js";
+import "./exports.js";
 
 export const schema = builder.toSchema();
 

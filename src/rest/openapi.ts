@@ -24,6 +24,7 @@ import { jobInputSchema } from "../domain/jobs/index.js";
 import { TASK_STATUSES, TASK_TYPES, taskInputSchema } from "../domain/tasks/index.js";
 import { ERROR_CODES, type ErrorCode } from "../domain/shared/index.js";
 import { EVENT_TYPES, FEED_MAX_LIMIT, webhookInputSchema } from "../domain/webhooks/index.js";
+import { EXPORT_FORMAT_NAMES, exportFilterSchema } from "../domain/exports/index.js";
 import { withRestKeys } from "./field-names.js";
 import { pageSchema } from "./listing.js";
 import { filterSchema } from "./tasks.js";
@@ -226,6 +227,33 @@ const FeedEventSchema = z
     cursor: z.string().meta({ description: "Pass as `after` to continue after this event." }),
   })
   .meta({ id: "FeedEvent" });
+
+const ExportSchema = z
+  .object({
+    export_id: z.string().meta({ description: "exp_…" }),
+    status: z.enum(["queued", "building", "completed", "failed"]),
+    format: z.enum(EXPORT_FORMAT_NAMES),
+    filter: z.record(z.string(), z.string()).meta({ description: "The filter as given." }),
+    task_count: z.int().meta({ description: "Tasks in the file (once completed)." }),
+    skipped: z.record(z.string(), z.int()).meta({ description: "Tasks the filter matched that the format cannot hold, by reason (another type, not completed, no image size)." }),
+    bytes: z.int(),
+    error: z.string().optional().meta({ description: "Why it failed." }),
+    download_url: z.string().nullable().meta({ description: "GET it once completed." }),
+    created_at: timestamp,
+    completed_at: timestamp.nullable(),
+  })
+  .meta({ id: "Export" });
+const exportFile = (description: string) => ({
+  description,
+  headers: requestIdHeader,
+  content: {
+    "application/x-ndjson": { schema: z.record(z.string(), z.unknown()).meta({ description: "jsonl and ground_truth_manifest: one JSON object per line." }) },
+    "text/csv": { schema: z.string().meta({ description: "csv" }) },
+    "application/json": { schema: z.string().meta({ description: "coco" }) },
+    "application/zip": { schema: z.string().meta({ description: "yolo and pascal_voc", format: "binary" }) },
+    "text/plain": { schema: z.string().meta({ description: "conll" }) },
+  },
+});
 
 const jobStatus = z.enum(["queued", "ingesting", "labeling", "completed", "failed", "canceled"]);
 const AcceptedJob = z.object({ job_id: z.string(), status: jobStatus, created_at: timestamp }).meta({ id: "AcceptedJob" });
@@ -591,6 +619,38 @@ const paths: ZodOpenApiPathsObject = {
         ...notFound,
         "409": errorAnswer("job_not_completed."),
       },
+    }),
+  },
+  "/v1/exports": {
+    post: customerOperation({
+      summary: "Export tasks in a format",
+      description:
+        "Any subset of your environment's tasks (filter: project_id, batch_id, job_id, status, task type, created/completed ranges as ISO 8601) in jsonl, csv, coco, yolo, pascal_voc, conll or ground_truth_manifest. Built in the background: poll GET /v1/exports/{id} (or take the export.completed event), then download.",
+      tags: ["Exports"],
+      requestParams: { header: z.object({ "Idempotency-Key": idempotencyKey }) },
+      requestBody: body(z.object({ format: z.enum(EXPORT_FORMAT_NAMES), filter: withRestKeys(exportFilterSchema).optional() }).strict()),
+      responses: { "202": json(ExportSchema, "Queued."), ...invalid },
+    }),
+    get: customerOperation({ summary: "List exports", tags: ["Exports"], requestParams: { query: pageSchema }, responses: { "200": json(page(ExportSchema, "ExportPage"), "Newest first."), ...invalid } }),
+  },
+  "/v1/exports/{id}": {
+    get: customerOperation({ summary: "An export", tags: ["Exports"], requestParams: { path: idParam("export") }, responses: { "200": json(ExportSchema, "The export now."), ...notFound } }),
+  },
+  "/v1/exports/{id}/download": {
+    get: customerOperation({
+      summary: "Download an export",
+      tags: ["Exports"],
+      requestParams: { path: idParam("export") },
+      responses: { "200": exportFile("The file (Content-Disposition names it)."), ...notFound, "409": errorAnswer("export_not_ready: not built yet, or failed.") },
+    }),
+  },
+  "/v1/tasks/export": {
+    get: customerOperation({
+      summary: "Stream an export",
+      description: "The same file as POST /v1/exports, written straight into the response: for exports small enough to wait for. The filter's fields are query parameters.",
+      tags: ["Exports"],
+      requestParams: { query: withRestKeys(exportFilterSchema).extend({ format: z.enum(EXPORT_FORMAT_NAMES).optional().meta({ description: "Default jsonl." }) }) },
+      responses: { "200": exportFile("The file, streamed."), ...invalid },
     }),
   },
   "/v1/jobs/{id}/cancel": {

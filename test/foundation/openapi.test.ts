@@ -157,6 +157,16 @@ describe("the OpenAPI document", () => {
     conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?action=nothing", as));
     conforms("get", "/v1/events", await rest.get("/v1/events?limit=5&types=job.completed,task.completed", as));
     conforms("get", "/v1/events", await rest.get("/v1/events?after=nothing", as));
+    const exported = conforms("post", "/v1/exports", await rest.post("/v1/exports", { format: "jsonl", filter: { project_id: project.body.project_id } }, as));
+    conforms("post", "/v1/exports", await rest.post("/v1/exports", { format: "xlsx" }, as));
+    conforms("get", "/v1/exports", await rest.get("/v1/exports", as));
+    conforms("get", "/v1/exports/{id}", await rest.get("/v1/exports/exp_missing", as));
+    await expect.poll(async () => (await rest.get(`/v1/exports/${exported.body.export_id}`, as)).body.status, { timeout: 30_000 }).toBe("completed");
+    conforms("get", "/v1/exports/{id}", await rest.get(`/v1/exports/${exported.body.export_id}`, as));
+    conforms("get", "/v1/exports/{id}/download", await rest.get(`/v1/exports/${exported.body.export_id}/download`, as));
+    conforms("get", "/v1/exports/{id}/download", await rest.get("/v1/exports/exp_missing/download", as));
+    conforms("get", "/v1/tasks/export", await rest.get(`/v1/tasks/export?format=jsonl&project_id=${project.body.project_id}`, as));
+    conforms("get", "/v1/tasks/export", await rest.get("/v1/tasks/export?format=docx", as));
 
     // Every documented operation was called, and every route of /v1 is documented (by the failures above).
     const documented = Object.entries(document.paths).flatMap(([template, operations]) => Object.keys(operations as object).map((method) => `${method} ${template}`));

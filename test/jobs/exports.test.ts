@@ -297,6 +297,26 @@ describe("exports", () => {
     expect(listed.map((e) => e.export_id)).toContain(mine.export.export_id);
   });
 
+  it("over GraphQL: createExport with a typed filter, then export(id) and exports", async () => {
+    const created = await service.graphql(
+      `mutation($filter: ExportFilterInput) { createExport(format: CSV, filter: $filter) { ... on MutationCreateExportSuccess { data { id status format filter } } ... on AppError { code message } } }`,
+      { filter: { batchId: batches.classes, status: "COMPLETED", createdAfter: "2020-01-01T00:00:00Z" } },
+      { apiKey: customer.apiKey },
+    );
+    expect(created.errors).toBeUndefined();
+    const made = created.data.createExport.data;
+    expect(made).toMatchObject({ status: "QUEUED", format: "csv", filter: { batchId: batches.classes, status: "completed", createdAfter: "2020-01-01T00:00:00.000Z" } });
+    const read = async () => (await service.graphql(`query($id: ID!) { export(id: $id) { status taskCount downloadUrl } }`, { id: made.id }, { apiKey: customer.apiKey })).data.export;
+    await expect.poll(async () => (await read()).status, { timeout: 30_000 }).toBe("COMPLETED");
+    expect(await read()).toEqual({ status: "COMPLETED", taskCount: 20, downloadUrl: `/v1/exports/${made.id}/download` });
+    const other = await registerCustomer(service.rest, "GraphQL Nosy Exporter");
+    expect((await service.graphql(`query($id: ID!) { export(id: $id) { id } }`, { id: made.id }, { apiKey: other.apiKey })).data.export).toBeNull();
+    const listed = await service.graphql(`{ exports(first: 100) { edges { node { id } } } }`, {}, { apiKey: customer.apiKey });
+    expect(listed.data.exports.edges.map((edge: { node: { id: string } }) => edge.node.id)).toContain(made.id);
+    const refused = await service.graphql(`mutation { createExport(format: CSV, filter: { batchId: "" }) { ... on AppError { code } } }`, {}, { apiKey: customer.apiKey });
+    expect(refused.data.createExport.code).toBe("invalid_request");
+  });
+
   it("is taken over and built again from the start when its builder died mid-way", async () => {
     // A builder that claimed it, wrote a first chunk and died: its lease has run out.
     const created = await service.deps.prisma.export.create({
