@@ -158,6 +158,17 @@ describe("docs/api-guide.md curl examples", () => {
     expect(inherited.body).toMatchObject({ task_type: "text_classification", priority: 8, project_id: project.project_id });
   });
 
+  it.skipIf(!HAS_JQ)("run docs/exports.md's walkthrough: a batch of boxes, labeled, exported as COCO (needs jq)", async () => {
+    const customer = await registerCustomer(service.rest);
+    const blocks = readmeCurlBlocks("Try it", "../docs/exports.md");
+    expect(blocks).toHaveLength(3);
+    const output = await runBlock(blocks.join("\n"), service.url, { PATH: process.env.PATH ?? "", API_KEY: customer.apiKey });
+    const summary = JSON.parse(output.trim());
+    expect(summary.images).toBe(3);
+    expect(summary.annotations).toBeGreaterThanOrEqual(3);
+    expect(summary.categories).toEqual(["car", "person"]);
+  });
+
   it("run docs/environments.md's walkthrough: a sandbox key does not find a live task", async () => {
     const customer = await registerCustomer(service.rest);
     const env: Record<string, string> = { PATH: process.env.PATH ?? "", ADMIN_TOKEN: TEST_ADMIN_TOKEN, CUSTOMER_ID: customer.customerId, API_KEY: customer.apiKey };
