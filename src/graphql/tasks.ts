@@ -40,6 +40,8 @@ export const TaskType = builder.enumType("TaskType", {
     multi_label_classification: "Any number of options (labelSpec: question, options).",
     bounding_box: "Boxes around objects of the given classes in an image.",
     named_entity: "Labeled character spans in a text.",
+    rating: "Scores on an integer scale for each of the spec's criteria (labelSpec: question, criteria, scale).",
+    text_response: "A free-text answer: a transcription or a written reply (labelSpec: question, max_length, min_length).",
   }),
 });
 const TaskOrder = builder.enumType("TaskOrder", {
@@ -69,7 +71,7 @@ const AggregationRef = builder.objectRef<AggregationValue>("Aggregation").implem
   description: "How a task's judgments became its result.",
   fields: (t) => ({
     method: t.exposeString("method", {
-      description: "weighted_vote (skill-weighted), dawid_skene, per_option_vote (multi-label), iou_clustering (boxes) or span_vote (entities).",
+      description: "weighted_vote (skill-weighted), dawid_skene, per_option_vote (multi-label), iou_clustering (boxes), span_vote (entities), weighted_median (ratings) or edit_distance_medoid (text responses).",
     }),
     votes: t.field({ type: [VoteRef], description: "Every judgment that counted.", resolve: (aggregation) => aggregation.votes }),
   }),

@@ -32,6 +32,8 @@ const WEBHOOK_DELIVERIES = Number(process.env.BENCH_WEBHOOK_DELIVERIES ?? 10_000
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
 /** Human annotators working the annotator API at once (0 skips the row). */
 const ANNOTATORS = Number(process.env.BENCH_ANNOTATORS ?? 50);
+// Tasks (completed, 3 judgments each) seeded for the export row; 0 skips it.
+const EXPORT_TASKS = Number(process.env.BENCH_EXPORT_TASKS ?? 100_000);
 
 // The baseline the issue's goals are ratios of: a Koa hello-world, the framework the server is built on.
 const BASELINE_SOURCE = `
@@ -244,6 +246,7 @@ async function main() {
     if (databaseUrl && !process.env.BENCH_URL) rows.push(await webhookDeliveries(target, databaseUrl));
     if (MANIFEST_LINES > 0 && server) rows.push(await manifestIngestion(target, server));
     if (DASHBOARD_TASKS > 0 && databaseUrl) rows.push(...(await dashboardAtScale(target, databaseUrl)));
+    if (EXPORT_TASKS > 0 && databaseUrl && server) rows.push(await exportAtScale(target, databaseUrl, server));
     if (ANNOTATORS > 0) rows.push(await annotatorApiRate(target, task));
     if (BACKGROUND_TASKS > 0 && server) {
       rows.push(await sandboxCrowdRate(target, task));
@@ -365,6 +368,11 @@ const GOALS: [string, Goal][] = [
     goal: ">= 20,000 lines/s, RSS within +50 MB",
     met: (row) => row.rps >= 20_000 && (row.rssGrowthMb ?? Infinity) <= 50,
     limitedBy: "PostgreSQL's insert rate (the server waits on it half the time)",
+  }],
+  ["export ", {
+    goal: "RSS within +50 MB",
+    met: (row) => (row.rssGrowthMb ?? Infinity) <= 50,
+    limitedBy: "reading the tasks and their judgments in pages of 500 and writing 1 MB chunks, one export at a time per worker process",
   }],
   ["dashboard/", { goal: "p99 <= 200 ms", met: (row) => row.p99 <= 200, limitedBy: "deep pages skip index entries" }],
   [
@@ -613,6 +621,64 @@ dashboard: ${DASHBOARD_TASKS} tasks (80% completed, 3 judgments each) seeded in 
     rows.push({ name: `dashboard/${name}`.slice(0, 46), ...(await run(target, { name: "", path: `/v1/dashboard/${endpoint}`, headers: auth, connections: 1 })) });
   }
   return rows;
+}
+
+/**
+ * EXPORT_TASKS completed tasks (3 judgments each, seeded in SQL) exported as
+ * JSONL: POST /v1/exports, built by the worker, then downloaded. Tasks/s from
+ * the request to the end of the download; the server's RSS before and at its
+ * peak meanwhile.
+ */
+async function exportAtScale(target: string, databaseUrl: string, server: ChildProcess): Promise<Row> {
+  const auth = await customerWithQuota(target, "LIVE", 1);
+  const me = await fetch(`${target}/v1/customers/me`, { headers: auth }).then((r) => r.json() as Promise<{ customer_id: string }>);
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query(`INSERT INTO annotators (id, name, kind, token_hash, token_prefix)
+      SELECT 'ann_bexp' || i, 'Export bench ' || i, 'human', md5(random()::text || i), 'at_bexp' FROM generate_series(1, 3) i ON CONFLICT DO NOTHING`);
+    await db.query(
+      `INSERT INTO tasks (id, customer_id, environment, type, status, data_url, label_spec, metadata, replication, workforce, target_judgments,
+                          result, confidence, judgment_count, created_at, updated_at, completed_at)
+       SELECT 'tsk_bexp' || lpad(g::text, 22, '0'), $1, 'live', 'image_classification', 'completed', 'https://example.com/' || g || '.jpg',
+              '{"question": "Q?", "options": ["a", "b"]}', jsonb_build_object('row', g), 3, 'human', 3, '{"label": "a"}', 0.9, 3, now(), now(), now()
+       FROM generate_series(1, $2::int) g`,
+      [me.customer_id, EXPORT_TASKS],
+    );
+    await db.query(`INSERT INTO assignments (id, task_id, annotator_id, status, leased_until, created_at, submitted_at)
+      SELECT 'asg_' || substr(t.id, 5) || a, t.id, 'ann_bexp' || a, 'submitted', now(), now(), now()
+      FROM tasks t, generate_series(1, 3) a WHERE t.customer_id = $1`, [me.customer_id]);
+    await db.query(`INSERT INTO judgments (id, task_id, annotator_id, assignment_id, answer, created_at)
+      SELECT 'jdg_' || substr(t.id, 5) || a, t.id, 'ann_bexp' || a, 'asg_' || substr(t.id, 5) || a, '{"label": "a"}', now()
+      FROM tasks t, generate_series(1, 3) a WHERE t.customer_id = $1`, [me.customer_id]);
+    await db.query("VACUUM ANALYZE tasks, judgments");
+  } finally {
+    await db.end();
+  }
+  const idleRss = memoryOf(server.pid!).serverRssMb;
+  let peakRss = idleRss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryOf(server.pid!).serverRssMb)), 100);
+  const started = Date.now();
+  try {
+    const created = await fetch(`${target}/v1/exports`, { method: "POST", headers: auth, body: JSON.stringify({ format: "jsonl" }) }).then((r) => r.json() as Promise<{ export_id: string }>);
+    let exported: { status: string; task_count: number; download_url: string };
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      exported = await fetch(`${target}/v1/exports/${created.export_id}`, { headers: auth }).then((r) => r.json() as Promise<typeof exported>);
+    } while (exported.status === "queued" || exported.status === "building");
+    const built = (Date.now() - started) / 1000;
+    let bytes = 0;
+    const download = await fetch(target + exported.download_url, { headers: auth });
+    for await (const chunk of download.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+    const seconds = (Date.now() - started) / 1000;
+    console.log(
+      `\nexport: ${exported.task_count} of ${EXPORT_TASKS} tasks as JSONL (${(bytes / 2 ** 20).toFixed(0)} MB), built in ${built.toFixed(1)} s, downloaded by ${seconds.toFixed(1)} s ` +
+        `(status ${exported.status}); server RSS ${idleRss} MB before, ${peakRss} MB at peak\n`,
+    );
+    return { name: "export tasks/s (jsonl, built + downloaded)", rps: exported.task_count / seconds, p50: NaN, p99: NaN, errors: EXPORT_TASKS - exported.task_count, baseline: null, rssGrowthMb: peakRss - idleRss };
+  } finally {
+    clearInterval(sampler);
+  }
 }
 
 /**

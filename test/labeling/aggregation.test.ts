@@ -4,6 +4,9 @@ import {
   aggregateBoxes,
   aggregateEntities,
   aggregateMultiLabel,
+  aggregateRatings,
+  aggregateTextResponses,
+  TASK_TYPE_DEFINITIONS,
   argmax,
   dawidSkene,
   dawidSkeneAccuracy,
@@ -239,5 +242,56 @@ describe("other task types", () => {
       { start: 13, end: 19, label: "LOC" },
     ]);
     expect(result.confidence).toBeCloseTo((1 + 2 / 3) / 2, 5);
+  });
+
+  it("ratings: the weighted median beats a plurality vote on a crowd whose mistakes are a point off", () => {
+    const rating = TASK_TYPE_DEFINITIONS.rating;
+    const spec = rating.spec.parse({ question: "Rate", criteria: [{ name: "quality" }] });
+    const random = seededRandom(5);
+    let ordinal = 0;
+    let plurality = 0;
+    const items = 2000;
+    for (let i = 0; i < items; i++) {
+      const truth = rating.simulatedTruth(spec, null, random);
+      const votes = [0.7, 0.65, 0.6].map((accuracy, w) => ({ annotatorId: `w${w}`, answer: rating.simulatedAnswer(truth, spec, random() < accuracy, random) }));
+      if (aggregateRatings(votes, spec, () => 0.65).answer.ratings.quality === truth.ratings.quality) ordinal++;
+      const counts = new Map<number, number>();
+      for (const vote of votes) counts.set(vote.answer.ratings.quality, (counts.get(vote.answer.ratings.quality) ?? 0) + 1);
+      // A plurality vote, ties to the first answer given.
+      const top = Math.max(...counts.values());
+      if (votes.find((vote) => counts.get(vote.answer.ratings.quality) === top)!.answer.ratings.quality === truth.ratings.quality) plurality++;
+    }
+    expect(ordinal / items).toBeGreaterThan(plurality / items + 0.03);
+    const split = aggregateRatings(["2", "3", "4"].map((r, i) => ({ annotatorId: `a${i}`, answer: { ratings: { quality: Number(r) } } })), spec, () => 0.7);
+    expect(split.answer.ratings.quality).toBe(3);
+  });
+
+  it("text responses: the medoid beats an exact-match majority when careful annotators differ in case and punctuation", () => {
+    const text = TASK_TYPE_DEFINITIONS.text_response;
+    const spec = text.spec.parse({ question: "Transcribe" });
+    const random = seededRandom(9);
+    let medoid = 0;
+    let exact = 0;
+    const items = 1000;
+    for (let i = 0; i < items; i++) {
+      const truth = text.simulatedTruth(spec, null, random);
+      const votes = [0.8, 0.75, 0.7].map((accuracy, w) => ({ annotatorId: `w${w}`, answer: text.simulatedAnswer(truth, spec, random() < accuracy, random) }));
+      if (text.sameAnswer(aggregateTextResponses(votes, () => 0.75).answer, truth)) medoid++;
+      const counts = new Map<string, number>();
+      for (const vote of votes) counts.set(vote.answer.text, (counts.get(vote.answer.text) ?? 0) + 1);
+      const top = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+      if (text.sameAnswer({ text: top }, truth)) exact++;
+    }
+    expect(medoid / items).toBeGreaterThan(exact / items + 0.03);
+    const result = aggregateTextResponses(
+      [
+        { annotatorId: "a", answer: { text: "Total due: 42 EUR" } },
+        { annotatorId: "b", answer: { text: "total due 42 eur" } },
+        { annotatorId: "c", answer: { text: "Tota1 paid 4 EUR" } },
+      ],
+      () => 0.8,
+    );
+    expect(result.answer.text).toBe("Total due: 42 EUR");
+    expect(result.confidence).toBeCloseTo(2 / 3, 5);
   });
 });

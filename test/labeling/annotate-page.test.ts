@@ -95,6 +95,59 @@ describe.skipIf(!CHROMIUM)("the /annotate page (needs Debian's chromium: apt-get
     await page.close();
   });
 
+  it("scores a rating's criteria and writes a text response, and the answers reach the customer API", async () => {
+    const customer = await registerCustomer(service.rest);
+    customer.apiKey = await makeLive(service.graphql, customer.customerId);
+    const rated = await service.rest.post(
+      "/v1/tasks",
+      {
+        type: "rating",
+        data: "Q: What is the capital of France?\nA: Paris, on the Seine.",
+        label_spec: { question: "Rate the answer", criteria: [{ name: "accuracy" }, { name: "clarity", description: "Easy to follow" }], scale: { min: 1, max: 5, labels: ["bad", "poor", "fair", "good", "great"] } },
+        replication: 1,
+        priority: 10,
+      },
+      { apiKey: customer.apiKey },
+    );
+    const written = await service.rest.post(
+      "/v1/tasks",
+      { type: "text_response", data: "Receipt: TOTAL DUE 42,00 EUR", label_spec: { question: "Transcribe the total line", max_length: 200 }, replication: 1, priority: 10 },
+      { apiKey: customer.apiKey },
+    );
+    expect([rated.status, written.status]).toEqual([202, 202]);
+    const annotator = await createAnnotator(service.graphql, "Rater");
+    const page = await browser.newPage();
+    await page.goto(`${service.url}/annotate`);
+    await page.fill("#token", annotator.token);
+    await page.click("button[type=submit]");
+
+    await page.waitForSelector("#item:not([hidden]) .criterion");
+    expect(await page.locator(".criterion").count()).toBe(2);
+    // Enter before every criterion is scored is refused with a message, not sent.
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#status")).toMatch(/Score every criterion/);
+    await page.keyboard.press("5");
+    await page.click(".criterion[data-row='1'] button:has-text('4 good')");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "rating-task.png") });
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.keyboard.press("Enter");
+
+    await page.waitForSelector("#item:not([hidden]) #response");
+    await page.fill("#response", "TOTAL DUE 42,00 EUR");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "text-response.png") });
+    await page.keyboard.press("Control+Enter");
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#status")).toMatch(/No tasks/);
+
+    const rating = await service.rest.get(`/v1/tasks/${rated.body.task_id}/result`, { apiKey: customer.apiKey });
+    expect(rating.body).toMatchObject({ status: "completed", result: { ratings: { accuracy: 5, clarity: 4 } }, aggregation: { method: "weighted_median" } });
+    const text = await service.rest.get(`/v1/tasks/${written.body.task_id}/result`, { apiKey: customer.apiKey });
+    expect(text.body).toMatchObject({ status: "completed", result: { text: "TOTAL DUE 42,00 EUR" }, aggregation: { method: "edit_distance_medoid" } });
+    await page.close();
+  });
+
   it("asks again before an empty answer, lets a drawn box be deleted and moved, and fits a 360 px screen", async () => {
     const customer = await registerCustomer(service.rest);
     customer.apiKey = await makeLive(service.graphql, customer.customerId);

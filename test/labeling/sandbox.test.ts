@@ -22,6 +22,8 @@ const TASKS: Record<TaskType, Record<string, unknown>> = {
   multi_label_classification: { type: "multi_label_classification", data: "x", label_spec: { question: "Topics?", options: ["a", "b", "c", "d"], min: 1, max: 2 } },
   bounding_box: { type: "bounding_box", data_url: "https://example.com/cars.jpg", label_spec: { question: "Cars?", classes: ["car", "bus"] } },
   named_entity: { type: "named_entity", data: "Ada met Grace in London", label_spec: { question: "Entities?", entity_types: ["PER", "LOC"] } },
+  rating: { type: "rating", data: "Paris is the capital of France.", label_spec: { question: "Rate the answer", criteria: [{ name: "accuracy" }, { name: "clarity" }] } },
+  text_response: { type: "text_response", data_url: "https://example.com/receipt.png", label_spec: { question: "Transcribe the receipt's first line" } },
 };
 
 async function waitForResult(taskId: string) {

@@ -10,6 +10,8 @@ const SAMPLES: Record<TaskType, { spec: unknown; text: string | null }> = {
   multi_label_classification: { spec: { question: "Topics?", options: ["a", "b", "c", "d"], min: 1, max: 3 }, text: "x" },
   bounding_box: { spec: { question: "Cars?", classes: ["car", "bus"] }, text: null },
   named_entity: { spec: { question: "Entities?", entity_types: ["PER", "LOC"] }, text: "Ada met Grace in London" },
+  rating: { spec: { question: "Rate it", criteria: [{ name: "helpful" }, { name: "harmless" }], scale: { min: 1, max: 7 } }, text: "An answer." },
+  text_response: { spec: { question: "Transcribe", max_length: 500 }, text: null },
 };
 
 /** A crowd of equally good voters with no history. */

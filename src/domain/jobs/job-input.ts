@@ -49,6 +49,7 @@ export function inferTaskType(labelSpec: unknown, data: DataKind): TaskType | un
   const spec = (labelSpec ?? {}) as Record<string, unknown>;
   if ("classes" in spec) return "bounding_box";
   if ("entity_types" in spec) return "named_entity";
+  if ("criteria" in spec) return "rating";
   if ("min" in spec || "max" in spec) return "multi_label_classification";
   if ("options" in spec) return data === "url" ? "image_classification" : "text_classification";
   return undefined;
@@ -57,7 +58,7 @@ export function inferTaskType(labelSpec: unknown, data: DataKind): TaskType | un
 /** The label_spec must fit the job's type (or the type its shape implies). */
 export function labelSpecProblem(input: JobInput): string | undefined {
   const type = input.type ?? inferTaskType(input.labelSpec, "url");
-  if (!type) return "needs options, classes or entity_types (or give type)";
+  if (!type) return "needs options, classes, entity_types or criteria (or give type)";
   const parsed = TASK_TYPE_DEFINITIONS[type].spec.safeParse(input.labelSpec);
   return parsed.success ? undefined : `${parsed.error.issues[0].path.join(".") || "(spec)"}: ${parsed.error.issues[0].message}`;
 }

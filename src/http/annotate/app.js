@@ -71,7 +71,14 @@
 
   function labelsOf(task) {
     const spec = task.labelSpec;
+    // A rating's number keys pick a point of its scale; a text response has none.
+    if (spec.criteria) return scalePoints(spec).map(String);
     return spec.options ?? spec.classes ?? spec.entity_types ?? [];
+  }
+
+  function scalePoints(spec) {
+    const { min, max } = spec.scale ?? { min: 1, max: 5 };
+    return Array.from({ length: max - min + 1 }, (_, i) => min + i);
   }
 
   /** The project's instructions (HTML rendered by the server from Markdown, without raw HTML or scripts) and worked examples. */
@@ -98,7 +105,13 @@
     $("question").textContent = spec.question;
     const data = $("data");
     data.replaceChildren();
-    answer = task.type === "multi_label_classification" ? { labels: [] } : task.type === "bounding_box" ? { boxes: [] } : task.type === "named_entity" ? { entities: [] } : null;
+    answer =
+      task.type === "multi_label_classification" ? { labels: [] }
+      : task.type === "bounding_box" ? { boxes: [] }
+      : task.type === "named_entity" ? { entities: [] }
+      : task.type === "rating" ? { ratings: {} }
+      : task.type === "text_response" ? { text: "" }
+      : null;
     if (task.type === "image_classification" || task.type === "bounding_box") {
       const stage = document.createElement("div");
       stage.className = "stage";
@@ -123,7 +136,20 @@
       data.append(link);
     }
     const choices = $("choices");
-    choices.replaceChildren(
+    if (task.type === "rating") {
+      renderCriteria(task);
+    } else if (task.type === "text_response") {
+      const li = document.createElement("li");
+      const area = document.createElement("textarea");
+      area.id = "response";
+      area.rows = 4;
+      area.maxLength = spec.max_length ?? 2000;
+      area.setAttribute("aria-label", "your answer");
+      area.addEventListener("input", () => (answer.text = area.value));
+      li.append(area);
+      choices.replaceChildren(li);
+      setTimeout(() => area.focus(), 0);
+    } else choices.replaceChildren(
       ...labelsOf(task).map((label, i) => {
         const li = document.createElement("li");
         const button = document.createElement("button");
@@ -141,9 +167,55 @@
       multi_label_classification: "Numbers toggle options; Enter submits.",
       bounding_box: "Press a class number, drag on the image to draw a box; click a box, then Delete removes it or drag moves it; Enter submits.",
       named_entity: "Select text, press an entity type's number; Enter submits.",
+      rating: "Pick a score for each criterion (number keys score the highlighted one and move on); Enter submits once all are scored.",
+      text_response: "Type your answer; Ctrl+Enter submits.",
     }[task.type];
     status(`Task ${task.taskId}`);
     $("item").hidden = false;
+  }
+
+  /** One row of score buttons per criterion; the highlighted row takes the number keys. */
+  let currentCriterion = 0;
+  function renderCriteria(task) {
+    const spec = task.labelSpec;
+    currentCriterion = 0;
+    $("choices").replaceChildren(
+      ...spec.criteria.map((criterion, row) => {
+        const li = document.createElement("li");
+        li.className = "criterion";
+        li.dataset.row = String(row);
+        const name = document.createElement("span");
+        name.textContent = criterion.name;
+        name.title = criterion.description ?? "";
+        li.append(name);
+        scalePoints(spec).forEach((point, i) => {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.textContent = spec.scale?.labels?.[i] ? `${point} ${spec.scale.labels[i]}` : String(point);
+          button.addEventListener("click", () => rate(row, point));
+          li.append(button);
+        });
+        return li;
+      }),
+    );
+    markCriteria();
+  }
+
+  function rate(row, point) {
+    const spec = assignment.task.labelSpec;
+    answer.ratings[spec.criteria[row].name] = point;
+    currentCriterion = Math.min(row + 1, spec.criteria.length - 1);
+    markCriteria();
+    if (Object.keys(answer.ratings).length === spec.criteria.length) status("All scored: Enter submits.");
+  }
+
+  function markCriteria() {
+    const spec = assignment.task.labelSpec;
+    const points = scalePoints(spec);
+    document.querySelectorAll("#choices .criterion").forEach((li, row) => {
+      li.classList.toggle("current", row === currentCriterion);
+      li.querySelectorAll("button").forEach((b, i) => b.classList.toggle("on", answer.ratings[spec.criteria[row].name] === points[i]));
+    });
   }
 
   let currentClass = 0;
@@ -153,7 +225,9 @@
     const labels = labelsOf(task);
     if (index >= labels.length) return;
     const label = labels[index];
-    if (task.type === "image_classification" || task.type === "text_classification") {
+    if (task.type === "rating") {
+      rate(currentCriterion, Number(label));
+    } else if (task.type === "image_classification" || task.type === "text_classification") {
       document.querySelectorAll("#choices button").forEach((b, i) => b.classList.toggle("on", i === index));
       submit({ label });
     } else if (task.type === "multi_label_classification") {
@@ -275,6 +349,15 @@
   /** Gives an answer: held back for UNDO_MS (Enter sends it at once, U or the button undoes it). */
   function submit(value) {
     if (!assignment || pending) return;
+    const spec = assignment.task.labelSpec;
+    if (spec.criteria && Object.keys(value.ratings).length < spec.criteria.length) {
+      status(`Score every criterion first (${spec.criteria.filter((c) => !(c.name in value.ratings)).map((c) => c.name).join(", ")} to go).`);
+      return;
+    }
+    if ("text" in value && !value.text.trim()) {
+      status("Write an answer first (or skip with Esc).");
+      return;
+    }
     if (isEmpty(value) && !emptyConfirmed) {
       emptyConfirmed = true;
       status("Nothing is marked. Press Enter again to answer that there is none, or mark something first.");
@@ -350,6 +433,14 @@
       if (event.key === "Enter") send().catch(showError);
       else if (event.key === "u" || event.key === "U" || (event.key === "z" && (event.ctrlKey || event.metaKey))) undo();
       event.preventDefault();
+      return;
+    }
+    // In the answer box keys are text; Ctrl+Enter (or Cmd+Enter) submits it.
+    if (event.target instanceof HTMLTextAreaElement) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && answer) {
+        event.preventDefault();
+        submit(answer);
+      }
       return;
     }
     if (!assignment) return;

@@ -5,9 +5,11 @@ import type { TaskTypeDefinition } from "./definition.js";
 import { imageClassification } from "./image-classification.js";
 import { multiLabelClassification } from "./multi-label-classification.js";
 import { namedEntity } from "./named-entity.js";
+import { rating } from "./rating.js";
 import { textClassification } from "./text-classification.js";
+import { textResponse } from "./text-response.js";
 
-const REGISTRY = [imageClassification, textClassification, multiLabelClassification, boundingBox, namedEntity] as const;
+const REGISTRY = [imageClassification, textClassification, multiLabelClassification, boundingBox, namedEntity, rating, textResponse] as const;
 
 export type TaskType = (typeof REGISTRY)[number]["name"];
 export const TASK_TYPES = REGISTRY.map((definition) => definition.name) as [TaskType, ...TaskType[]];
@@ -27,4 +29,6 @@ export type { Entity } from "./named-entity.js";
 export { aggregateBoxes, iou, IOU_THRESHOLD } from "./bounding-box.js";
 export { aggregateEntities } from "./named-entity.js";
 export { aggregateMultiLabel } from "./multi-label-classification.js";
+export { aggregateRatings } from "./rating.js";
+export { aggregateTextResponses, normalizedDistance } from "./text-response.js";
 export * from "./voting.js";
