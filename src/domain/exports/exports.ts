@@ -107,9 +107,9 @@ async function* readTasks(deps: Pick<Deps, "prisma">, selection: Selection): Asy
       where: after ? { AND: [where, { id: { gt: after } }] } : where,
       orderBy: { id: "asc" },
       take: PAGE,
-      include: { judgments: { select: { annotatorId: true, answer: true, createdAt: true }, orderBy: { createdAt: "asc" } } },
+      ...(selection.format.judgments ? { include: { judgments: { select: { annotatorId: true, answer: true, createdAt: true }, orderBy: { createdAt: "asc" } } } } : {}),
     });
-    yield* tasks;
+    yield* tasks.map((task) => ({ judgments: [], ...task }) as ExportTask);
     if (tasks.length < PAGE) return;
     after = tasks[tasks.length - 1].id;
   }

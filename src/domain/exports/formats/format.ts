@@ -12,7 +12,7 @@ export interface ExportJudgment {
 export type ExportTask = Task & { judgments: ExportJudgment[] };
 
 export interface FormatContext {
-  /** The selected tasks, oldest first; each call reads them again from the start. */
+  /** The selected tasks, oldest first (with judgments when the format asks); each call reads them again from the start. */
   tasks(): AsyncIterable<ExportTask>;
   /** A selected task this file cannot hold (counted once per reason, on the first reading). */
   skip(reason: string): void;
@@ -24,6 +24,8 @@ export interface ExportFormat {
   extension: string;
   /** Task types the format holds; tasks of other types are skipped. Absent: every type. */
   types?: readonly string[];
+  /** Whether it writes each judgment (the others are spared reading them). */
+  judgments?: boolean;
   /** Only completed tasks (training formats: a label or nothing to train on). */
   completedOnly?: boolean;
   write(context: FormatContext): AsyncIterable<string | Uint8Array>;

@@ -6,6 +6,7 @@ import type { ExportFormat } from "./format.js";
 export const jsonl: ExportFormat = {
   contentType: "application/x-ndjson",
   extension: "jsonl",
+  judgments: true,
   async *write(context) {
     for await (const task of context.tasks()) {
       yield JSON.stringify({
