@@ -3,7 +3,7 @@
 // export whose builder died is taken over when its lease runs out.
 import type { Deps } from "../deps.js";
 import { buildExport, claimExport, hasExportToBuild } from "../domain/exports/index.js";
-import { startPollingWorker, type Worker } from "./worker.js";
+import { startPollingWorker, wakeOnEvents, type Worker } from "./worker.js";
 
 export function startExportBuilder(deps: Deps, options: { idleMs?: number; leaseMs?: number } = {}): Worker {
   const leaseMs = options.leaseMs ?? 60_000;
@@ -23,15 +23,6 @@ export function startExportBuilder(deps: Deps, options: { idleMs?: number; lease
     },
     drain: () => stopFollowing(),
   });
-  // A new export (asked for in any process) starts now, not at the next poll.
-  const queued = deps.pubsub.listen("exports:queued", "all");
-  const following = queued.then(async (events) => {
-    for await (const _event of events) worker.wake();
-  });
-  following.catch((error) => deps.logger.error({ err: error }, "export-builder: stopped following new exports"));
-  const stopFollowing = async () => {
-    await (await queued.catch(() => undefined))?.return?.();
-    await following.catch(() => {});
-  };
+  const stopFollowing = wakeOnEvents(deps, "exports:queued", worker);
   return worker;
 }

@@ -4,7 +4,7 @@
 // lease lets another process continue where it stopped.
 import type { Deps } from "../deps.js";
 import { claimJob, completeFinishedJobs, hasUnfinishedJobs, ingestJob } from "../domain/jobs/index.js";
-import { startPollingWorker, type Worker } from "./worker.js";
+import { startPollingWorker, wakeOnEvents, type Worker } from "./worker.js";
 
 export function startManifestIngester(deps: Deps, options: { idleMs?: number } = {}): Worker {
   const worker = startPollingWorker({
@@ -21,15 +21,6 @@ export function startManifestIngester(deps: Deps, options: { idleMs?: number } =
     },
     drain: () => stopFollowing(),
   });
-  // A new job (created by any process) starts now, not at the next poll.
-  const queued = deps.pubsub.listen("jobs:queued", "all");
-  const following = queued.then(async (events) => {
-    for await (const _event of events) worker.wake();
-  });
-  following.catch((error) => deps.logger.error({ err: error }, "manifest-ingester: stopped following new jobs"));
-  const stopFollowing = async () => {
-    await (await queued.catch(() => undefined))?.return?.();
-    await following.catch(() => {});
-  };
+  const stopFollowing = wakeOnEvents(deps, "jobs:queued", worker);
   return worker;
 }

@@ -1,3 +1,4 @@
+import type { Deps } from "../deps.js";
 import type { Logger } from "../logger.js";
 
 /** A background loop owned by the runtime: started after the database, stopped before it closes. */
@@ -64,5 +65,22 @@ export function startPollingWorker<T>(options: {
       await loop;
       await options.drain?.();
     },
+  };
+}
+
+/**
+ * Wakes `worker` on each event of a process-wide channel (new work asked for
+ * in any process starts now, not at the next poll). Answers the function that
+ * stops following (call it from the worker's drain).
+ */
+export function wakeOnEvents(deps: Pick<Deps, "pubsub" | "logger">, channel: "jobs:queued" | "exports:queued", worker: PollingWorker): () => Promise<void> {
+  const queued = deps.pubsub.listen(channel, "all");
+  const following = queued.then(async (events) => {
+    for await (const _event of events) worker.wake();
+  });
+  following.catch((error) => deps.logger.error({ err: error }, `${worker.name}: stopped following ${channel}`));
+  return async () => {
+    await (await queued.catch(() => undefined))?.return?.();
+    await following.catch(() => {});
   };
 }

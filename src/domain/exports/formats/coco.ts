@@ -4,7 +4,7 @@
 // Two readings of the same tasks (the builder makes them the same): images
 // first, then annotations, numbering the images alike both times.
 import type { Boxes } from "../../tasks/types/bounding-box.js";
-import { imageSizeOf, type ExportFormat, type ExportTask } from "./format.js";
+import { boxableImageSize, NO_IMAGE_SIZE, type ExportFormat, type ExportTask } from "./format.js";
 
 /** Categories numbered from 1 in the order first met (0 is the background by COCO custom). */
 export class CategoryIds {
@@ -30,14 +30,13 @@ export const coco: ExportFormat = {
   completedOnly: true,
   async *write(context) {
     const categories = new CategoryIds();
-    const holdable = (task: ExportTask) => (task.dataUrl ? imageSizeOf(task) : null);
     yield `{"info":{"description":"ASG Refinery export","version":"1.0","date_created":${JSON.stringify(new Date().toISOString())}},"licenses":[],"images":[`;
     let first = true;
     let imageId = 0;
     for await (const task of context.tasks()) {
-      const size = holdable(task);
+      const size = boxableImageSize(task);
       if (!size) {
-        context.skip("no image size (metadata width and height)");
+        context.skip(NO_IMAGE_SIZE);
         continue;
       }
       categories.addSpec(task);
@@ -50,7 +49,7 @@ export const coco: ExportFormat = {
     let annotationId = 0;
     imageId = 0;
     for await (const task of context.tasks()) {
-      if (!holdable(task)) continue;
+      if (!boxableImageSize(task)) continue;
       imageId++;
       for (const box of (task.result as unknown as Boxes).boxes) {
         const annotation = {

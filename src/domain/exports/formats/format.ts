@@ -40,5 +40,13 @@ export function imageSizeOf(task: Task): { width: number; height: number } | nul
     : null;
 }
 
+/** Why a box format leaves a task out: it cannot place boxes on an image of unknown size. */
+export const NO_IMAGE_SIZE = "no image size (metadata width and height)";
+
+/** An image task a box format can hold: its size, or null (no URL or no size). */
+export function boxableImageSize(task: Task): { width: number; height: number } | null {
+  return task.dataUrl ? imageSizeOf(task) : null;
+}
+
 /** The image's file name inside an archive: the task id (URLs may repeat and hold any character). */
 export const imageStem = (task: Task) => task.id;

@@ -3,7 +3,7 @@
 // ImageSets/Main/default.txt listing them, and labels.txt naming the classes.
 import type { Boxes } from "../../tasks/types/bounding-box.js";
 import { CategoryIds } from "./coco.js";
-import { imageSizeOf, imageStem, type ExportFormat, type ExportTask } from "./format.js";
+import { boxableImageSize, imageStem, NO_IMAGE_SIZE, type ExportFormat, type ExportTask } from "./format.js";
 import { ZipWriter } from "./zip.js";
 
 const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
@@ -44,11 +44,10 @@ export const pascalVoc: ExportFormat = {
   async *write(context) {
     const zip = new ZipWriter();
     const classes = new CategoryIds();
-    const holdable = (task: ExportTask) => (task.dataUrl ? imageSizeOf(task) : null);
     for await (const task of context.tasks()) {
-      const size = holdable(task);
+      const size = boxableImageSize(task);
       if (!size) {
-        context.skip("no image size (metadata width and height)");
+        context.skip(NO_IMAGE_SIZE);
         continue;
       }
       classes.addSpec(task);
@@ -56,7 +55,7 @@ export const pascalVoc: ExportFormat = {
     }
     yield* zip.add("labels.txt", classes.entries().map((entry) => entry.name + "\n").join(""));
     const list = zip.open("ImageSets/Main/default.txt");
-    for await (const task of context.tasks()) if (holdable(task)) yield* list.write(imageStem(task) + "\n");
+    for await (const task of context.tasks()) if (boxableImageSize(task)) yield* list.write(imageStem(task) + "\n");
     yield* list.close();
     yield* zip.end();
   },

@@ -4,7 +4,7 @@
 // classes by index, and images.txt mapping each task id to its image URL.
 import type { Boxes } from "../../tasks/types/bounding-box.js";
 import { CategoryIds } from "./coco.js";
-import { imageSizeOf, imageStem, type ExportFormat, type ExportTask } from "./format.js";
+import { boxableImageSize, imageStem, NO_IMAGE_SIZE, type ExportFormat } from "./format.js";
 import { ZipWriter } from "./zip.js";
 
 const decimals = (value: number) => Number(value.toFixed(6));
@@ -17,11 +17,10 @@ export const yolo: ExportFormat = {
   async *write(context) {
     const zip = new ZipWriter();
     const classes = new CategoryIds();
-    const holdable = (task: ExportTask) => (task.dataUrl ? imageSizeOf(task) : null);
     for await (const task of context.tasks()) {
-      const size = holdable(task);
+      const size = boxableImageSize(task);
       if (!size) {
-        context.skip("no image size (metadata width and height)");
+        context.skip(NO_IMAGE_SIZE);
         continue;
       }
       classes.addSpec(task);
@@ -34,7 +33,7 @@ export const yolo: ExportFormat = {
     yield* zip.add("classes.txt", names.map((name) => name + "\n").join(""));
     yield* zip.add("data.yaml", `# ASG Refinery export; images are listed in images.txt\nnc: ${names.length}\nnames: ${JSON.stringify(names)}\n`);
     const images = zip.open("images.txt");
-    for await (const task of context.tasks()) if (holdable(task)) yield* images.write(`${imageStem(task)} ${task.dataUrl}\n`);
+    for await (const task of context.tasks()) if (boxableImageSize(task)) yield* images.write(`${imageStem(task)} ${task.dataUrl}\n`);
     yield* images.close();
     yield* zip.end();
   },
