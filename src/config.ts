@@ -66,7 +66,7 @@ const envSchema = z.object({
   PRICE_LIST: z
     .string()
     .regex(/^[a-z_]+=\d{1,9}(,[a-z_]+=\d{1,9})*$/, "like image_classification=8,bounding_box=25")
-    .default("image_classification=8,text_classification=5,multi_label_classification=10,bounding_box=25,named_entity=15,rating=10,text_response=20"),
+    .default("image_classification=8,text_classification=5,multi_label_classification=10,bounding_box=25,named_entity=15,rating=10,text_response=20,pairwise_preference=10,polygon=40,keypoints=30"),
   CURRENCY: z.string().regex(/^[a-z]{3}$/, "an ISO 4217 code in lower case, like usd").default("usd"),
 });
 

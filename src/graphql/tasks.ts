@@ -42,6 +42,10 @@ export const TaskType = builder.enumType("TaskType", {
     named_entity: "Labeled character spans in a text.",
     rating: "Scores on an integer scale for each of the spec's criteria (labelSpec: question, criteria, scale).",
     text_response: "A free-text answer: a transcription or a written reply (labelSpec: question, max_length, min_length).",
+    pairwise_preference:
+      "Which of two responses to a prompt is better (data: the JSON text of {prompt, responses: [{id, text}, {id, text}]}; labelSpec: question, allow_tie, strength_labels, require_reason).",
+    polygon: "Outlines (polygons of [x, y] points) around objects of the given classes in an image (labelSpec: question, classes).",
+    keypoints: "Named points on each object of an image, e.g. a pose (labelSpec: question, keypoints, sigmas, skeleton).",
   }),
 });
 const TaskOrder = builder.enumType("TaskOrder", {
@@ -71,7 +75,7 @@ const AggregationRef = builder.objectRef<AggregationValue>("Aggregation").implem
   description: "How a task's judgments became its result.",
   fields: (t) => ({
     method: t.exposeString("method", {
-      description: "weighted_vote (skill-weighted), dawid_skene, per_option_vote (multi-label), iou_clustering (boxes), span_vote (entities), weighted_median (ratings) or edit_distance_medoid (text responses).",
+      description: "weighted_vote (skill-weighted; also pairwise preferences), dawid_skene, per_option_vote (multi-label), iou_clustering (boxes), span_vote (entities), weighted_median (ratings), edit_distance_medoid (text responses), mask_iou_clustering (polygons) or oks_clustering (keypoints).",
     }),
     votes: t.field({ type: [VoteRef], description: "Every judgment that counted.", resolve: (aggregation) => aggregation.votes }),
   }),
@@ -87,7 +91,7 @@ export const TaskRef = builder.prismaNode("Task", {
     status: t.field({ description: "Where the task is in its lifecycle.", type: TaskStatus, resolve: (task) => task.status as TaskStatusValue }),
     type: t.field({ description: "The kind of labeling asked for.", type: TaskType, resolve: (task) => task.type as TaskTypeValue }),
     dataUrl: t.exposeString("dataUrl", { description: "URL of the image or text to label, when given.", nullable: true }),
-    data: t.exposeString("data", { description: "Inline text to label, when given.", nullable: true }),
+    data: t.exposeString("data", { description: "Inline text to label, when given (for pairwise_preference the JSON text of its prompt and responses).", nullable: true }),
     labelSpec: t.expose("labelSpec", { description: "The type-specific question, options or classes, as submitted.", type: "JSON" }),
     metadata: t.expose("metadata", { description: "Your JSON, returned untouched.", type: "JSON", nullable: true }),
     projectId: t.exposeID("projectId", { description: "Its project (prj_…), if it has one.", nullable: true }),
@@ -161,7 +165,7 @@ const SubmitTaskInput = builder.inputType("SubmitTaskInput", {
   fields: (t) => ({
     type: t.field({ description: "The kind of labeling (required unless projectId gives it).", type: TaskType }),
     dataUrl: t.string({ description: "http(s) URL of the image or text to label" }),
-    data: t.string({ description: "Inline text, for text task types" }),
+    data: t.string({ description: "Inline text, for text task types (for pairwise_preference the JSON text of {prompt, responses})" }),
     labelSpec: t.field({ type: "JSON", description: "Type-specific; see the REST reference (required unless projectId gives it)" }),
     metadata: t.field({ type: "JSON", description: "Small JSON object returned untouched" }),
     priority: t.int({ description: "0–10, higher first; default 5" }),

@@ -3,6 +3,13 @@ import { describe, expect, it } from "vitest";
 import {
   aggregateBoxes,
   aggregateEntities,
+  aggregateKeypoints,
+  aggregatePolygons,
+  aggregatePreferences,
+  bradleyTerry,
+  maskIou,
+  oks,
+  type Comparison,
   aggregateMultiLabel,
   aggregateRatings,
   aggregateTextResponses,
@@ -293,5 +300,142 @@ describe("other task types", () => {
     );
     expect(result.answer.text).toBe("Total due: 42 EUR");
     expect(result.confidence).toBeCloseTo(2 / 3, 5);
+  });
+
+  /** How often the aggregate of 5 simulated annotators is right, against how often one of them alone is (on average). */
+  function crowdAgainstOne(name: "polygon" | "keypoints", specInput: unknown, seed: number) {
+    const type = TASK_TYPE_DEFINITIONS[name];
+    const spec = type.spec.parse(specInput);
+    const random = seededRandom(seed);
+    let crowd = 0;
+    let single = 0;
+    const items = 300;
+    for (let i = 0; i < items; i++) {
+      const truth = type.simulatedTruth(spec, null, random);
+      const votes = [0.75, 0.7, 0.7, 0.65, 0.65].map((accuracy, w) => ({ annotatorId: `w${w}`, answer: type.simulatedAnswer(truth, spec, random() < accuracy, random) }));
+      const aggregate = name === "polygon" ? aggregatePolygons(votes.map((v) => v.answer)) : aggregateKeypoints(votes.map((v) => v.answer), spec);
+      if (type.sameAnswer(aggregate.answer, truth)) crowd++;
+      single += votes.filter((vote) => type.sameAnswer(vote.answer, truth)).length / votes.length;
+    }
+    return { crowd: crowd / items, single: single / items };
+  }
+
+  it("polygons: mask IoU is the overlap of the enclosed areas, whatever the vertices", () => {
+    const square = (x: number, y: number, side: number): [number, number][] => [[x, y], [x + side, y], [x + side, y + side], [x, y + side]];
+    expect(maskIou(square(0, 0, 2), square(1, 1, 2))).toBeCloseTo(1 / 7, 9);
+    // The same square outlined with 8 vertices (its edges' midpoints too) is the same area.
+    const eight: [number, number][] = [[0, 0], [5, 0], [10, 0], [10, 5], [10, 10], [5, 10], [0, 10], [0, 5]];
+    expect(maskIou(square(0, 0, 10), eight)).toBeCloseTo(1, 9);
+    expect(maskIou(square(0, 0, 10), square(20, 20, 5))).toBe(0);
+    // A bow-tie (self-intersecting) outline covers its two triangles, half the square.
+    expect(maskIou(square(0, 0, 2), [[0, 0], [2, 2], [2, 0], [0, 2]])).toBeCloseTo(0.5, 9);
+  });
+
+  it("polygons: the consensus is the outline most like the others, and a stray one is dropped", () => {
+    const car = (dx: number) => ({ label: "car", points: [[10 + dx, 10], [110 + dx, 10], [110 + dx, 60], [10 + dx, 60]] as [number, number][] });
+    const result = aggregatePolygons([
+      { polygons: [car(0)] },
+      { polygons: [car(3), { label: "car", points: [[500, 500], [520, 500], [510, 520]] }] },
+      { polygons: [car(-3)] },
+    ]);
+    expect(result).toMatchObject({ answer: { polygons: [car(0)] }, method: "mask_iou_clustering" });
+    expect(result.confidence).toBeGreaterThan(0.7);
+    expect(result.confidence).toBeLessThan(1);
+    const crowd = crowdAgainstOne("polygon", { question: "Outline", classes: ["car", "bus"] }, 11);
+    expect(crowd.crowd).toBeGreaterThan(crowd.single + 0.08);
+  });
+
+  it("keypoints: OKS falls off with distance relative to the object's size, and counts a point only one side marked as a miss", () => {
+    const pose = (dx: number) => ({ keypoints: { nose: { x: 100 + dx, y: 100 }, left_wrist: { x: 50 + dx, y: 300 }, right_wrist: { x: 150 + dx, y: 300 } } });
+    const sigma = () => 0.05;
+    expect(oks(pose(0), pose(0), sigma)).toBe(1);
+    const near = oks(pose(0), pose(5), sigma);
+    const far = oks(pose(0), pose(40), sigma);
+    expect(near).toBeGreaterThan(0.9);
+    expect(far).toBeLessThan(near);
+    expect(far).toBeLessThan(0.5);
+    const { right_wrist: _, ...partial } = pose(0).keypoints;
+    expect(oks(pose(0), { keypoints: partial }, sigma)).toBeCloseTo(2 / 3, 9);
+  });
+
+  it("keypoints: each point at the median of the cluster's placements, kept where most marked it", () => {
+    const spec = TASK_TYPE_DEFINITIONS.keypoints.spec.parse({ question: "Pose", keypoints: ["nose", "left_wrist", "right_wrist"] });
+    const result = aggregateKeypoints(
+      [
+        { instances: [{ keypoints: { nose: { x: 100, y: 100 }, left_wrist: { x: 50, y: 300 }, right_wrist: { x: 150, y: 300 } } }] },
+        { instances: [{ keypoints: { nose: { x: 104, y: 98 }, left_wrist: { x: 52, y: 302 } } }] },
+        { instances: [{ keypoints: { nose: { x: 130, y: 100 }, left_wrist: { x: 48, y: 298 } } }] },
+      ],
+      spec,
+    );
+    // The nose 30 px off in one judgment does not move the consensus past the middle one; the right wrist only one marked is left out.
+    expect(result).toMatchObject({ answer: { instances: [{ keypoints: { nose: { x: 104, y: 100 }, left_wrist: { x: 50, y: 300 } } }] }, method: "oks_clustering" });
+    expect(Object.keys(result.answer.instances[0].keypoints)).toEqual(["nose", "left_wrist"]);
+    const crowd = crowdAgainstOne("keypoints", { question: "Pose", keypoints: ["nose", "left_wrist", "right_wrist", "left_ankle", "right_ankle"] }, 12);
+    expect(crowd.crowd).toBeGreaterThan(crowd.single + 0.08);
+  });
+
+  it("pairwise preferences: the weighted vote per pair, the strength of those who chose the winner", () => {
+    const spec = TASK_TYPE_DEFINITIONS.pairwise_preference.spec.parse({ question: "Better?", strength_labels: ["slightly", "much"] });
+    const result = aggregatePreferences(
+      [
+        { annotatorId: "a", answer: { choice: "b", strength: 2 } },
+        { annotatorId: "b", answer: { choice: "b", strength: 1, reason: "shorter" } },
+        { annotatorId: "c", answer: { choice: "a", strength: 2 } },
+      ],
+      spec,
+      () => 0.8,
+    );
+    expect(result).toMatchObject({ answer: { choice: "b", strength: 1 }, method: "weighted_vote" });
+    expect(result.confidence).toBeCloseTo(0.8, 6);
+    // One proven annotator outweighs two new ones.
+    const proven = aggregatePreferences(
+      [
+        { annotatorId: "expert", answer: { choice: "a", strength: 2 } },
+        { annotatorId: "new1", answer: { choice: "b", strength: 1 } },
+        { annotatorId: "new2", answer: { choice: "b", strength: 1 } },
+      ],
+      spec,
+      (id) => (id === "expert" ? 0.98 : 0.6),
+    );
+    expect(proven.answer.choice).toBe("a");
+  });
+
+  it("Bradley–Terry recovers known strengths, and ranks by whom an item beat where counting wins cannot", () => {
+    const strengths: Record<string, number> = { m1: 1.5, m2: 1, m3: 0.5, m4: 0, m5: -0.5, m6: -1, m7: -1.5 };
+    const ids = Object.keys(strengths);
+    const random = seededRandom(21);
+    const comparisons: Comparison[] = [];
+    for (let n = 0; n < 4000; n++) {
+      const [a, b] = [ids[Math.floor(random() * ids.length)], ids[Math.floor(random() * ids.length)]];
+      if (a === b) continue;
+      comparisons.push({ a, b, choice: random() < 1 / (1 + Math.exp(strengths[b] - strengths[a])) ? "a" : "b" });
+    }
+    const ranking = bradleyTerry(comparisons);
+    expect(ranking.map((item) => item.id)).toEqual(ids);
+    expect(ranking.map((item) => item.rank)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    for (const item of ranking) expect(Math.abs(item.score - strengths[item.id])).toBeLessThan(0.2);
+    expect(ranking.reduce((sum, item) => sum + item.wins + item.losses, 0)).toBe(2 * comparisons.length);
+
+    // "hard" plays only the strongest and wins half; "easy" plays only the weakest and wins 3 of 4.
+    const schedule: Comparison[] = [];
+    for (let i = 0; i < 40; i++) {
+      schedule.push({ a: "strong", b: "weak", choice: "a" }, { a: "strong", b: "weak", choice: i % 5 === 0 ? "b" : "a" });
+      schedule.push({ a: "hard", b: "strong", choice: i % 2 ? "a" : "b" });
+      schedule.push({ a: "easy", b: "weak", choice: i % 4 ? "a" : "b" });
+    }
+    const byWins = (id: string) => {
+      const played = schedule.filter((c) => c.a === id || c.b === id);
+      return played.filter((c) => (c.choice === "a" ? c.a : c.b) === id).length / played.length;
+    };
+    expect(byWins("easy")).toBeGreaterThan(byWins("hard"));
+    const fitted = bradleyTerry(schedule);
+    const rankOf = (id: string) => fitted.find((item) => item.id === id)!.rank;
+    expect(rankOf("hard")).toBeLessThan(rankOf("easy"));
+    // A tie counts half to each; an item that won everything still gets a finite score.
+    const sweep = bradleyTerry([{ a: "x", b: "y", choice: "a" }, { a: "x", b: "y", choice: "a" }, { a: "y", b: "z", choice: "tie" }]);
+    expect(sweep[0]).toMatchObject({ id: "x", wins: 2, losses: 0, rank: 1 });
+    expect(Number.isFinite(sweep[0].score)).toBe(true);
+    expect(sweep.find((item) => item.id === "z")).toMatchObject({ ties: 1, wins: 0, losses: 0 });
   });
 });

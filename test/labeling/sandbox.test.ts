@@ -24,6 +24,13 @@ const TASKS: Record<TaskType, Record<string, unknown>> = {
   named_entity: { type: "named_entity", data: "Ada met Grace in London", label_spec: { question: "Entities?", entity_types: ["PER", "LOC"] } },
   rating: { type: "rating", data: "Paris is the capital of France.", label_spec: { question: "Rate the answer", criteria: [{ name: "accuracy" }, { name: "clarity" }] } },
   text_response: { type: "text_response", data_url: "https://example.com/receipt.png", label_spec: { question: "Transcribe the receipt's first line" } },
+  pairwise_preference: {
+    type: "pairwise_preference",
+    data: { prompt: "Capital of France?", responses: [{ id: "model-a", text: "Paris." }, { id: "model-b", text: "Lyon, I think." }] },
+    label_spec: { question: "Which answer is better?", strength_labels: ["slightly", "much"] },
+  },
+  polygon: { type: "polygon", data_url: "https://example.com/street.jpg", label_spec: { question: "Outline the cars", classes: ["car"] } },
+  keypoints: { type: "keypoints", data_url: "https://example.com/runner.jpg", label_spec: { question: "Mark the pose", keypoints: ["nose", "left_wrist", "right_wrist"] } },
 };
 
 async function waitForResult(taskId: string) {

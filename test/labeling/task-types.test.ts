@@ -12,6 +12,12 @@ const SAMPLES: Record<TaskType, { spec: unknown; text: string | null }> = {
   named_entity: { spec: { question: "Entities?", entity_types: ["PER", "LOC"] }, text: "Ada met Grace in London" },
   rating: { spec: { question: "Rate it", criteria: [{ name: "helpful" }, { name: "harmless" }], scale: { min: 1, max: 7 } }, text: "An answer." },
   text_response: { spec: { question: "Transcribe", max_length: 500 }, text: null },
+  pairwise_preference: {
+    spec: { question: "Which answer is better?", allow_tie: true, strength_labels: ["slightly", "much"] },
+    text: JSON.stringify({ prompt: "Capital of France?", responses: [{ id: "model-a", text: "Paris." }, { id: "model-b", text: "Lyon." }] }),
+  },
+  polygon: { spec: { question: "Outline the cars", classes: ["car", "bus"] }, text: null },
+  keypoints: { spec: { question: "Mark the pose", keypoints: ["nose", "left_wrist", "right_wrist"], skeleton: [["left_wrist", "right_wrist"]] }, text: null },
 };
 
 /** A crowd of equally good voters with no history. */

@@ -1,6 +1,8 @@
 // What a customer asks of a job, and how each manifest line becomes a task:
 // {"source-ref": "s3://…"} or {"data_url": "…"} label a file by URL,
-// {"source": "text"} labels inline text; other keys ride along to the export.
+// {"source": "text"} labels inline text ({"source": {…}} a JSON type's object,
+// such as a pairwise_preference's prompt and responses); other keys ride along
+// to the export.
 import { z } from "zod";
 import type { Job } from "../../generated/prisma/client.js";
 import { httpUrl, unstorableInput, type FieldProblem, type Tier } from "../shared/index.js";
@@ -38,8 +40,8 @@ export const jobInputSchema = z
 export type JobInput = z.output<typeof jobInputSchema>;
 export type { S3Credentials };
 
-/** What a line labels: a file by URL, or inline text. */
-type DataKind = "url" | "text";
+/** What a line labels: a file by URL, inline text, or an inline object. */
+type DataKind = "url" | "text" | "object";
 
 /**
  * The type a line's task gets when the job names none: from the label_spec's
@@ -51,14 +53,16 @@ export function inferTaskType(labelSpec: unknown, data: DataKind): TaskType | un
   if ("entity_types" in spec) return "named_entity";
   if ("criteria" in spec) return "rating";
   if ("min" in spec || "max" in spec) return "multi_label_classification";
+  if ("keypoints" in spec) return "keypoints";
   if ("options" in spec) return data === "url" ? "image_classification" : "text_classification";
+  if (data === "object") return "pairwise_preference";
   return undefined;
 }
 
 /** The label_spec must fit the job's type (or the type its shape implies). */
 export function labelSpecProblem(input: JobInput): string | undefined {
   const type = input.type ?? inferTaskType(input.labelSpec, "url");
-  if (!type) return "needs options, classes, entity_types or criteria (or give type)";
+  if (!type) return "needs options, classes, entity_types, criteria or keypoints (or give type)";
   const parsed = TASK_TYPE_DEFINITIONS[type].spec.safeParse(input.labelSpec);
   return parsed.success ? undefined : `${parsed.error.issues[0].path.join(".") || "(spec)"}: ${parsed.error.issues[0].message}`;
 }
@@ -112,17 +116,20 @@ export function lineReader(job: Job, tier: Tier, options: { s3Endpoint?: string;
     }
     if (!source) return { problem: UNKNOWN_SHAPE };
     const given = line[source];
-    if (typeof given !== "string") return { problem: `${source}: must be a string` };
+    const isObject = source === "source" && given !== null && typeof given === "object" && !Array.isArray(given);
+    if (typeof given !== "string" && !isObject) return { problem: `${source}: must be a string${source === "source" ? " or an object" : ""}` };
 
-    const dataUrl = source === "source-ref" ? (isS3Url(given) ? objectUrl(given, "us-east-1", options.s3Endpoint).href : given) : source === "data_url" ? given : undefined;
-    const type = (job.type as TaskType | null) ?? inferTaskType(job.labelSpec, dataUrl !== undefined ? "url" : "text");
+    const url = given as string;
+    const dataUrl = source === "source-ref" ? (isS3Url(url) ? objectUrl(url, "us-east-1", options.s3Endpoint).href : url) : source === "data_url" ? url : undefined;
+    const type = (job.type as TaskType | null) ?? inferTaskType(job.labelSpec, dataUrl !== undefined ? "url" : isObject ? "object" : "text");
     const template = templateFor(type);
+    const data = given as string | Record<string, unknown>;
     const checked: { task?: NewTask; problems: FieldProblem[] } = template.taskWith
-      ? template.taskWith({ ...(dataUrl !== undefined ? { dataUrl } : { data: given }), ...(line.metadata !== undefined ? { metadata: line.metadata } : {}) })
+      ? template.taskWith({ ...(dataUrl !== undefined ? { dataUrl } : { data }), ...(line.metadata !== undefined ? { metadata: line.metadata } : {}) })
       : template;
     if (!checked.task) {
       const [first] = checked.problems;
-      const field = first.path === "dataUrl" ? (source === "source-ref" ? source : "data_url") : first.path === "data" ? "source" : first.path;
+      const field = first.path === "dataUrl" ? (source === "source-ref" ? source : "data_url") : /^data(\.|\[|$)/.test(first.path) ? first.path.replace(/^data/, "source") : first.path;
       return { problem: `${field}: ${first.message}` };
     }
     return { task: checked.task, manifestLine: text };

@@ -6,6 +6,7 @@ import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
 import { isFinal, type StatusCounts } from "../tasks/statuses.js";
 import type { BatchSubmission } from "../tasks/submission.js";
+import { taskTypeOf } from "../tasks/types/index.js";
 import type { FeedPage } from "../webhooks/index.js";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -75,6 +76,9 @@ export function acceptedBatchView(batch: BatchSubmission) {
 
 const MAX_LISTED_TASK_IDS = 1_000;
 
+/** A task's inline data as it was given: text, or a JSON type's object. */
+const dataView = (task: Pick<Task, "type" | "data">) => (taskTypeOf(task).data === "json" ? JSON.parse(task.data!) : task.data);
+
 /** GET /v1/tasks/{id}; the data of a task.failed event. */
 export function taskView(task: Task) {
   return {
@@ -82,7 +86,7 @@ export function taskView(task: Task) {
     status: task.status,
     task_type: task.type,
     data_url: task.dataUrl,
-    ...(task.data !== null ? { data: task.data } : {}),
+    ...(task.data !== null ? { data: dataView(task) } : {}),
     label_spec: task.labelSpec,
     metadata: task.metadata ?? null,
     priority: task.priority,
@@ -286,7 +290,7 @@ const LABEL_ATTRIBUTE = "label";
 export function exportLineView(task: Task, jobId: string | null) {
   const result = task.result as Record<string, unknown> | null;
   // A task not read from a manifest gets the line Ground Truth would have had.
-  const line = task.manifestLine ?? (task.dataUrl !== null ? { "source-ref": task.dataUrl } : { source: task.data });
+  const line = task.manifestLine ?? (task.dataUrl !== null ? { "source-ref": task.dataUrl } : { source: dataView(task) });
   return {
     ...(line as Record<string, unknown>),
     [LABEL_ATTRIBUTE]: result && "label" in result ? result.label : result,

@@ -2,6 +2,7 @@
 // clustering all annotators' boxes by overlap (IoU).
 import { z } from "zod";
 import { labelList, pick, question, type TaskTypeDefinition } from "./definition.js";
+import { aggregateInstances, sameInstances } from "./instance-clustering.js";
 import { mean, roundTo, type Aggregate } from "./voting.js";
 
 const spec = z.object({ question, classes: labelList("classes", 1) }).strict();
@@ -44,16 +45,7 @@ export const boundingBox: TaskTypeDefinition<"bounding_box", BoxSpec, Boxes> = {
       })
       .strict(),
   aggregate: (votes) => aggregateBoxes(votes.map((vote) => vote.answer)),
-  sameAnswer: (a, b) => {
-    const unmatched = [...b.boxes];
-    if (a.boxes.length !== unmatched.length) return false;
-    return a.boxes.every((box) => {
-      const match = unmatched.findIndex((other) => other.label === box.label && iou(box, other) >= IOU_THRESHOLD);
-      if (match < 0) return false;
-      unmatched.splice(match, 1);
-      return true;
-    });
-  },
+  sameAnswer: (a, b) => sameInstances(a.boxes, b.boxes, BOX_RULE),
   simulatedTruth: (spec, _text, random) => {
     const boxes: Box[] = [];
     const count = 1 + Math.floor(random() * 2);
@@ -86,42 +78,12 @@ export function iou(a: Box, b: Box): number {
   return union > 0 ? intersection / union : 0;
 }
 
-/**
- * Greedy clustering of all annotators' boxes: a box joins the best-overlapping
- * cluster of its label (IoU ≥ 0.5) that has no box from the same judgment yet.
- * Clusters backed by more than half the judgments become consensus boxes (the
- * mean of their members). Confidence: support × mean IoU to the consensus,
- * averaged over clusters; penalised by boxes that found no majority.
- */
+const BOX_RULE = { similarity: iou, consensus: meanBox, threshold: IOU_THRESHOLD };
+
+/** Boxes clustered by IoU (aggregateInstances); a consensus box is the mean of its cluster's boxes. */
 export function aggregateBoxes(judgments: Boxes[]): Aggregate<Boxes> {
-  const clusters: { label: string; members: { judgment: number; box: Box }[] }[] = [];
-  judgments.forEach((judgment, index) => {
-    for (const box of judgment.boxes) {
-      let best: (typeof clusters)[number] | undefined;
-      let bestIou = IOU_THRESHOLD;
-      for (const cluster of clusters) {
-        if (cluster.label !== box.label || cluster.members.some((m) => m.judgment === index)) continue;
-        const overlap = iou(meanBox(cluster.members.map((m) => m.box), box.label), box);
-        if (overlap >= bestIou) {
-          best = cluster;
-          bestIou = overlap;
-        }
-      }
-      if (best) best.members.push({ judgment: index, box });
-      else clusters.push({ label: box.label, members: [{ judgment: index, box }] });
-    }
-  });
-  const n = Math.max(1, judgments.length);
-  const kept = clusters.filter((c) => c.members.length / n > 0.5);
-  const boxes = kept.map((c) => meanBox(c.members.map((m) => m.box), c.label));
-  if (clusters.length === 0) return { answer: { boxes: [] }, confidence: 1, method: "iou_clustering" };
-  const scores = clusters.map((cluster) => {
-    const support = cluster.members.length / n;
-    if (!kept.includes(cluster)) return 1 - support; // agreement that this box is not there
-    const consensus = meanBox(cluster.members.map((m) => m.box), cluster.label);
-    return support * mean(cluster.members.map((m) => iou(m.box, consensus)));
-  });
-  return { answer: { boxes }, confidence: roundTo(mean(scores), 6), method: "iou_clustering" };
+  const { instances, confidence } = aggregateInstances(judgments.map((j) => j.boxes), BOX_RULE);
+  return { answer: { boxes: instances }, confidence: roundTo(confidence, 6), method: "iou_clustering" };
 }
 
 function meanBox(boxes: Box[], label: string): Box {

@@ -21,8 +21,12 @@ export interface AggregationContext {
 
 export interface TaskTypeDefinition<Name extends string = string, Spec = any, A = any> {
   name: Name;
-  /** What it labels: an image by URL, or text given inline or by URL. */
-  data: "image" | "text";
+  /**
+   * What it labels: an image by URL, text given inline or by URL, or a JSON
+   * object given inline (stored as its JSON text) in the shape of `dataSchema`.
+   */
+  data: "image" | "text" | "json";
+  dataSchema?: z.ZodType;
   /** The schema of label_spec. */
   spec: z.ZodType<Spec>;
   /** The schema of one answer (a judgment, a gold answer, the aggregated result) for this spec. */

@@ -4,12 +4,26 @@ import { boundingBox } from "./bounding-box.js";
 import type { TaskTypeDefinition } from "./definition.js";
 import { imageClassification } from "./image-classification.js";
 import { multiLabelClassification } from "./multi-label-classification.js";
+import { keypoints } from "./keypoints.js";
 import { namedEntity } from "./named-entity.js";
+import { pairwisePreference } from "./pairwise-preference.js";
+import { polygon } from "./polygon.js";
 import { rating } from "./rating.js";
 import { textClassification } from "./text-classification.js";
 import { textResponse } from "./text-response.js";
 
-const REGISTRY = [imageClassification, textClassification, multiLabelClassification, boundingBox, namedEntity, rating, textResponse] as const;
+const REGISTRY = [
+  imageClassification,
+  textClassification,
+  multiLabelClassification,
+  boundingBox,
+  namedEntity,
+  rating,
+  textResponse,
+  pairwisePreference,
+  polygon,
+  keypoints,
+] as const;
 
 export type TaskType = (typeof REGISTRY)[number]["name"];
 export const TASK_TYPES = REGISTRY.map((definition) => definition.name) as [TaskType, ...TaskType[]];
@@ -28,6 +42,9 @@ export type { Box } from "./bounding-box.js";
 export type { Entity } from "./named-entity.js";
 export { aggregateBoxes, iou, IOU_THRESHOLD } from "./bounding-box.js";
 export { aggregateEntities } from "./named-entity.js";
+export { aggregateKeypoints, oks } from "./keypoints.js";
+export { aggregatePreferences, bradleyTerry, responseKey, simulatedStrength, type Comparison, type PreferencePair, type RankedItem } from "./pairwise-preference.js";
+export { aggregatePolygons, maskIou } from "./polygon.js";
 export { aggregateMultiLabel } from "./multi-label-classification.js";
 export { aggregateRatings } from "./rating.js";
 export { aggregateTextResponses, normalizedDistance } from "./text-response.js";

@@ -6,7 +6,7 @@ export interface Aggregate<A> {
   answer: A;
   /** Posterior of the chosen label (categorical) or agreement (the other types), 0..1. */
   confidence: number;
-  method: "dawid_skene" | "weighted_vote" | "per_option_vote" | "iou_clustering" | "span_vote" | "weighted_median" | "edit_distance_medoid";
+  method: "dawid_skene" | "weighted_vote" | "per_option_vote" | "iou_clustering" | "span_vote" | "weighted_median" | "edit_distance_medoid" | "mask_iou_clustering" | "oks_clustering";
 }
 
 export interface CategoricalVote {
