@@ -1,12 +1,12 @@
 // Batch jobs: create from an S3 (or HTTPS) manifest, read, list, cancel, follow.
 import { cancelJob, createJob, followJob, getJob, listJobs } from "../domain/jobs/index.js";
 import { jobView } from "../domain/representations/index.js";
-import { jobTaskCounts } from "../domain/tasks/index.js";
+import { jobTaskCounts, rankPreferences } from "../domain/tasks/index.js";
 import { builder } from "./builder.js";
 import { nullIfNotFound, RESULT_OR_APP_ERROR } from "./errors.js";
 import { withoutNulls } from "./input.js";
 import { cappedPageSize, DEFAULT_PAGE_SIZE } from "./pagination.js";
-import { BatchCounts, TaskType } from "./tasks.js";
+import { BatchCounts, PreferenceRankingRef, TaskType } from "./tasks.js";
 
 const JobStatus = builder.enumType("JobStatus", {
   description: "QUEUED → INGESTING → LABELING → COMPLETED | FAILED | CANCELED.",
@@ -39,6 +39,11 @@ const JobRef = builder.prismaObject("Job", {
     invalidLines: t.exposeInt("invalidLines", { description: "Lines that could not become tasks." }),
     lineErrors: t.field({ description: "The first 100 of those, with line numbers.", type: [LineError], resolve: (job) => job.lineErrors as { line: number; reason: string }[] }),
     counts: t.field({ type: BatchCounts, description: "The job's tasks by status.", resolve: (job, _args, { deps }) => jobTaskCounts(deps.prisma, job.id) }),
+    ranking: t.field({
+      description: "Its pairwise_preference tasks' responses ranked by Bradley–Terry (GET /v1/jobs/{id}/ranking).",
+      type: PreferenceRankingRef,
+      resolve: (job, _args, { deps }) => rankPreferences(deps, job, { jobId: job.id }),
+    }),
     progress: t.float({
       description: "Share of the valid lines whose tasks have ended, 0..1.",
       resolve: async (job, _args, { deps }) => jobView(job, await jobTaskCounts(deps.prisma, job.id)).progress,

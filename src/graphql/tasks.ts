@@ -4,6 +4,7 @@ import {
   getBatch,
   getTask,
   listTasks,
+  rankPreferences,
   submitBatch,
   submitTask,
   subscribeToTaskStatus,
@@ -12,6 +13,8 @@ import {
   TASK_STATUSES,
   TASK_TYPES,
   type BatchSubmission,
+  type PreferenceRanking,
+  type RankedItem,
   type StatusCounts,
   type TaskStatus as TaskStatusValue,
   type TaskType as TaskTypeValue,
@@ -139,6 +142,25 @@ const BatchStatus = builder.enumType("BatchStatus", {
   } as const,
 });
 
+const RankedItem = builder.objectRef<RankedItem>("RankedItem").implement({
+  description: "A response ranked by Bradley–Terry over the pairwise_preference tasks that compared it.",
+  fields: (t) => ({
+    id: t.exposeString("id", { description: "The response's id (a model's name, say), or its text when it has none." }),
+    score: t.exposeFloat("score", { description: "Log strength, centred on 0: P(i beats j) = 1 / (1 + exp(score_j - score_i))." }),
+    rank: t.exposeInt("rank", { description: "1 for the strongest; equal scores share a rank." }),
+    wins: t.exposeInt("wins", { description: "Completed comparisons it won." }),
+    losses: t.exposeInt("losses", { description: "Completed comparisons it lost." }),
+    ties: t.exposeInt("ties", { description: "Completed comparisons that tied." }),
+  }),
+});
+export const PreferenceRankingRef = builder.objectRef<PreferenceRanking>("PreferenceRanking").implement({
+  description: "The responses compared by completed pairwise_preference tasks, strongest first.",
+  fields: (t) => ({
+    comparisons: t.exposeInt("comparisons", { description: "Completed pairwise_preference tasks counted, one game each." }),
+    items: t.field({ type: [RankedItem], description: "Strongest first.", resolve: (ranking) => ranking.items }),
+  }),
+});
+
 export const BatchRef = builder.prismaNode("Batch", {
   description: "Tasks submitted together by submitBatch (or POST /v1/tasks/batch).",
   id: { field: "id", description: "Batch id (bat_…), the same as in REST." },
@@ -150,6 +172,11 @@ export const BatchRef = builder.prismaNode("Batch", {
     createdAt: t.expose("createdAt", { description: "When it was submitted.", type: "DateTime" }),
     completedAt: t.expose("completedAt", { description: "When its last task ended; null before.", type: "DateTime", nullable: true }),
     counts: t.field({ description: "Its tasks by status, now.", type: BatchCounts, resolve: (batch, _args, { deps }) => countsOfBatch(deps, batch) }),
+    ranking: t.field({
+      description: "Its pairwise_preference tasks' responses ranked by Bradley–Terry (GET /v1/batches/{id}/ranking).",
+      type: PreferenceRankingRef,
+      resolve: (batch, _args, { deps }) => rankPreferences(deps, batch, { batchId: batch.id }),
+    }),
     tasks: t.relatedConnection("tasks", {
       description: "Its tasks in submission order, a page at a time (at most 100).",
       cursor: "id",

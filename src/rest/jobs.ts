@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
 import type Router from "@koa/router";
 import type { Deps } from "../deps.js";
-import { cancelJob, createJob, exportJob, getJobWithCounts, listJobs } from "../domain/jobs/index.js";
-import { acceptedJobView, jobView } from "../domain/representations/index.js";
+import { cancelJob, createJob, exportJob, getJobWithCounts, listJobs, rankJobPreferences } from "../domain/jobs/index.js";
+import { acceptedJobView, jobView, rankingView } from "../domain/representations/index.js";
 import { ValidationError } from "../domain/shared/index.js";
 import { jobTaskCounts } from "../domain/tasks/index.js";
 import { customerOf } from "./auth.js";
@@ -31,6 +31,10 @@ export function jobRoutes(router: Router, deps: Deps) {
   router.get("/jobs/:id", async (ctx) => {
     const { job, counts } = await getJobWithCounts(deps, customerOf(ctx), ctx.params.id);
     ctx.body = jobView(job, counts);
+  });
+
+  router.get("/jobs/:id/ranking", async (ctx) => {
+    ctx.body = rankingView(await rankJobPreferences(deps, customerOf(ctx), ctx.params.id));
   });
 
   router.get("/jobs/:id/export", async (ctx) => {

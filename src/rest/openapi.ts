@@ -149,13 +149,34 @@ const AcceptedBatch = z
   })
   .meta({ id: "AcceptedBatch" });
 
+const RANKING_DESCRIPTION =
+  "Bradley–Terry scores of the responses its completed pairwise_preference tasks compared (each task's aggregated choice one game; a tie half a win to each). A response is known by its id, or by its text when it has none.";
+const PreferenceRankingSchema = z
+  .object({
+    comparisons: z.int().meta({ description: "Completed pairwise_preference tasks counted." }),
+    items: z.array(
+      z.object({
+        id: z.string(),
+        score: z.number().meta({ description: "Log strength, centred on 0: P(i beats j) = 1 / (1 + e^(score_j − score_i))." }),
+        rank: z.int(),
+        wins: z.int(),
+        losses: z.int(),
+        ties: z.int(),
+      }),
+    ),
+  })
+  .meta({ id: "PreferenceRanking" });
+
 const Task = z
   .object({
     task_id: z.string(),
     status: taskStatus,
     task_type: taskType,
     data_url: z.string().nullable(),
-    data: z.string().optional(),
+    data: z
+      .union([z.string(), z.object({ prompt: z.string(), responses: z.array(z.object({ id: z.string().optional(), text: z.string() })) })])
+      .optional()
+      .meta({ description: "Inline text, or a pairwise_preference's prompt and two responses." }),
     label_spec: z.record(z.string(), z.unknown()),
     metadata: z.record(z.string(), z.unknown()).nullable(),
     priority: z.int(),
@@ -549,6 +570,15 @@ const paths: ZodOpenApiPathsObject = {
       responses: { "200": json(page(Task, "BatchTaskPage"), "In submission order."), ...invalid, ...notFound },
     }),
   },
+  "/v1/batches/{id}/ranking": {
+    get: customerOperation({
+      summary: "Rank a batch's compared responses",
+      description: RANKING_DESCRIPTION,
+      tags: ["Tasks"],
+      requestParams: { path: idParam("batch") },
+      responses: { "200": json(PreferenceRankingSchema, "Strongest first."), ...notFound },
+    }),
+  },
   "/v1/webhooks": {
     post: customerOperation({
       summary: "Register a webhook",
@@ -603,6 +633,15 @@ const paths: ZodOpenApiPathsObject = {
   },
   "/v1/jobs/{id}": {
     get: customerOperation({ summary: "Job status", tags: ["Batch jobs"], requestParams: { path: idParam("job") }, responses: { "200": json(Job, "The job."), ...notFound } }),
+  },
+  "/v1/jobs/{id}/ranking": {
+    get: customerOperation({
+      summary: "Rank a job's compared responses",
+      description: RANKING_DESCRIPTION,
+      tags: ["Batch jobs"],
+      requestParams: { path: idParam("job") },
+      responses: { "200": json(PreferenceRankingSchema, "Strongest first."), ...notFound },
+    }),
   },
   "/v1/jobs/{id}/export": {
     get: customerOperation({

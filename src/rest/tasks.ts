@@ -1,7 +1,7 @@
 import type Router from "@koa/router";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
-import { acceptedBatchView, acceptedTaskView, batchView, taskResultView, taskView } from "../domain/representations/index.js";
+import { acceptedBatchView, acceptedTaskView, batchView, rankingView, taskResultView, taskView } from "../domain/representations/index.js";
 import { parseInput } from "../domain/shared/index.js";
 import {
   batchStatusCounts,
@@ -9,6 +9,7 @@ import {
   getBatch,
   getTask,
   listTasks,
+  rankBatchPreferences,
   submitBatch,
   submitTask,
   TASK_STATUSES,
@@ -70,6 +71,10 @@ export function taskRoutes(router: Router, deps: Deps) {
     const page = pageRequest(ctx.query);
     // A batch reads in the order it was submitted.
     ctx.body = pageBody(await listTasks(deps, actor, { batchId: batch.id }, "oldest_first", pageQuery(page)), page, taskView);
+  });
+
+  router.get("/batches/:id/ranking", async (ctx) => {
+    ctx.body = rankingView(await rankBatchPreferences(deps, customerOf(ctx), ctx.params.id));
   });
 
   router.get("/tasks/:id", async (ctx) => {

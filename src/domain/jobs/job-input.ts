@@ -54,6 +54,7 @@ export function inferTaskType(labelSpec: unknown, data: DataKind): TaskType | un
   if ("criteria" in spec) return "rating";
   if ("min" in spec || "max" in spec) return "multi_label_classification";
   if ("keypoints" in spec) return "keypoints";
+  if ("allow_tie" in spec || "strength_labels" in spec || "require_reason" in spec) return "pairwise_preference";
   if ("options" in spec) return data === "url" ? "image_classification" : "text_classification";
   if (data === "object") return "pairwise_preference";
   return undefined;
@@ -62,7 +63,7 @@ export function inferTaskType(labelSpec: unknown, data: DataKind): TaskType | un
 /** The label_spec must fit the job's type (or the type its shape implies). */
 export function labelSpecProblem(input: JobInput): string | undefined {
   const type = input.type ?? inferTaskType(input.labelSpec, "url");
-  if (!type) return "needs options, classes, entity_types, criteria or keypoints (or give type)";
+  if (!type) return "needs options, classes, entity_types, criteria, keypoints or strength_labels (or give type)";
   const parsed = TASK_TYPE_DEFINITIONS[type].spec.safeParse(input.labelSpec);
   return parsed.success ? undefined : `${parsed.error.issues[0].path.join(".") || "(spec)"}: ${parsed.error.issues[0].message}`;
 }

@@ -5,7 +5,7 @@ import type { Deps } from "../../deps.js";
 import type { Job, Prisma } from "../../generated/prisma/client.js";
 import type { JobEvent, TaskEvent } from "../../pubsub.js";
 import { closingSourcesOnReturn, ConflictError, newId, NotFoundError, parseInput, secretBox, tenantOf, tenantTopic, ValidationError, type CustomerActor } from "../shared/index.js";
-import { isActorsEvent, JOB_PROJECT_FIELDS, jobTaskCounts, withProjectDefaults, type StatusCounts } from "../tasks/index.js";
+import { isActorsEvent, JOB_PROJECT_FIELDS, jobTaskCounts, rankPreferences, withProjectDefaults, type PreferenceRanking, type StatusCounts } from "../tasks/index.js";
 import { assertSafeTarget } from "../webhooks/index.js";
 import { endJob, isJobEnded, publishJob } from "./ingestion.js";
 import { jobInputSchema, labelSpecProblem } from "./job-input.js";
@@ -49,6 +49,12 @@ export async function getJob(deps: Pick<Deps, "prisma">, actor: CustomerActor, j
   const job = await deps.prisma.job.findFirst({ where: { id: jobId, ...tenantOf(actor) } });
   if (!job) throw new NotFoundError(`job ${jobId}`);
   return job;
+}
+
+/** The ranking of the responses a job's pairwise_preference tasks compared. */
+export async function rankJobPreferences(deps: Pick<Deps, "prisma">, actor: CustomerActor, jobId: string): Promise<PreferenceRanking> {
+  const job = await getJob(deps, actor, jobId);
+  return rankPreferences(deps, job, { jobId: job.id });
 }
 
 /** A job with the counts of its tasks by status (what its representation shows). */

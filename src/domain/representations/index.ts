@@ -5,6 +5,7 @@ import type { Caller, CreatedApiKey, Invitation, Profile, Registration, SignedIn
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
 import { isFinal, type StatusCounts } from "../tasks/statuses.js";
+import type { PreferenceRanking } from "../tasks/preference-ranking.js";
 import type { BatchSubmission } from "../tasks/submission.js";
 import { taskTypeOf } from "../tasks/types/index.js";
 import type { FeedPage } from "../webhooks/index.js";
@@ -129,6 +130,11 @@ export function taskResultView(task: Task): { status: 200 | 202; body: Record<st
       aggregation: task.aggregation ?? null,
     },
   };
+}
+
+/** GET /v1/batches/{id}/ranking and /v1/jobs/{id}/ranking. */
+export function rankingView(ranking: PreferenceRanking) {
+  return { comparisons: ranking.comparisons, items: ranking.items };
 }
 
 /** GET /v1/batches/{id}; the data of a batch.completed event. */

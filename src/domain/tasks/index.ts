@@ -20,5 +20,6 @@ export {
 } from "./lifecycle.js";
 export { isFinal, statusCounts, TASK_STATUSES, type StatusCounts, type TaskStatus } from "./statuses.js";
 export { countsOfBatch, getBatch, getTask, listTasks, type TaskFilter } from "./queries.js";
+export { rankBatchPreferences, rankPreferences, type PreferenceRanking } from "./preference-ranking.js";
 export { isActorsEvent, subscribeToTaskStatus, subscribeToTaskUpdates, type TaskUpdate } from "./live-updates.js";
 export * from "./types/index.js";

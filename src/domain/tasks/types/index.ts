@@ -43,7 +43,7 @@ export type { Entity } from "./named-entity.js";
 export { aggregateBoxes, iou, IOU_THRESHOLD } from "./bounding-box.js";
 export { aggregateEntities } from "./named-entity.js";
 export { aggregateKeypoints, oks } from "./keypoints.js";
-export { aggregatePreferences, bradleyTerry, responseKey, simulatedStrength, type Comparison, type PreferencePair, type RankedItem } from "./pairwise-preference.js";
+export { aggregatePreferences, bradleyTerry, responseKey, type Choice, simulatedStrength, type Comparison, type PreferencePair, type RankedItem } from "./pairwise-preference.js";
 export { aggregatePolygons, maskIou } from "./polygon.js";
 export { aggregateMultiLabel } from "./multi-label-classification.js";
 export { aggregateRatings } from "./rating.js";

@@ -62,6 +62,8 @@ export interface Comparison {
   a: string;
   b: string;
   choice: Choice;
+  /** How many times this outcome was seen (1 when not given). */
+  count?: number;
 }
 export interface RankedItem {
   id: string;
@@ -86,21 +88,21 @@ export function bradleyTerry(comparisons: Comparison[], options: { maxIterations
   const wins = new Array<number>(n).fill(1); // the virtual item's game
   const games = Array.from({ length: n }, () => new Map<number, number>());
   const tally = ids.map(() => ({ wins: 0, losses: 0, ties: 0 }));
-  for (const { a, b, choice } of comparisons) {
+  for (const { a, b, choice, count = 1 } of comparisons) {
     const [i, j] = [index.get(a)!, index.get(b)!];
     if (i === j) continue;
-    games[i].set(j, (games[i].get(j) ?? 0) + 1);
-    games[j].set(i, (games[j].get(i) ?? 0) + 1);
+    games[i].set(j, (games[i].get(j) ?? 0) + count);
+    games[j].set(i, (games[j].get(i) ?? 0) + count);
     if (choice === "tie") {
-      wins[i] += 0.5;
-      wins[j] += 0.5;
-      tally[i].ties++;
-      tally[j].ties++;
+      wins[i] += 0.5 * count;
+      wins[j] += 0.5 * count;
+      tally[i].ties += count;
+      tally[j].ties += count;
     } else {
       const [winner, loser] = choice === "a" ? [i, j] : [j, i];
-      wins[winner] += 1;
-      tally[winner].wins++;
-      tally[loser].losses++;
+      wins[winner] += count;
+      tally[winner].wins += count;
+      tally[loser].losses += count;
     }
   }
   let p = new Array<number>(n).fill(1);
