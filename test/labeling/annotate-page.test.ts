@@ -148,6 +148,97 @@ describe.skipIf(!CHROMIUM)("the /annotate page (needs Debian's chromium: apt-get
     await page.close();
   });
 
+  it("compares two responses, outlines a polygon and places keypoints, and the answers reach the customer API", async () => {
+    const customer = await registerCustomer(service.rest);
+    customer.apiKey = await makeLive(service.graphql, customer.customerId);
+    const submit = async (body: Record<string, unknown>) => {
+      const res = await service.rest.post("/v1/tasks", { replication: 1, ...body }, { apiKey: customer.apiKey });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      return res.body.task_id as string;
+    };
+    const compared = await submit({
+      type: "pairwise_preference",
+      data: { prompt: "Explain a rainbow in one sentence.", responses: [{ id: "model-x", text: "Rain." }, { id: "model-y", text: "Sunlight is refracted, reflected and split into colours by raindrops." }] },
+      label_spec: { question: "Which answer is more helpful?", strength_labels: ["slightly better", "much better"] },
+      priority: 10,
+    });
+    const outlined = await submit({ type: "polygon", data_url: `${images.url}/cat.svg`, label_spec: { question: "Outline the cat", classes: ["cat", "dog"] }, priority: 9 });
+    const posed = await submit({
+      type: "keypoints",
+      data_url: `${images.url}/cat.svg`,
+      label_spec: { question: "Mark the points", keypoints: ["nose", "left_ear", "right_ear"], skeleton: [["nose", "right_ear"]] },
+      priority: 8,
+    });
+    const annotator = await createAnnotator(service.graphql, "Comparer");
+    const page = await browser.newPage();
+    await page.goto(`${service.url}/annotate`);
+    await page.fill("#token", annotator.token);
+    await page.click("button[type=submit]");
+
+    // The pair: both responses shown as A and B (not by model), a choice, a strength, a reason.
+    await page.waitForSelector("#item:not([hidden]) .responses");
+    expect(await page.textContent("#data")).toContain("Sunlight is refracted");
+    expect(await page.textContent("#data")).not.toContain("model-y");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#status")).toMatch(/Pick the better response/);
+    await page.keyboard.press("2");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#status")).toMatch(/how much better/);
+    await page.keyboard.press("2");
+    await page.fill("#reason", "B actually explains it");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "pairwise-preference.png") });
+    await page.click("#submit");
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.keyboard.press("Enter");
+
+    // The polygon: three corners, then a click on the first closes it; Enter submits.
+    const image = page.locator("#data .stage img");
+    await image.waitFor();
+    await page.waitForFunction(() => (document.querySelector("#data .stage img") as HTMLImageElement).naturalWidth > 0);
+    let at = (await image.boundingBox())!;
+    for (const [x, y] of [[30, 20], [100, 25], [60, 90], [99, 99]]) await page.mouse.click(at.x + x, at.y + y);
+    await page.keyboard.press("Backspace"); // the stray fourth corner
+    await page.mouse.click(at.x + 31, at.y + 21);
+    expect(await page.locator("#data .overlay polygon").count()).toBe(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "polygon.png") });
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.keyboard.press("Enter");
+
+    // The keypoints: the nose, the left ear marked not visible (N), the right ear.
+    await page.waitForSelector("#item:not([hidden]) #choices button:has-text('nose')");
+    await page.waitForFunction(() => (document.querySelector("#data .stage img") as HTMLImageElement)?.naturalWidth > 0);
+    at = (await page.locator("#data .stage img").boundingBox())!;
+    await page.mouse.click(at.x + 60, at.y + 50);
+    await page.keyboard.press("n");
+    await page.mouse.click(at.x + 80, at.y + 30);
+    expect(await page.locator("#data .overlay circle").count()).toBe(2);
+    expect(await page.locator("#data .overlay line").count()).toBe(1);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "keypoints.png") });
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#status")).toMatch(/No tasks/);
+
+    const result = async (taskId: string) => (await service.rest.get(`/v1/tasks/${taskId}/result`, { apiKey: customer.apiKey })).body;
+    expect(await result(compared)).toMatchObject({ status: "completed", result: { choice: "b", strength: 2 }, aggregation: { method: "weighted_vote" } });
+    expect((await result(compared)).aggregation.votes[0].answer.reason).toBe("B actually explains it");
+    // Where the clicks were, in image pixels (within the half pixel the page's layout puts the image off the grid).
+    const near = (value: number) => expect.closeTo(value, -0.5);
+    expect(await result(outlined)).toMatchObject({
+      status: "completed",
+      result: { polygons: [{ label: "cat", points: [[near(30), near(20)], [near(100), near(25)], [near(60), near(90)]] }] },
+      aggregation: { method: "mask_iou_clustering" },
+    });
+    expect(await result(posed)).toMatchObject({
+      status: "completed",
+      result: { instances: [{ keypoints: { nose: { x: near(60), y: near(50) }, right_ear: { x: near(80), y: near(30) } } }] },
+      aggregation: { method: "oks_clustering" },
+    });
+    expect(Object.keys((await result(posed)).result.instances[0].keypoints)).toEqual(["nose", "right_ear"]);
+    await page.close();
+  });
+
   it("asks again before an empty answer, lets a drawn box be deleted and moved, and fits a 360 px screen", async () => {
     const customer = await registerCustomer(service.rest);
     customer.apiKey = await makeLive(service.graphql, customer.customerId);

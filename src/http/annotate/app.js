@@ -73,8 +73,15 @@
     const spec = task.labelSpec;
     // A rating's number keys pick a point of its scale; a text response has none.
     if (spec.criteria) return scalePoints(spec).map(String);
-    return spec.options ?? spec.classes ?? spec.entity_types ?? [];
+    if (task.type === "pairwise_preference") return preferenceChoices(spec).map((c) => c.label);
+    return spec.options ?? spec.classes ?? spec.entity_types ?? spec.keypoints ?? [];
   }
+
+  const preferenceChoices = (spec) => [
+    { choice: "a", label: "A is better" },
+    { choice: "b", label: "B is better" },
+    ...(spec.allow_tie ? [{ choice: "tie", label: "About the same" }] : []),
+  ];
 
   function scalePoints(spec) {
     const { min, max } = spec.scale ?? { min: 1, max: 5 };
@@ -111,8 +118,13 @@
       : task.type === "named_entity" ? { entities: [] }
       : task.type === "rating" ? { ratings: {} }
       : task.type === "text_response" ? { text: "" }
+      : task.type === "pairwise_preference" ? {}
+      : task.type === "polygon" ? { polygons: [] }
+      : task.type === "keypoints" ? { instances: [] }
       : null;
-    if (task.type === "image_classification" || task.type === "bounding_box") {
+    if (task.type === "pairwise_preference") {
+      renderPair(data, JSON.parse(task.data));
+    } else if (["image_classification", "bounding_box", "polygon", "keypoints"].includes(task.type)) {
       const stage = document.createElement("div");
       stage.className = "stage";
       const img = document.createElement("img");
@@ -122,6 +134,8 @@
       stage.append(img);
       data.append(stage);
       if (task.type === "bounding_box") enableDrawing(stage);
+      if (task.type === "polygon") enablePolygons(stage);
+      if (task.type === "keypoints") enableKeypoints(stage, spec);
     } else if (task.data) {
       const pre = document.createElement("pre");
       pre.id = "text";
@@ -138,6 +152,8 @@
     const choices = $("choices");
     if (task.type === "rating") {
       renderCriteria(task);
+    } else if (task.type === "pairwise_preference") {
+      renderPreference(spec);
     } else if (task.type === "text_response") {
       const li = document.createElement("li");
       const area = document.createElement("textarea");
@@ -161,6 +177,7 @@
         return li;
       }),
     );
+    if (task.type === "keypoints") markKeypoints();
     $("hint").textContent = {
       image_classification: "Press the option's number to answer (U undoes it for 5 s, Enter sends it now).",
       text_classification: "Press the option's number to answer (U undoes it for 5 s, Enter sends it now).",
@@ -169,6 +186,9 @@
       named_entity: "Select text, press an entity type's number; Enter submits.",
       rating: "Pick a score for each criterion (number keys score the highlighted one and move on); Enter submits once all are scored.",
       text_response: "Type your answer; Ctrl+Enter submits.",
+      pairwise_preference: "Press 1 or 2 for the better response (then a number for how much better, where asked); Enter submits.",
+      polygon: "Press a class number, click the image to place corners; click the first corner or press Enter to close the outline; Backspace removes the last corner; Enter with no open outline submits.",
+      keypoints: "Click the image to place the highlighted point (number keys pick another); N: not visible; P: next person; Backspace removes the last point; Enter submits.",
     }[task.type];
     status(`Task ${task.taskId}`);
     $("item").hidden = false;
@@ -218,15 +238,251 @@
     });
   }
 
+  /** The prompt, then the two responses side by side as A and B (their ids, a model's name, are not shown: they would bias the choice). */
+  function renderPair(data, pair) {
+    const prompt = document.createElement("pre");
+    prompt.id = "text";
+    prompt.textContent = pair.prompt;
+    const responses = document.createElement("div");
+    responses.className = "responses";
+    pair.responses.forEach((response, i) => {
+      const column = document.createElement("section");
+      column.className = "response";
+      const title = document.createElement("h3");
+      title.textContent = `Response ${"AB"[i]}`;
+      const body = document.createElement("pre");
+      body.textContent = response.text;
+      column.append(title, body);
+      responses.append(column);
+    });
+    data.append(prompt, responses);
+  }
+
+  /** A row of choices, a row of strengths where the spec asks for one, and a reason box. */
+  function renderPreference(spec) {
+    const row = (className, labels, onPick) => {
+      const li = document.createElement("li");
+      li.className = `criterion ${className}`;
+      labels.forEach((label, i) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = `${i + 1}. ${label}`;
+        button.addEventListener("click", () => onPick(i));
+        li.append(button);
+      });
+      return li;
+    };
+    const rows = [row("preference", preferenceChoices(spec).map((c) => c.label), (i) => prefer(i, "choice"))];
+    if (spec.strength_labels) rows.push(row("strength", spec.strength_labels, (i) => prefer(i, "strength")));
+    const reason = document.createElement("li");
+    const area = document.createElement("textarea");
+    area.id = "reason";
+    area.rows = 2;
+    area.maxLength = 2000;
+    area.placeholder = spec.require_reason ? "Why? (required)" : "Why? (optional)";
+    area.setAttribute("aria-label", "reason");
+    area.addEventListener("input", () => {
+      if (area.value.trim()) answer.reason = area.value.trim();
+      else delete answer.reason;
+    });
+    reason.append(area);
+    $("choices").replaceChildren(...rows, reason);
+    markPreference();
+  }
+
+  /** A number key: the choice first, then (where asked) the strength; a click says which row. */
+  function prefer(index, row) {
+    const spec = assignment.task.labelSpec;
+    const which = row ?? (answer.choice && spec.strength_labels && answer.choice !== "tie" ? "strength" : "choice");
+    if (which === "choice") {
+      const picked = preferenceChoices(spec)[index];
+      if (!picked) return;
+      answer.choice = picked.choice;
+      if (picked.choice === "tie") delete answer.strength;
+    } else if (index < (spec.strength_labels?.length ?? 0) && answer.choice !== "tie") {
+      answer.strength = index + 1;
+    }
+    markPreference();
+  }
+
+  function markPreference() {
+    const spec = assignment.task.labelSpec;
+    document.querySelectorAll("#choices .preference button").forEach((b, i) => b.classList.toggle("on", preferenceChoices(spec)[i].choice === answer.choice));
+    document.querySelectorAll("#choices .strength button").forEach((b, i) => b.classList.toggle("on", answer.strength === i + 1));
+    const strengthNext = answer.choice && answer.choice !== "tie" && spec.strength_labels;
+    document.querySelector("#choices .preference")?.classList.toggle("current", !strengthNext);
+    document.querySelector("#choices .strength")?.classList.toggle("current", Boolean(strengthNext));
+  }
+
+  function preferenceMissing(spec, value) {
+    if (!value.choice) return "Pick the better response first (1 or 2).";
+    if (spec.strength_labels && value.choice !== "tie" && !value.strength) return "Say how much better it is first.";
+    if (spec.require_reason && !value.reason) return "Give a reason first.";
+    return null;
+  }
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const svgNode = (name, attributes, text) => {
+    const node = document.createElementNS(SVG, name);
+    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+
+  /** An SVG over the stage's image in the image's own pixels, and the image pixel under a pointer event. */
+  function overlay(stage) {
+    const img = stage.querySelector("img");
+    const svg = svgNode("svg", { class: "overlay" });
+    const fit = () => svg.setAttribute("viewBox", `0 0 ${img.naturalWidth || img.clientWidth || 1} ${img.naturalHeight || img.clientHeight || 1}`);
+    img.addEventListener("load", fit);
+    fit();
+    stage.append(svg);
+    /** How many image pixels one screen pixel is. */
+    const pixel = () => (img.naturalWidth ? img.naturalWidth / img.getBoundingClientRect().width : 1);
+    const toImage = (event) => {
+      const rect = img.getBoundingClientRect();
+      return [Math.max(0, Math.round((event.clientX - rect.left) * pixel())), Math.max(0, Math.round((event.clientY - rect.top) * pixel()))];
+    };
+    return { svg, toImage, pixel };
+  }
+
+  /** Polygons: clicks place corners of the open outline; a click on its first corner (or Enter) closes it. */
+  let openPolygon = null;
+  let redrawPolygons = () => {};
+  function enablePolygons(stage) {
+    const { svg, toImage, pixel } = overlay(stage);
+    openPolygon = null;
+    redrawPolygons = () => {
+      svg.replaceChildren();
+      for (const polygon of answer.polygons) {
+        svg.append(svgNode("polygon", { class: "shape", points: polygon.points.join(" ") }));
+        svg.append(svgNode("text", { x: polygon.points[0][0], y: polygon.points[0][1] - 4 * pixel(), class: "tag" }, polygon.label));
+      }
+      if (openPolygon) {
+        svg.append(svgNode("polyline", { class: "open", points: openPolygon.points.join(" ") }));
+        openPolygon.points.forEach(([x, y], i) => svg.append(svgNode("circle", { cx: x, cy: y, r: 4 * pixel(), class: i === 0 ? "vertex first" : "vertex" })));
+      }
+    };
+    stage.addEventListener("mousedown", (event) => {
+      event.preventDefault();
+      if (!assignment) return;
+      const [x, y] = toImage(event);
+      if (openPolygon && openPolygon.points.length >= 3) {
+        const [fx, fy] = openPolygon.points[0];
+        if (Math.hypot(fx - x, fy - y) <= 8 * pixel()) return closeOpenPolygon();
+      }
+      if (!openPolygon) openPolygon = { label: labelsOf(assignment.task)[currentClass], points: [] };
+      openPolygon.points.push([x, y]);
+      redrawPolygons();
+    });
+  }
+
+  /** Closes the open outline (kept if it has 3 corners); true when there was one to close. */
+  function closeOpenPolygon() {
+    if (!openPolygon) return false;
+    if (openPolygon.points.length >= 3) answer.polygons.push(openPolygon);
+    else status("An outline needs at least 3 corners; it was dropped.");
+    openPolygon = null;
+    redrawPolygons();
+    return true;
+  }
+
+  /** Keypoints: a click places the highlighted point of the current person, then the next unplaced one is highlighted. */
+  let currentKeypoint = 0;
+  let redrawKeypoints = () => {};
+  function enableKeypoints(stage, spec) {
+    const { svg, toImage, pixel } = overlay(stage);
+    answer.instances = [{ keypoints: {} }];
+    currentKeypoint = 0;
+    redrawKeypoints = () => {
+      svg.replaceChildren();
+      answer.instances.forEach((instance, person) => {
+        for (const [from, to] of spec.skeleton ?? []) {
+          const [a, b] = [instance.keypoints[from], instance.keypoints[to]];
+          if (a && b) svg.append(svgNode("line", { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: "bone" }));
+        }
+        for (const [name, p] of Object.entries(instance.keypoints)) {
+          svg.append(svgNode("circle", { cx: p.x, cy: p.y, r: 4 * pixel(), class: "vertex" }));
+          svg.append(svgNode("text", { x: p.x + 6 * pixel(), y: p.y, class: "tag" }, answer.instances.length > 1 ? `${person + 1}:${name}` : name));
+        }
+      });
+      markKeypoints();
+    };
+    stage.addEventListener("mousedown", (event) => {
+      event.preventDefault();
+      if (!assignment) return;
+      const [x, y] = toImage(event);
+      answer.instances[answer.instances.length - 1].keypoints[spec.keypoints[currentKeypoint]] = { x, y };
+      nextKeypoint();
+    });
+    redrawKeypoints();
+  }
+
+  /** Highlights the current person's next point not placed yet (N: the highlighted one is not visible). */
+  function nextKeypoint() {
+    const names = assignment.task.labelSpec.keypoints;
+    const placed = answer.instances[answer.instances.length - 1].keypoints;
+    for (let step = 1; step <= names.length; step++) {
+      const candidate = (currentKeypoint + step) % names.length;
+      if (!(names[candidate] in placed)) {
+        currentKeypoint = candidate;
+        break;
+      }
+    }
+    redrawKeypoints();
+  }
+
+  function nextPerson() {
+    if (Object.keys(answer.instances[answer.instances.length - 1].keypoints).length === 0) return;
+    answer.instances.push({ keypoints: {} });
+    currentKeypoint = 0;
+    redrawKeypoints();
+    status(`Person ${answer.instances.length}: place its points.`);
+  }
+
+  function markKeypoints() {
+    const placed = answer.instances[answer.instances.length - 1]?.keypoints ?? {};
+    const names = assignment.task.labelSpec.keypoints;
+    document.querySelectorAll("#choices button").forEach((b, i) => {
+      b.classList.toggle("on", names[i] in placed);
+      b.classList.toggle("current", i === currentKeypoint);
+    });
+  }
+
+  /** Backspace: the open outline's last corner (else the last outline), or the last placed point. */
+  function removeLast() {
+    const task = assignment.task;
+    if (task.type === "polygon") {
+      if (openPolygon) openPolygon.points.pop();
+      else answer.polygons.pop();
+      if (openPolygon && openPolygon.points.length === 0) openPolygon = null;
+      redrawPolygons();
+    } else if (task.type === "keypoints") {
+      const instance = answer.instances[answer.instances.length - 1];
+      const names = Object.keys(instance.keypoints);
+      if (names.length) {
+        const last = names[names.length - 1];
+        delete instance.keypoints[last];
+        currentKeypoint = task.labelSpec.keypoints.indexOf(last);
+      } else if (answer.instances.length > 1) answer.instances.pop();
+      redrawKeypoints();
+    }
+  }
+
   let currentClass = 0;
   function choose(index) {
     if (!assignment) return;
     const task = assignment.task;
+    // A preference's number keys go to its choice row, then to its strength row.
+    if (task.type === "pairwise_preference") return prefer(index);
     const labels = labelsOf(task);
     if (index >= labels.length) return;
     const label = labels[index];
     if (task.type === "rating") {
       rate(currentCriterion, Number(label));
+    } else if (task.type === "keypoints") {
+      currentKeypoint = index;
+      markKeypoints();
     } else if (task.type === "image_classification" || task.type === "text_classification") {
       document.querySelectorAll("#choices button").forEach((b, i) => b.classList.toggle("on", i === index));
       submit({ label });
@@ -235,7 +491,7 @@
       set.has(label) ? set.delete(label) : set.add(label);
       answer.labels = labels.filter((l) => set.has(l));
       document.querySelectorAll("#choices button").forEach((b, i) => b.classList.toggle("on", set.has(labels[i])));
-    } else if (task.type === "bounding_box") {
+    } else if (task.type === "bounding_box" || task.type === "polygon") {
       currentClass = index;
       document.querySelectorAll("#choices button").forEach((b, i) => b.classList.toggle("on", i === index));
     } else if (task.type === "named_entity") {
@@ -349,9 +605,16 @@
   /** Gives an answer: held back for UNDO_MS (Enter sends it at once, U or the button undoes it). */
   function submit(value) {
     if (!assignment || pending) return;
+    if (assignment.task.type === "polygon" && closeOpenPolygon()) return;
+    if (value.instances) value = { instances: value.instances.filter((instance) => Object.keys(instance.keypoints).length > 0) };
     const spec = assignment.task.labelSpec;
     if (spec.criteria && Object.keys(value.ratings).length < spec.criteria.length) {
       status(`Score every criterion first (${spec.criteria.filter((c) => !(c.name in value.ratings)).map((c) => c.name).join(", ")} to go).`);
+      return;
+    }
+    const missing = assignment.task.type === "pairwise_preference" && preferenceMissing(spec, value);
+    if (missing) {
+      status(missing);
       return;
     }
     if ("text" in value && !value.text.trim()) {
@@ -453,6 +716,13 @@
     } else if ((event.key === "Delete" || event.key === "Backspace") && selectedBox) {
       event.preventDefault();
       deleteSelectedBox();
+    } else if (event.key === "Backspace" && (assignment.task.type === "polygon" || assignment.task.type === "keypoints")) {
+      event.preventDefault();
+      removeLast();
+    } else if (assignment.task.type === "keypoints" && (event.key === "n" || event.key === "N")) {
+      nextKeypoint();
+    } else if (assignment.task.type === "keypoints" && (event.key === "p" || event.key === "P")) {
+      nextPerson();
     } else if (event.key === "Escape") {
       skip().catch(showError);
     } else if (event.key === "x" || event.key === "X") {
