@@ -169,6 +169,17 @@ describe("docs/api-guide.md curl examples", () => {
     expect(summary.categories).toEqual(["car", "person"]);
   });
 
+  it.skipIf(!HAS_JQ)("run docs/labeling.md's walkthrough: two models compared four times, then ranked (needs jq)", async () => {
+    const customer = await registerCustomer(service.rest);
+    const blocks = readmeCurlBlocks("Try it", "../docs/labeling.md");
+    expect(blocks).toHaveLength(2);
+    const output = await runBlock(blocks.join("\n"), service.url, { PATH: process.env.PATH ?? "", API_KEY: customer.apiKey });
+    const summary = JSON.parse(output.trim());
+    expect(summary.comparisons).toBe(4);
+    expect(summary.ranking.map((item: { id: string }) => item.id).sort()).toEqual(["model-a", "model-b"]);
+    for (const item of summary.ranking) expect(item.wins + item.losses + item.ties).toBe(4);
+  });
+
   it("run docs/environments.md's walkthrough: a sandbox key does not find a live task", async () => {
     const customer = await registerCustomer(service.rest);
     const env: Record<string, string> = { PATH: process.env.PATH ?? "", ADMIN_TOKEN: TEST_ADMIN_TOKEN, CUSTOMER_ID: customer.customerId, API_KEY: customer.apiKey };
