@@ -14,9 +14,11 @@ import { startTestService, type TestService } from "../support/harness.js";
 
 let service: TestService;
 let customer: Customer;
-const batches: Record<"boxes" | "entities" | "classes", string> = { boxes: "", entities: "", classes: "" };
+const batches: Record<"boxes" | "entities" | "classes" | "shapes", string> = { boxes: "", entities: "", classes: "", shapes: "" };
 const SIZE = { width: 1280, height: 720 };
 const BOX_CLASSES = ["car", "person", "bicycle"];
+const SHAPE_CLASSES = ["road", "building"];
+const POSE_SPEC = { question: "Mark the pose", category: "person", keypoints: ["nose", "left_wrist", "right_wrist", "left_ankle"], skeleton: [["nose", "left_wrist"], ["nose", "right_wrist"]] };
 
 beforeAll(async () => {
   // ROLE all: the sandbox crowd labels, the export builder builds.
@@ -42,6 +44,10 @@ beforeAll(async () => {
       label_spec: { question: "Mark people and places", entity_types: ["PER", "LOC"] },
     })),
   );
+  batches.shapes = await submit([
+    ...Array.from({ length: 10 }, (_, i) => ({ type: "polygon", data_url: `https://img.example.com/outline-${i}.jpg`, label_spec: { question: "Outline", classes: SHAPE_CLASSES }, metadata: SIZE })),
+    ...Array.from({ length: 10 }, (_, i) => ({ type: "keypoints", data_url: `https://img.example.com/pose-${i}.jpg`, label_spec: POSE_SPEC, metadata: SIZE })),
+  ]);
   batches.classes = await submit(Array.from({ length: 20 }, (_, i) => imageTask({ data_url: `https://img.example.com/c-${i}.jpg`, metadata: { i } })));
   for (const batchId of Object.values(batches)) {
     const deadline = Date.now() + 60_000;
@@ -113,10 +119,35 @@ const COCO_SCHEMA = {
       items: {
         type: "object",
         required: ["id", "image_id", "category_id", "bbox", "area", "iscrowd"],
-        properties: { id: { type: "integer" }, image_id: { type: "integer" }, category_id: { type: "integer" }, bbox: { type: "array", items: { type: "number" }, minItems: 4, maxItems: 4 }, area: { type: "number" }, iscrowd: { enum: [0, 1] }, segmentation: { type: ["array", "object"] } },
+        properties: {
+          id: { type: "integer" },
+          image_id: { type: "integer" },
+          category_id: { type: "integer" },
+          bbox: { type: "array", items: { type: "number" }, minItems: 4, maxItems: 4 },
+          area: { type: "number" },
+          iscrowd: { enum: [0, 1] },
+          // Polygons: a list of [x1, y1, x2, y2, …] (at least 3 points).
+          segmentation: { oneOf: [{ type: "object" }, { type: "array", items: { type: "array", items: { type: "number" }, minItems: 6 } }] },
+          // Keypoint detection: [x, y, v] per keypoint of the category, v ∈ {0, 1, 2}.
+          keypoints: { type: "array", items: { type: "number" } },
+          num_keypoints: { type: "integer", minimum: 0 },
+        },
       },
     },
-    categories: { type: "array", items: { type: "object", required: ["id", "name"], properties: { id: { type: "integer" }, name: { type: "string" }, supercategory: { type: "string" } } } },
+    categories: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["id", "name"],
+        properties: {
+          id: { type: "integer" },
+          name: { type: "string" },
+          supercategory: { type: "string" },
+          keypoints: { type: "array", items: { type: "string" } },
+          skeleton: { type: "array", items: { type: "array", items: { type: "integer", minimum: 1 }, minItems: 2, maxItems: 2 } },
+        },
+      },
+    },
   },
 };
 
@@ -172,6 +203,47 @@ describe("exports", () => {
       expect(annotations.map((a: { bbox: number[]; category_id: number }) => ({ bbox: a.bbox, label: categoryName.get(a.category_id) }))).toEqual(
         boxesOf(task).map((box) => ({ bbox: [box.x, box.y, box.w, box.h], label: box.label })),
       );
+    }
+  });
+
+  it("COCO: outlines as segmentations and skeletons as keypoint detections, in the category's keypoint order; valid against the format", async () => {
+    const { bytes, export: done } = await exported("coco", { batch_id: batches.shapes });
+    const coco = JSON.parse(bytes.toString("utf8"));
+    const validate = new Ajv({ strict: false }).compile(COCO_SCHEMA);
+    expect(validate(coco), JSON.stringify(validate.errors)).toBe(true);
+    expect(done).toMatchObject({ task_count: 20, skipped: {} });
+    expect(coco.images).toHaveLength(20);
+    const pose = coco.categories.find((c: { name: string }) => c.name === "person");
+    expect(pose).toMatchObject({ keypoints: POSE_SPEC.keypoints, skeleton: [[1, 2], [1, 3]] });
+    expect(coco.categories.map((c: { name: string }) => c.name).sort()).toEqual([...SHAPE_CLASSES, "person"].sort());
+    const categoryName = new Map(coco.categories.map((c: { id: number; name: string }) => [c.id, c.name]));
+    for (const task of (await results(batches.shapes)).values()) {
+      const image = coco.images.find((i: { task_id: string }) => i.task_id === task.id);
+      const annotations = coco.annotations.filter((a: { image_id: number }) => a.image_id === image.id);
+      if (task.type === "polygon") {
+        const polygons = (task.result as { polygons: { label: string; points: [number, number][] }[] }).polygons;
+        expect(annotations.map((a: { segmentation: number[][]; category_id: number }) => ({ points: a.segmentation[0], label: categoryName.get(a.category_id) }))).toEqual(
+          polygons.map((p) => ({ points: p.points.flat(), label: p.label })),
+        );
+        for (const a of annotations) {
+          const xs = a.segmentation[0].filter((_: number, i: number) => i % 2 === 0);
+          expect(a.bbox[0]).toBe(Math.min(...xs));
+          expect(a.area).toBeGreaterThan(0);
+          expect(a.area).toBeLessThanOrEqual(a.bbox[2] * a.bbox[3]);
+        }
+      } else {
+        const instances = (task.result as { instances: { keypoints: Record<string, { x: number; y: number }> }[] }).instances;
+        expect(annotations).toHaveLength(instances.length);
+        annotations.forEach((a: { keypoints: number[]; num_keypoints: number; category_id: number }, n: number) => {
+          expect(a.category_id).toBe(pose.id);
+          expect(a.keypoints).toHaveLength(3 * POSE_SPEC.keypoints.length);
+          POSE_SPEC.keypoints.forEach((name, k) => {
+            const placed = instances[n].keypoints[name];
+            expect(a.keypoints.slice(3 * k, 3 * k + 3)).toEqual(placed ? [placed.x, placed.y, 2] : [0, 0, 0]);
+          });
+          expect(a.num_keypoints).toBe(Object.keys(instances[n].keypoints).length);
+        });
+      }
     }
   });
 
@@ -261,10 +333,11 @@ describe("exports", () => {
     const pending = await exported("csv", { status: "pending" });
     expect(pending.export.task_count).toBe(0);
     const wrongType = await exported("coco", { batch_id: batches.classes });
-    expect(wrongType.export).toMatchObject({ task_count: 0, skipped: { "not a bounding_box task": 20 } });
+    expect(wrongType.export).toMatchObject({ task_count: 0, skipped: { "not a bounding_box or polygon or keypoints task": 20 } });
     expect(JSON.parse(wrongType.bytes.toString("utf8"))).toMatchObject({ images: [], annotations: [], categories: [] });
+    // 32 boxes, 20 entities, 20 classifications, 20 outlines and skeletons.
     const all = await exported("csv", {});
-    expect(all.export.task_count).toBe(72);
+    expect(all.export.task_count).toBe(92);
   });
 
   it("refuses a bad format, filter or download with a clear 4xx", async () => {

@@ -18,6 +18,8 @@ const spec = z
     sigmas: z.array(z.number().positive().max(1)).optional(),
     /** Pairs of keypoint names drawn joined on the page (and written to COCO). */
     skeleton: z.array(z.tuple([z.string(), z.string()])).max(100).optional(),
+    /** What the skeletons are of, COCO's category name ("person"); "object" when not given. */
+    category: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
   .refine((s) => !s.sigmas || s.sigmas.length === s.keypoints.length, { message: "needs one sigma per keypoint", path: ["sigmas"] })

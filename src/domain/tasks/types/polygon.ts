@@ -33,6 +33,9 @@ const ringArea = (ring: Point[]) => Math.abs(ring.reduce((sum, [x, y], i) => {
 }, 0)) / 2;
 const areaOf = (shape: Rings) => shape.reduce((sum, [outer, ...holes]) => sum + ringArea(outer) - holes.reduce((h, ring) => h + ringArea(ring), 0), 0);
 
+/** The area an outline encloses (a self-intersecting one: the area of its parts). */
+export const outlineArea = (points: Point[]) => areaOf(clipping.union([points]));
+
 /** Intersection over union of the areas two outlines enclose. */
 export function maskIou(a: Point[], b: Point[]): number {
   const union = areaOf(clipping.union([a], [b]));
