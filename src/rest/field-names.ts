@@ -26,6 +26,7 @@ const DOMAIN_NAME_OF = new Map([
   ["completed_after", "completedAfter"],
   ["completed_before", "completedBefore"],
   ["customer_id", "customerId"],
+  ["work_team_id", "workTeamId"],
 ]);
 const REST_NAME_OF = new Map([...DOMAIN_NAME_OF].map(([rest, domain]) => [domain, rest]));
 const DOMAIN_NAMES = new RegExp(`\\b(${[...REST_NAME_OF.keys()].join("|")})\\b`, "g");

@@ -18,6 +18,7 @@ import {
 import { KEY_SCOPES, ROLES } from "../domain/shared/index.js";
 import { AUDIT_ACTIONS } from "../domain/audit/index.js";
 import { projectChangeSchema, projectInputSchema } from "../domain/projects/index.js";
+import { joinSchema, MEMBER_STATUSES, memberReasonSchema, workTeamNameSchema } from "../domain/workforce/index.js";
 import { monthSchema } from "../domain/billing/index.js";
 import { tablePageSchema } from "../domain/dashboard/index.js";
 import { jobInputSchema } from "../domain/jobs/index.js";
@@ -105,6 +106,7 @@ const ProjectSchema = z
     replication: z.int().nullable(),
     min_confidence: z.number().nullable(),
     priority: z.int().nullable(),
+    work_team_id: z.string().nullable().meta({ description: "The work team that labels it; null: the shared pool." }),
     environment,
     archived: z.boolean(),
     created_at: timestamp,
@@ -112,6 +114,27 @@ const ProjectSchema = z
     counts: StatusCounts.optional(),
   })
   .meta({ id: "Project", description: "A labeling project: settings, instructions and examples its tasks inherit." });
+
+const TeamMemberSchema = z
+  .object({
+    annotator_id: z.string(),
+    name: z.string(),
+    status: z.enum(MEMBER_STATUSES),
+    reason: z.string().nullable().meta({ description: "Why it was suspended or removed." }),
+    joined_at: timestamp,
+    gold_answered: z.int(),
+    gold_accuracy: z.number().nullable(),
+    judgments: z.int(),
+    agreement: z.number().nullable().meta({ description: "Share of its judgments that agreed with the result." }),
+  })
+  .meta({ id: "WorkTeamMember" });
+const WorkTeamSchema = z
+  .object({ team_id: z.string(), name: z.string(), environment, created_at: timestamp, members: z.array(TeamMemberSchema).optional() })
+  .meta({ id: "WorkTeam", description: "A team of the customer's own annotators; a project assigned to it is labeled only by its active members." });
+const MembershipSchema = z
+  .object({ team_id: z.string(), annotator_id: z.string(), status: z.enum(MEMBER_STATUSES), reason: z.string().nullable(), released_assignments: z.int() })
+  .meta({ id: "WorkTeamMembership" });
+const memberParams = z.object({ id: z.string().meta({ description: "The work team's id." }), annotatorId: z.string().meta({ description: "The annotator's id." }) });
 
 const MemberSchema = z
   .object({
@@ -815,6 +838,71 @@ const paths: ZodOpenApiPathsObject = {
       requestParams: { path: idParam("project") },
       requestBody: body(withRestKeys(projectChangeSchema)),
       responses: { "200": json(ProjectSchema, "The project now."), ...invalid, ...notFound },
+    }),
+  },
+  "/v1/work-teams": {
+    post: customerOperation({
+      summary: "Create a work team",
+      tags: ["Workforce"],
+      requestBody: body(workTeamNameSchema),
+      responses: { "201": json(WorkTeamSchema, "Created, with no members yet."), ...invalid },
+    }),
+    get: customerOperation({ summary: "List work teams", tags: ["Workforce"], responses: { "200": json(list(WorkTeamSchema, "WorkTeamList"), "Oldest first.") } }),
+  },
+  "/v1/work-teams/{id}": {
+    get: customerOperation({ summary: "A work team and its members", tags: ["Workforce"], requestParams: { path: idParam("work team") }, responses: { "200": json(WorkTeamSchema, "With each member's record."), ...notFound } }),
+    patch: customerOperation({ summary: "Rename a work team", tags: ["Workforce"], requestParams: { path: idParam("work team") }, requestBody: body(workTeamNameSchema), responses: { "200": json(WorkTeamSchema, "The team now."), ...invalid, ...notFound } }),
+  },
+  "/v1/work-teams/{id}/invitations": {
+    post: customerOperation({
+      summary: "Invite an annotator",
+      description: "A single-use link to the annotator page, valid 7 days, shown this once.",
+      tags: ["Workforce"],
+      requestParams: { path: idParam("work team") },
+      responses: {
+        "201": json(z.object({ invitation_id: z.string(), team_id: z.string(), token: z.string(), url: z.string(), expires_at: timestamp, message: z.string() }).meta({ id: "WorkTeamInvitation" }), "The link."),
+        ...notFound,
+      },
+    }),
+  },
+  "/v1/work-teams/join": {
+    post: {
+      summary: "Join a work team",
+      description: "The invited annotator (no credential: the invitation is one) gives a name and gets its annotator token, shown this once.",
+      tags: ["Workforce"],
+      requestBody: body(joinSchema),
+      responses: {
+        "201": json(z.object({ annotator_id: z.string(), name: z.string(), token: z.string(), team: z.object({ team_id: z.string(), name: z.string() }), message: z.string() }).meta({ id: "JoinedWorkTeam" }), "Joined."),
+        ...invalid,
+        "404": errorAnswer("Unknown, used or expired invitation."),
+      },
+    },
+  },
+  "/v1/work-teams/{id}/members/{annotatorId}/suspend": {
+    post: customerOperation({
+      summary: "Suspend a member",
+      description: "It is offered none of the team's tasks until reinstated; its open assignments of them are released to the others at once. An annotator.suspended event says so.",
+      tags: ["Workforce"],
+      requestParams: { path: memberParams },
+      requestBody: body(memberReasonSchema),
+      responses: { "200": json(MembershipSchema, "Suspended."), ...invalid, ...notFound },
+    }),
+  },
+  "/v1/work-teams/{id}/members/{annotatorId}/reinstate": {
+    post: customerOperation({
+      summary: "Reinstate a member",
+      tags: ["Workforce"],
+      requestParams: { path: memberParams },
+      requestBody: body(memberReasonSchema),
+      responses: { "200": json(MembershipSchema, "Active again."), ...invalid, ...notFound },
+    }),
+  },
+  "/v1/work-teams/{id}/members/{annotatorId}": {
+    delete: customerOperation({
+      summary: "Remove a member",
+      tags: ["Workforce"],
+      requestParams: { path: memberParams },
+      responses: { "204": { description: "Removed (its record stays, marked removed).", headers: requestIdHeader }, ...notFound },
     }),
   },
   "/v1/audit-events": {

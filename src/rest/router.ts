@@ -17,6 +17,7 @@ import { taskRoutes } from "./tasks.js";
 import { webhookRoutes } from "./webhooks.js";
 import { auditRoutes } from "./audit.js";
 import { memberRoutes, publicMemberRoutes } from "./members.js";
+import { publicWorkTeamRoutes, workTeamRoutes } from "./work-teams.js";
 import { projectRoutes } from "./projects.js";
 import { exportRoutes } from "./exports.js";
 
@@ -30,6 +31,7 @@ export function restApi(deps: Deps): { handle: Middleware; router: Router } {
   systemRoutes(router, deps);
   publicCustomerRoutes(router, deps);
   publicMemberRoutes(router, deps);
+  publicWorkTeamRoutes(router, deps);
 
   // Nested into the one router (one match per request): customersOnly runs
   // before every customer route; a public route above answers without reaching it.
@@ -46,6 +48,7 @@ export function restApi(deps: Deps): { handle: Middleware; router: Router } {
   auditRoutes(customerRouter, deps);
   memberRoutes(customerRouter, deps);
   projectRoutes(customerRouter, deps);
+  workTeamRoutes(customerRouter, deps);
   router.use(customerRouter.routes());
 
   const handle = compose<Parameters<Middleware>[0]>([
@@ -71,7 +74,7 @@ export function isRestPath(path: string): boolean {
  * registration to the client's address.
  */
 /** Registration, sign-in and accepting an invitation: limited per client address (guessing passwords included). */
-const ANONYMOUS_WRITES = new Set(["/v1/customers", "/v1/sessions", "/v1/invitations/accept"]);
+const ANONYMOUS_WRITES = new Set(["/v1/customers", "/v1/sessions", "/v1/invitations/accept", "/v1/work-teams/join"]);
 
 function authenticatedAndCharged(deps: Deps): Middleware {
   return async (ctx, next) => {

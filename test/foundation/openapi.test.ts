@@ -89,6 +89,8 @@ describe("the OpenAPI document", () => {
     conforms("get", "/v1/tasks", await rest.get("/v1/tasks?status=finished", as));
     conforms("get", "/v1/batches/{id}", await rest.get(`/v1/batches/${batch.body.batch_id}`, as));
     conforms("get", "/v1/batches/{id}/tasks", await rest.get(`/v1/batches/${batch.body.batch_id}/tasks`, as));
+    conforms("get", "/v1/batches/{id}/ranking", await rest.get(`/v1/batches/${batch.body.batch_id}/ranking`, as));
+    conforms("get", "/v1/batches/{id}/ranking", await rest.get("/v1/batches/bat_missing/ranking", as));
 
     const hook = conforms("post", "/v1/webhooks", await rest.post("/v1/webhooks", { callback_url: "https://hooks.example.com/x" }, as));
     conforms("get", "/v1/webhooks", await rest.get("/v1/webhooks", as));
@@ -113,6 +115,7 @@ describe("the OpenAPI document", () => {
     conforms("get", "/v1/jobs/{id}", await rest.get(`/v1/jobs/${job.body.job_id}`, as));
     conforms("get", "/v1/jobs/{id}/export", await rest.get(`/v1/jobs/${job.body.job_id}/export`, as));
     conforms("get", "/v1/jobs", await rest.get("/v1/jobs", as));
+    conforms("get", "/v1/jobs/{id}/ranking", await rest.get(`/v1/jobs/${job.body.job_id}/ranking`, as));
     conforms("post", "/v1/jobs/{id}/cancel", await rest.post(`/v1/jobs/${job.body.job_id}/cancel`, undefined, as));
 
     const month = new Date().toISOString().slice(0, 7);
@@ -153,6 +156,21 @@ describe("the OpenAPI document", () => {
     conforms("patch", "/v1/projects/{id}", await rest.request("PATCH", `/v1/projects/${project.body.project_id}`, { priority: 3 }, as));
     conforms("patch", "/v1/projects/{id}", await rest.request("PATCH", `/v1/projects/${project.body.project_id}`, { priority: 99 }, as));
     conforms("get", "/v1/tasks/{id}", await rest.get(`/v1/tasks/${(await rest.post("/v1/tasks", { project_id: project.body.project_id, data_url: "https://e.com/p.jpg" }, as)).body.task_id}`, as));
+    const team = conforms("post", "/v1/work-teams", await rest.post("/v1/work-teams", { name: "In-house" }, as));
+    conforms("post", "/v1/work-teams", await rest.post("/v1/work-teams", { name: "" }, as));
+    conforms("get", "/v1/work-teams", await rest.get("/v1/work-teams", as));
+    conforms("patch", "/v1/work-teams/{id}", await rest.request("PATCH", `/v1/work-teams/${team.body.team_id}`, { name: "In-house labelers" }, as));
+    const invite = conforms("post", "/v1/work-teams/{id}/invitations", await rest.post(`/v1/work-teams/${team.body.team_id}/invitations`, undefined, as));
+    conforms("post", "/v1/work-teams/{id}/invitations", await rest.post("/v1/work-teams/wtm_missing/invitations", undefined, as));
+    const joined = conforms("post", "/v1/work-teams/join", await rest.post("/v1/work-teams/join", { token: invite.body.token, name: "Ines" }));
+    conforms("post", "/v1/work-teams/join", await rest.post("/v1/work-teams/join", { token: invite.body.token, name: "Ines again" }));
+    const member = `/v1/work-teams/${team.body.team_id}/members/${joined.body.annotator_id}`;
+    conforms("post", "/v1/work-teams/{id}/members/{annotatorId}/suspend", await rest.post(`${member}/suspend`, { reason: "checking" }, as));
+    conforms("post", "/v1/work-teams/{id}/members/{annotatorId}/reinstate", await rest.post(`${member}/reinstate`, {}, as));
+    conforms("get", "/v1/work-teams/{id}", await rest.get(`/v1/work-teams/${team.body.team_id}`, as));
+    conforms("delete", "/v1/work-teams/{id}/members/{annotatorId}", await rest.delete(member, as));
+    conforms("delete", "/v1/work-teams/{id}/members/{annotatorId}", await rest.delete(member, as));
+    conforms("get", "/v1/work-teams/{id}", await rest.get("/v1/work-teams/wtm_missing", as));
     conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?limit=5", as));
     conforms("get", "/v1/audit-events", await rest.get("/v1/audit-events?action=nothing", as));
     conforms("get", "/v1/events", await rest.get("/v1/events?limit=5&types=job.completed,task.completed", as));

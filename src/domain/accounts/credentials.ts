@@ -161,9 +161,9 @@ export async function followRevocations(deps: Pick<Deps, "prisma" | "pubsub" | "
 
 async function lookUpKey(deps: Pick<Deps, "prisma">, key: string, hash: string): Promise<Actor | null> {
   if (ANNOTATOR_TOKEN_FORMAT.test(key)) {
-    const annotator = await deps.prisma.annotator.findUnique({ where: { tokenHash: hash }, select: { id: true, kind: true, disabledAt: true } });
+    const annotator = await deps.prisma.annotator.findUnique({ where: { tokenHash: hash }, select: { id: true, kind: true, disabledAt: true, ownerCustomerId: true } });
     if (!annotator || annotator.disabledAt) return null;
-    return { kind: "annotator", annotatorId: annotator.id, workforce: annotator.kind === "simulated" ? "simulated" : "human" };
+    return { kind: "annotator", annotatorId: annotator.id, workforce: annotator.kind === "simulated" ? "simulated" : "human", ownerCustomerId: annotator.ownerCustomerId };
   }
   if (SESSION_TOKEN_FORMAT.test(key)) {
     const [session] = await deps.prisma.$queryRaw<{ customer_id: string; environment: Environment; member_id: string; role: Role }[]>`

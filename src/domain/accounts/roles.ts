@@ -15,6 +15,8 @@ export const PERMISSIONS = {
   "keys.manage": "create and revoke API keys",
   "webhooks.manage": "manage webhooks",
   "members.manage": "invite, change and remove members",
+  /** Work teams: create, invite annotators, suspend and remove them. */
+  "workforce.manage": "manage work teams and their annotators",
 } as const;
 export type Permission = keyof typeof PERMISSIONS;
 

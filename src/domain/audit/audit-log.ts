@@ -32,6 +32,12 @@ export const AUDIT_ACTIONS = [
   "project.created",
   "project.updated",
   "project.archived",
+  "work_team.created",
+  "work_team.updated",
+  "work_team.invited",
+  "work_team.member_suspended",
+  "work_team.member_reinstated",
+  "work_team.member_removed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -62,10 +62,16 @@ const openSlots = (alias: string) => Prisma.sql`${Prisma.raw(alias)}.target_judg
 async function lockCandidate(tx: SqlTx, actor: AnnotatorActor, types: TaskType[] | undefined, passedOver: string[]): Promise<string | null> {
   const typeFilter = types?.length ? Prisma.sql`AND t.type IN (${Prisma.join(types)})` : Prisma.empty;
   const skip = passedOver.length ? Prisma.sql`AND t.id NOT IN (${Prisma.join(passedOver)})` : Prisma.empty;
+  // The shared pool takes tasks of no work team; a private annotator only its active teams' (the
+  // membership read FOR SHARE: a suspension waits for this claim, or this claim sees it).
+  const pool =
+    actor.ownerCustomerId === null
+      ? Prisma.sql`AND t.work_team_id IS NULL`
+      : Prisma.sql`AND t.work_team_id IN (SELECT m.team_id FROM work_team_members m WHERE m.annotator_id = ${actor.annotatorId} AND m.status = 'active' FOR SHARE)`;
   const firstFit = (status: string) => Prisma.sql`
     SELECT t.id, t.priority FROM tasks t
     WHERE t.workforce = ${actor.workforce} AND t.status = ${status}
-      ${typeFilter} ${skip}
+      ${typeFilter} ${skip} ${pool}
       AND ${openSlots("t")} > 0
       AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ${actor.annotatorId})
     ORDER BY t.priority DESC, t.id ASC

@@ -1,7 +1,8 @@
 // Labeling projects: a task type and label_spec with instructions (Markdown)
 // and worked examples, and the defaults their tasks, batches and jobs inherit
-// (tasks/project-defaults.ts). A change applies to tasks submitted after it;
-// archiving keeps the project and its tasks but refuses new ones.
+// (tasks/project-defaults.ts). A change applies to tasks submitted after it
+// (a change of work team also moves its open tasks); archiving keeps the
+// project and its tasks but refuses new ones.
 import { z } from "zod";
 import { transaction } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
@@ -9,7 +10,8 @@ import type { Prisma, Project } from "../../generated/prisma/client.js";
 import { assertAllowed } from "../accounts/index.js";
 import { auditCustomerChange } from "../audit/index.js";
 import { newId, NotFoundError, parseInput, problemsOf, tenantOf, ValidationError, type CustomerActor, type FieldProblem } from "../shared/index.js";
-import { checkSharedFields, statusCounts, TASK_TYPE_DEFINITIONS, taskInputSchema, type StatusCounts } from "../tasks/index.js";
+import { checkSharedFields, statusCounts, TASK_TYPE_DEFINITIONS, taskInputSchema, workforceOf, type StatusCounts } from "../tasks/index.js";
+import { isTenantsTeam } from "../workforce/index.js";
 
 const exampleSchema = z
   .object({
@@ -29,10 +31,12 @@ const fields = {
   replication: taskInputSchema.shape.replication.unwrap().nullable(),
   minConfidence: taskInputSchema.shape.minConfidence.unwrap().nullable(),
   priority: taskInputSchema.shape.priority.unwrap().nullable(),
+  /** Who labels it: one of the customer's work teams; null, the shared pool. */
+  workTeamId: z.string().regex(/^wtm_[0-9a-z]{26}$/, "is not a work team id (wtm_…)").nullable(),
 };
 
 export const projectInputSchema = z
-  .object({ ...fields, instructions: fields.instructions.default(""), examples: fields.examples.default([]), replication: fields.replication.optional(), minConfidence: fields.minConfidence.optional(), priority: fields.priority.optional() })
+  .object({ ...fields, instructions: fields.instructions.default(""), examples: fields.examples.default([]), replication: fields.replication.optional(), minConfidence: fields.minConfidence.optional(), priority: fields.priority.optional(), workTeamId: fields.workTeamId.optional() })
   .strict();
 export const projectChangeSchema = z.object({ ...fields, archived: z.boolean() }).partial().strict();
 
@@ -51,11 +55,17 @@ function settingsProblems(actor: CustomerActor, value: ProjectSettings): FieldPr
   return problems;
 }
 
+/** A project's team must be one of the customer environment's. */
+async function teamProblems(deps: Pick<Deps, "prisma">, actor: CustomerActor, workTeamId: string | null | undefined): Promise<FieldProblem[]> {
+  if (!workTeamId || (await isTenantsTeam(deps, tenantOf(actor), workTeamId))) return [];
+  return [{ path: "workTeamId", message: `no work team ${workTeamId} in this environment` }];
+}
+
 /** POST /v1/projects, createProject. */
 export async function createProject(deps: Pick<Deps, "prisma">, actor: CustomerActor, input: unknown): Promise<Project> {
   assertAllowed(actor, "tasks.write");
   const value = parseInput(projectInputSchema, input);
-  const problems = settingsProblems(actor, value);
+  const problems = [...settingsProblems(actor, value), ...(await teamProblems(deps, actor, value.workTeamId))];
   if (problems.length) throw ValidationError.of(problems);
   return transaction(deps.prisma, async (tx) => {
     const project = await tx.project.create({
@@ -113,8 +123,14 @@ export async function updateProject(deps: Pick<Deps, "prisma">, actor: CustomerA
       priority: current.priority,
       ...change,
     } as ProjectSettings;
-    const problems = settingsProblems(actor, merged);
+    const problems = [...settingsProblems(actor, merged), ...(await teamProblems(deps, actor, change.workTeamId))];
     if (problems.length) throw ValidationError.of(problems);
+    // Its open tasks follow it to the new workforce; assignments already leased finish or expire.
+    if (change.workTeamId !== undefined && change.workTeamId !== current.workTeamId) {
+      await tx.$executeRaw`
+        UPDATE tasks SET work_team_id = ${change.workTeamId}, workforce = ${change.workTeamId ? "human" : workforceOf(actor.environment)}, updated_at = now()
+        WHERE project_id = ${projectId} AND status IN ('pending', 'in_progress')`;
+    }
     const archivedAt = archived === undefined ? undefined : archived ? (current.archivedAt ?? new Date()) : null;
     const updated = await tx.project.update({ where: { id: projectId }, data: { ...asColumns(change), ...(archivedAt !== undefined ? { archivedAt } : {}) } });
     await auditCustomerChange(tx, actor, { action: archived ? "project.archived" : "project.updated", targetId: projectId, details: { fields: Object.keys(change) } });

@@ -1,6 +1,7 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
-import type { ApiKey, AuditEvent, Batch, Export, Job, Member, Project, Task, Webhook } from "../../generated/prisma/client.js";
+import type { ApiKey, AuditEvent, Batch, Export, Job, Member, Project, Task, Webhook, WorkTeam, WorkTeamInvitation, WorkTeamMember } from "../../generated/prisma/client.js";
+import type { Joined, TeamMember } from "../workforce/index.js";
 import type { Caller, CreatedApiKey, Invitation, Profile, Registration, SignedIn } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
@@ -167,6 +168,7 @@ export function projectView(project: Project, counts?: StatusCounts) {
     replication: project.replication,
     min_confidence: project.minConfidence,
     priority: project.priority,
+    work_team_id: project.workTeamId,
     environment: project.environment,
     archived: project.archivedAt !== null,
     created_at: project.createdAt.toISOString(),
@@ -401,4 +403,64 @@ export function qualityView(types: TypeQuality[]) {
 /** GET /v1/dashboard/usage. */
 export function dailyUsageView(days: UsageDay[]) {
   return { days };
+}
+
+/** GET /v1/work-teams items; with `members`, GET /v1/work-teams/{id}. */
+export function workTeamView(team: WorkTeam, members?: TeamMember[]) {
+  return {
+    team_id: team.id,
+    name: team.name,
+    environment: team.environment,
+    created_at: iso(team.createdAt),
+    ...(members ? { members: members.map(teamMemberView) } : {}),
+  };
+}
+
+/** A member of a work team with its record: accuracy on gold, judgments, agreement with the consensus. */
+export function teamMemberView({ annotator, membership, reliability }: TeamMember) {
+  return {
+    annotator_id: annotator.id,
+    name: annotator.name,
+    status: membership.status,
+    reason: membership.reason,
+    joined_at: iso(membership.joinedAt),
+    gold_answered: reliability.goldTotal,
+    gold_accuracy: reliability.goldAccuracy,
+    judgments: reliability.judgments,
+    agreement: reliability.agreement,
+  };
+}
+
+/** 201 of POST /v1/work-teams/{id}/invitations: the link, this once. */
+export function workTeamInvitationView(invitation: WorkTeamInvitation, token: string, link: string) {
+  return {
+    invitation_id: invitation.id,
+    team_id: invitation.teamId,
+    token,
+    url: link,
+    expires_at: iso(invitation.expiresAt),
+    message: "Send this link to the annotator invited; it is shown only once, works once and for 7 days.",
+  };
+}
+
+/** 201 of POST /v1/work-teams/join: the new annotator's token, this once. */
+export function joinedView(joined: Joined) {
+  return {
+    annotator_id: joined.annotator.id,
+    name: joined.annotator.name,
+    token: joined.token,
+    team: { team_id: joined.team.id, name: joined.team.name },
+    message: "Keep this token: it signs you in on the annotator page (/annotate) and is shown only once.",
+  };
+}
+
+/** 200 of suspend / reinstate. */
+export function membershipView(change: { membership: WorkTeamMember; released: number }) {
+  return {
+    team_id: change.membership.teamId,
+    annotator_id: change.membership.annotatorId,
+    status: change.membership.status,
+    reason: change.membership.reason,
+    released_assignments: change.released,
+  };
 }

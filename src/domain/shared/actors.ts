@@ -43,6 +43,8 @@ export interface AnnotatorActor {
   annotatorId: string;
   /** Which queue this annotator works: sandbox tasks go to the simulated crowd. */
   workforce: "human" | "simulated";
+  /** A private annotator's customer (it labels only that customer's work-team tasks); null: the shared pool. */
+  ownerCustomerId: string | null;
 }
 
 /** An operator, authenticated by the configured ADMIN_TOKEN. */

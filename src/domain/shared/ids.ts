@@ -4,7 +4,7 @@ import { encodeTime, monotonicFactory } from "ulid";
 
 const ulid = monotonicFactory();
 
-export type IdPrefix = "cust" | "key" | "tsk" | "bat" | "job" | "whk" | "evt" | "dlv" | "att" | "inv" | "ann" | "asg" | "jdg" | "aud" | "mem" | "ses" | "prj" | "exp";
+export type IdPrefix = "cust" | "key" | "tsk" | "bat" | "job" | "whk" | "evt" | "dlv" | "att" | "inv" | "ann" | "asg" | "jdg" | "aud" | "mem" | "ses" | "prj" | "exp" | "wtm" | "wti";
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${ulid().toLowerCase()}`;

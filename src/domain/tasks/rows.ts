@@ -77,12 +77,18 @@ export async function insertTaskRows(tx: Tx, rows: TaskRow[]): Promise<number> {
     same: column.name !== "id" && column.values.every((value) => value === column.values[0]),
   }));
   const varying = columns.filter((column) => !column.same);
-  const selected = columns.map((column) => (column.same ? Prisma.sql`${column.values[0]}::${Prisma.raw(column.type)}` : Prisma.raw(`r.${column.name}`)));
+  const valueOf = (column: (typeof columns)[number]) => (column.same ? Prisma.sql`${column.values[0]}::${Prisma.raw(column.type)}` : Prisma.raw(`r.${column.name}`));
+  const projectId = valueOf(columns.find((column) => column.name === "project_id")!);
+  // A task of a project labeled by a work team goes to that team (people, sandbox or live).
+  const selected = columns.map((column) =>
+    column.name === "workforce" ? Prisma.sql`CASE WHEN p.work_team_id IS NULL THEN ${valueOf(column)} ELSE 'human' END` : valueOf(column),
+  );
   return tx.$executeRaw`
-    INSERT INTO tasks (${Prisma.raw(columns.map((column) => column.name).join(", "))}, status, updated_at)
-    SELECT ${Prisma.join(selected)}, 'pending', now()
+    INSERT INTO tasks (${Prisma.raw(columns.map((column) => column.name).join(", "))}, work_team_id, status, updated_at)
+    SELECT ${Prisma.join(selected)}, p.work_team_id, 'pending', now()
     FROM unnest(${Prisma.join(varying.map((column) => Prisma.sql`${column.values}::${Prisma.raw(column.type)}[]`))})
       AS r(${Prisma.raw(varying.map((column) => column.name).join(", "))})
+      LEFT JOIN projects p ON p.id = ${projectId}
     ON CONFLICT (job_id, job_line) WHERE job_id IS NOT NULL DO NOTHING`;
 }
 

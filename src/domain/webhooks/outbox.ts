@@ -4,7 +4,16 @@
 import type { SqlTx } from "../../db/transaction.js";
 import { newId, type Tenant } from "../shared/index.js";
 
-export const EVENT_TYPES = ["task.completed", "task.failed", "batch.completed", "job.completed", "job.failed", "export.completed"] as const;
+export const EVENT_TYPES = [
+  "task.completed",
+  "task.failed",
+  "batch.completed",
+  "job.completed",
+  "job.failed",
+  "export.completed",
+  "annotator.suspended",
+  "annotator.reinstated",
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface NewEvent {
