@@ -17,7 +17,8 @@ function sendFile(ctx: Koa.Context, download: Download) {
   ctx.type = download.contentType;
   ctx.set("Content-Disposition", `attachment; filename="${download.fileName}"`);
   if (download.bytes !== undefined) ctx.length = download.bytes;
-  ctx.body = Readable.from(download.body);
+  // A byte stream (Readable.from would hold up to 16 pieces, 16 chunks of a built export, before the socket took them).
+  ctx.body = Readable.from(download.body, { objectMode: false });
 }
 
 export function exportRoutes(router: Router, deps: Deps) {

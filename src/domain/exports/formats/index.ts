@@ -19,4 +19,4 @@ export const EXPORT_FORMATS = {
 } satisfies Record<string, ExportFormat>;
 export type ExportFormatName = keyof typeof EXPORT_FORMATS;
 export const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS) as [ExportFormatName, ...ExportFormatName[]];
-export type { ExportFormat, ExportTask, FormatContext } from "./format.js";
+export type { ExportFormat, ExportJudgment, ExportTask, FormatContext } from "./format.js";
