@@ -33,6 +33,14 @@ export const FIELD_PERMISSIONS: Record<string, Permission> = {
   "Query.export": "labels.read",
   "Mutation.createExport": "labels.read",
   "Mutation.createProject": "tasks.write",
+  "Query.workTeams": "read",
+  "Query.workTeam": "read",
+  "Mutation.createWorkTeam": "workforce.manage",
+  "Mutation.renameWorkTeam": "workforce.manage",
+  "Mutation.inviteToWorkTeam": "workforce.manage",
+  "Mutation.suspendWorkTeamMember": "workforce.manage",
+  "Mutation.reinstateWorkTeamMember": "workforce.manage",
+  "Mutation.removeWorkTeamMember": "workforce.manage",
   "Mutation.updateProject": "tasks.write",
   "Mutation.submitTask": "tasks.write",
   "Mutation.submitBatch": "tasks.write",
@@ -66,6 +74,7 @@ export const NOT_CUSTOMER_FIELDS = [
   "Mutation.submitJudgment",
   "Mutation.reportProblem",
   "Mutation.releaseAssignment",
+  "Mutation.joinWorkTeam",
 ];
 
 const ROOT_TYPE = { query: "Query", mutation: "Mutation", subscription: "Subscription" } as const;

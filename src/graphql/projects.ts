@@ -17,6 +17,7 @@ builder.prismaObject("Project", {
     replication: t.exposeInt("replication", { nullable: true, description: "Judgments per task, unless a task says." }),
     minConfidence: t.exposeFloat("minConfidence", { nullable: true, description: "Extra judgments below this confidence, unless a task says." }),
     priority: t.exposeInt("priority", { nullable: true, description: "0–10, unless a task says." }),
+    workTeamId: t.exposeString("workTeamId", { nullable: true, description: "The work team that labels it; null: the shared pool." }),
     archived: t.boolean({ description: "Archived projects take no new tasks.", resolve: (project) => project.archivedAt !== null }),
     counts: t.field({ type: BatchCounts, description: "Its tasks by status.", resolve: (project, _args, { deps }) => projectTaskCounts(deps, project.id) }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
@@ -35,6 +36,8 @@ const ProjectInput = builder.inputType("ProjectInput", {
     minConfidence: t.float({ description: "Extra judgments below this confidence." }),
     priority: t.int({ description: "0–10." }),
     archived: t.boolean({ description: "Update only: archive (true) or restore (false)." }),
+    workTeamId: t.id({ description: "The work team that labels it (wtm_…)." }),
+    sharedPool: t.boolean({ description: "Update only: true returns it to the shared pool (no work team)." }),
   }),
 });
 
@@ -65,7 +68,10 @@ builder.mutationField("createProject", (t) =>
     description: "Creates a project.",
     errors: RESULT_OR_APP_ERROR,
     args: { input: t.arg({ type: ProjectInput, required: true, description: "Its settings." }) },
-    resolve: (_query, _root, { input }, context) => createProject(context.deps, context.actor, withoutNulls(input)),
+    resolve: (_query, _root, { input }, context) => {
+      const { sharedPool: _sharedPool, ...settings } = withoutNulls(input);
+      return createProject(context.deps, context.actor, settings);
+    },
   }),
 );
 
@@ -75,6 +81,9 @@ builder.mutationField("updateProject", (t) =>
     description: "Changes a project; the changes apply to tasks submitted from now on.",
     errors: RESULT_OR_APP_ERROR,
     args: { id: t.arg.id({ required: true, description: "Project id (prj_…)." }), input: t.arg({ type: ProjectInput, required: true, description: "What changes." }) },
-    resolve: (_query, _root, { id, input }, context) => updateProject(context.deps, context.actor, String(id), withoutNulls(input)),
+    resolve: (_query, _root, { id, input }, context) => {
+      const { sharedPool, ...change } = withoutNulls(input);
+      return updateProject(context.deps, context.actor, String(id), sharedPool ? { ...change, workTeamId: null } : change);
+    },
   }),
 );

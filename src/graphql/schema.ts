@@ -14,6 +14,7 @@ import "./audit.js";
 import "./members.js";
 import "./projects.js";
 import "./exports.js";
+import "./work-teams.js";
 
 export const schema = builder.toSchema();
 
