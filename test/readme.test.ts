@@ -180,6 +180,15 @@ describe("docs/api-guide.md curl examples", () => {
     for (const item of summary.ranking) expect(item.wins + item.losses + item.ties).toBe(4);
   });
 
+  it.skipIf(!HAS_JQ)("run docs/workforce.md's walkthrough: a team, an invited annotator, a team project's task offered to it (needs jq)", async () => {
+    const customer = await registerCustomer(service.rest);
+    const blocks = readmeCurlBlocks("Try it", "../docs/workforce.md");
+    expect(blocks).toHaveLength(3);
+    const [offered, team] = (await runBlock(blocks.join("\necho\n"), service.url, { PATH: process.env.PATH ?? "", API_KEY: customer.apiKey })).trim().split("\n");
+    expect(JSON.parse(offered)).toEqual({ data: { nextAssignment: { task: { type: "IMAGE_CLASSIFICATION" } } } });
+    expect(JSON.parse(team)).toEqual({ name: "In-house labelers", members: [{ name: "Ada", status: "active" }] });
+  });
+
   it("run docs/environments.md's walkthrough: a sandbox key does not find a live task", async () => {
     const customer = await registerCustomer(service.rest);
     const env: Record<string, string> = { PATH: process.env.PATH ?? "", ADMIN_TOKEN: TEST_ADMIN_TOKEN, CUSTOMER_ID: customer.customerId, API_KEY: customer.apiKey };

@@ -239,6 +239,52 @@ describe.skipIf(!CHROMIUM)("the /annotate page (needs Debian's chromium: apt-get
     await page.close();
   });
 
+  it("opens an invite link: the annotator joins the work team with a name, keeps its token, and labels the team's project", async () => {
+    const customer = await registerCustomer(service.rest);
+    customer.apiKey = await makeLive(service.graphql, customer.customerId);
+    const as = { apiKey: customer.apiKey };
+    const team = await service.rest.post("/v1/work-teams", { name: "Pet experts" }, as);
+    const invite = await service.rest.post(`/v1/work-teams/${team.body.team_id}/invitations`, undefined, as);
+    const project = await service.rest.post(
+      "/v1/projects",
+      { name: "Pets", type: "image_classification", label_spec: { question: "Cat or dog?", options: ["cat", "dog"] }, instructions: "A **kitten** is a cat.", work_team_id: team.body.team_id, replication: 1 },
+      as,
+    );
+    const task = await service.rest.post("/v1/tasks", { project_id: project.body.project_id, data_url: `${images.url}/pet.svg`, priority: 10 }, as);
+    expect([team.status, invite.status, project.status, task.status]).toEqual([201, 201, 201, 202]);
+
+    const page = await browser.newPage();
+    await page.goto(invite.body.url.replace(/^https?:\/\/[^/]+/, service.url));
+    await page.waitForSelector("#join:not([hidden])");
+    expect(await page.isHidden("#sign-in")).toBe(true);
+    await page.fill("#join-name", "Grace");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "join-team.png") });
+    await page.click("#join button[type=submit]");
+    await page.waitForSelector("#item:not([hidden]) #choices button");
+    expect(await page.textContent("#joined-team")).toBe("Pet experts");
+    expect(await page.textContent("#joined-token")).toMatch(/^at_/);
+    expect(await page.textContent("#instructions-body")).toContain("kitten");
+    expect(page.url()).not.toContain("join=");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "team-task.png") });
+    await page.keyboard.press("1");
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#status")).toMatch(/No tasks/);
+    const result = await service.rest.get(`/v1/tasks/${task.body.task_id}/result`, as);
+    expect(result.body).toMatchObject({ status: "completed", result: { label: "cat" } });
+    const members = (await service.rest.get(`/v1/work-teams/${team.body.team_id}`, as)).body.members;
+    expect(members).toMatchObject([{ name: "Grace", status: "active", judgments: 1 }]);
+
+    // The link again: used, said so.
+    const again = await browser.newPage();
+    await again.goto(invite.body.url.replace(/^https?:\/\/[^/]+/, service.url));
+    await again.fill("#join-name", "Mallory");
+    await again.click("#join button[type=submit]");
+    await expect.poll(() => again.textContent("#join-error")).toMatch(/used already or has expired/);
+    await page.close();
+    await again.close();
+  });
+
   it("asks again before an empty answer, lets a drawn box be deleted and moved, and fits a 360 px screen", async () => {
     const customer = await registerCustomer(service.rest);
     customer.apiKey = await makeLive(service.graphql, customer.customerId);

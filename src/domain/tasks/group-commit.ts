@@ -12,7 +12,7 @@ import type { Task } from "../../generated/prisma/client.js";
 import type { CustomerActor, Environment } from "../shared/index.js";
 import type { NewTask } from "./input.js";
 import { QUOTA_COLUMNS } from "./quota.js";
-import { columnValues, TASK_COLUMNS, TASK_ROW_COLUMNS, taskRow } from "./rows.js";
+import { columnValues, PROJECT_TEAM_JOIN, TASK_COLUMNS, TASK_ROW_COLUMNS, TEAM_WORKFORCE, taskRow } from "./rows.js";
 
 /** Submissions inserted by one statement at most. */
 const MAX_GROUP = 500;
@@ -75,6 +75,7 @@ async function commitGroup(deps: Pick<Deps, "prisma">, actor: CustomerActor, gro
 }
 
 const INSERTED_COLUMNS = TASK_ROW_COLUMNS.map(([name]) => name).join(", ");
+const SELECTED_COLUMNS = TASK_ROW_COLUMNS.map(([name]) => (name === "workforce" ? TEAM_WORKFORCE : `r.${name}`)).join(", ");
 
 /**
  * Charges $2 labels to customer $1 and inserts the rows whose columns are
@@ -89,9 +90,10 @@ function chargedInsert(environment: Environment) {
        UPDATE customers SET ${used} = ${used} + $2, updated_at = now()
        WHERE id = $1 AND $2 > 0 AND ${used} + $2 <= ${quota}
        RETURNING id)
-     INSERT INTO tasks (${INSERTED_COLUMNS}, status, updated_at)
-     SELECT r.*, 'pending', now()
+     INSERT INTO tasks (${INSERTED_COLUMNS}, work_team_id, status, updated_at)
+     SELECT ${SELECTED_COLUMNS}, p.work_team_id, 'pending', now()
      FROM unnest(${TASK_ROW_COLUMNS.map(([, type], index) => `$${index + 3}::${type}[]`).join(", ")}) AS r(${INSERTED_COLUMNS})
+       ${PROJECT_TEAM_JOIN}
      WHERE $2 = 0 OR EXISTS (SELECT FROM charged)
      RETURNING ${TASK_COLUMNS}`,
   );

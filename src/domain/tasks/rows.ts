@@ -58,6 +58,15 @@ export const TASK_ROW_COLUMNS: [keyof TaskRow, string][] = [
   ["billable", "boolean"], ["workforce", "text"], ["target_judgments", "int"],
 ];
 
+/**
+ * How an insert of unnested rows `r` takes each task's work team from its
+ * project `p`: the task records the team, and the team's people label it
+ * (sandbox or live) rather than the row's workforce.
+ */
+export const PROJECT_TEAM_JOIN = "LEFT JOIN projects p ON p.id = r.project_id";
+export const TEAM_WORKFORCE = "CASE WHEN p.work_team_id IS NULL THEN r.workforce ELSE 'human' END";
+const UNNESTED = new Set<keyof TaskRow>(["id", "project_id", "workforce"]);
+
 /** Columns whose row value is JSON text already (a manifest line as read). */
 const JSON_TEXT_COLUMNS = new Set<keyof TaskRow>(["manifest_line"]);
 
@@ -73,22 +82,19 @@ export async function insertTaskRows(tx: Tx, rows: TaskRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const columns = columnValues(rows).map((column) => ({
     ...column,
-    // The id is always unnested: it gives the rows their number.
-    same: column.name !== "id" && column.values.every((value) => value === column.values[0]),
+    // The id is always unnested: it gives the rows their number (and the team's columns read r.project_id, r.workforce).
+    same: !UNNESTED.has(column.name) && column.values.every((value) => value === column.values[0]),
   }));
   const varying = columns.filter((column) => !column.same);
-  const valueOf = (column: (typeof columns)[number]) => (column.same ? Prisma.sql`${column.values[0]}::${Prisma.raw(column.type)}` : Prisma.raw(`r.${column.name}`));
-  const projectId = valueOf(columns.find((column) => column.name === "project_id")!);
-  // A task of a project labeled by a work team goes to that team (people, sandbox or live).
   const selected = columns.map((column) =>
-    column.name === "workforce" ? Prisma.sql`CASE WHEN p.work_team_id IS NULL THEN ${valueOf(column)} ELSE 'human' END` : valueOf(column),
+    column.name === "workforce" ? Prisma.raw(TEAM_WORKFORCE) : column.same ? Prisma.sql`${column.values[0]}::${Prisma.raw(column.type)}` : Prisma.raw(`r.${column.name}`),
   );
   return tx.$executeRaw`
     INSERT INTO tasks (${Prisma.raw(columns.map((column) => column.name).join(", "))}, work_team_id, status, updated_at)
     SELECT ${Prisma.join(selected)}, p.work_team_id, 'pending', now()
     FROM unnest(${Prisma.join(varying.map((column) => Prisma.sql`${column.values}::${Prisma.raw(column.type)}[]`))})
       AS r(${Prisma.raw(varying.map((column) => column.name).join(", "))})
-      LEFT JOIN projects p ON p.id = ${projectId}
+      ${Prisma.raw(PROJECT_TEAM_JOIN)}
     ON CONFLICT (job_id, job_line) WHERE job_id IS NOT NULL DO NOTHING`;
 }
 

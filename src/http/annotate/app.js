@@ -739,5 +739,29 @@
     event.preventDefault();
     signIn($("token").value.trim());
   });
-  if (token) signIn(token);
+  /** An invite link (/annotate#join=wti_…): join with a name, keep the new token, start. */
+  const invitation = new URLSearchParams(location.hash.slice(1)).get("join");
+  if (invitation) {
+    $("sign-in").hidden = true;
+    $("join").hidden = false;
+    $("join").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const res = await fetch("/v1/work-teams/join", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token: invitation, name: $("join-name").value.trim() }),
+      });
+      const body = await res.json();
+      if (!res.ok) {
+        $("join-error").textContent = res.status === 404 ? "This invite link was used already or has expired; ask for a new one." : body.error.message;
+        return;
+      }
+      history.replaceState(null, "", location.pathname);
+      $("join").hidden = true;
+      $("joined").hidden = false;
+      $("joined-team").textContent = body.team.name;
+      $("joined-token").textContent = body.token;
+      await signIn(body.token);
+    });
+  } else if (token) signIn(token);
 })();
