@@ -41,6 +41,8 @@ export const FIELD_PERMISSIONS: Record<string, Permission> = {
   "Mutation.suspendWorkTeamMember": "workforce.manage",
   "Mutation.reinstateWorkTeamMember": "workforce.manage",
   "Mutation.removeWorkTeamMember": "workforce.manage",
+  "Mutation.suspendFromProject": "workforce.manage",
+  "Mutation.liftProjectSuspension": "workforce.manage",
   "Mutation.updateProject": "tasks.write",
   "Mutation.submitTask": "tasks.write",
   "Mutation.submitBatch": "tasks.write",

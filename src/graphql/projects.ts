@@ -4,6 +4,9 @@ import { RESULT_OR_APP_ERROR } from "./errors.js";
 import { cappedPageSize, DEFAULT_PAGE_SIZE } from "./pagination.js";
 import { BatchCounts, TaskType } from "./tasks.js";
 import { withoutNulls } from "./input.js";
+import { listSuspensions } from "../domain/workforce/index.js";
+import { suspensionView } from "../domain/representations/index.js";
+import type { CustomerActor } from "../domain/shared/index.js";
 
 builder.prismaObject("Project", {
   description: "A labeling project: settings, instructions and examples its tasks inherit.",
@@ -18,6 +21,12 @@ builder.prismaObject("Project", {
     minConfidence: t.exposeFloat("minConfidence", { nullable: true, description: "Extra judgments below this confidence, unless a task says." }),
     priority: t.exposeInt("priority", { nullable: true, description: "0–10, unless a task says." }),
     workTeamId: t.exposeString("workTeamId", { nullable: true, description: "The work team that labels it; null: the shared pool." }),
+    qualityRules: t.expose("qualityRules", { type: "JSON", nullable: true, description: "Automatic quality rules: {gold_accuracy?: {min, over_last}, fast_answers?: {seconds, in_a_row}}." }),
+    suspensions: t.field({
+      type: "JSON",
+      description: "Annotators kept off it, as GET /v1/projects/{id}/suspensions lists them.",
+      resolve: async (project, _args, context) => (await listSuspensions(context.deps, context.actor as CustomerActor, project.id)).map(suspensionView),
+    }),
     archived: t.boolean({ description: "Archived projects take no new tasks.", resolve: (project) => project.archivedAt !== null }),
     counts: t.field({ type: BatchCounts, description: "Its tasks by status.", resolve: (project, _args, { deps }) => projectTaskCounts(deps, project.id) }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
@@ -38,6 +47,7 @@ const ProjectInput = builder.inputType("ProjectInput", {
     archived: t.boolean({ description: "Update only: archive (true) or restore (false)." }),
     workTeamId: t.id({ description: "The work team that labels it (wtm_…)." }),
     sharedPool: t.boolean({ description: "Update only: true returns it to the shared pool (no work team)." }),
+    qualityRules: t.field({ type: "JSON", description: "Automatic quality rules: {gold_accuracy?: {min, over_last}, fast_answers?: {seconds, in_a_row}}." }),
   }),
 });
 

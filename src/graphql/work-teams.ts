@@ -1,5 +1,21 @@
-// Work teams: a customer's own annotators, as in REST's /v1/work-teams.
-import { joinWorkTeam, createWorkTeam, getWorkTeam, inviteToWorkTeam, listWorkTeams, renameWorkTeam, setMemberStatus, teamMembers, MEMBER_STATUSES, type Joined, type TeamMember } from "../domain/workforce/index.js";
+// Work teams: a customer's own annotators, as in REST's /v1/work-teams; and
+// suspensions from a project (by its quality rules or by hand).
+import { suspensionView } from "../domain/representations/index.js";
+import {
+  createWorkTeam,
+  getWorkTeam,
+  inviteToWorkTeam,
+  joinWorkTeam,
+  liftSuspension,
+  listWorkTeams,
+  MEMBER_STATUSES,
+  renameWorkTeam,
+  setMemberStatus,
+  suspendByHand,
+  teamMembers,
+  type Joined,
+  type TeamMember,
+} from "../domain/workforce/index.js";
 import type { WorkTeamInvitation, WorkTeamMember } from "../generated/prisma/client.js";
 import { builder } from "./builder.js";
 import { RESULT_OR_APP_ERROR } from "./errors.js";
@@ -144,5 +160,33 @@ builder.mutationField("joinWorkTeam", (t) =>
     errors: RESULT_OR_APP_ERROR,
     args: { token: t.arg.string({ required: true, description: "The invitation token (wti_…)." }), name: t.arg.string({ required: true, description: "Your name, as the team sees it." }) },
     resolve: (_root, { token, name }, { deps }) => joinWorkTeam(deps, { token, name }),
+  }),
+);
+
+builder.mutationField("suspendFromProject", (t) =>
+  t.withAuth({ customer: true }).field({
+    type: "JSON",
+    description: "Keeps an annotator off a project by hand (POST /v1/projects/{id}/suspensions); its open assignments of it are released.",
+    errors: RESULT_OR_APP_ERROR,
+    args: {
+      projectId: t.arg.id({ required: true, description: "Project id." }),
+      annotatorId: t.arg.id({ required: true, description: "The annotator." }),
+      reason: t.arg.string({ required: true, description: "Why (shown to you and in the event)." }),
+    },
+    resolve: async (_root, { projectId, annotatorId, reason }, context) =>
+      suspensionView(await suspendByHand(context.deps, context.actor, String(projectId), { annotatorId: String(annotatorId), reason })),
+  }),
+);
+
+builder.mutationField("liftProjectSuspension", (t) =>
+  t.withAuth({ customer: true }).field({
+    type: "Boolean",
+    description: "Offers a project's tasks to a suspended annotator again.",
+    errors: RESULT_OR_APP_ERROR,
+    args: { projectId: t.arg.id({ required: true, description: "Project id." }), annotatorId: t.arg.id({ required: true, description: "The annotator." }) },
+    resolve: async (_root, { projectId, annotatorId }, context) => {
+      await liftSuspension(context.deps, context.actor, String(projectId), String(annotatorId));
+      return true;
+    },
   }),
 );

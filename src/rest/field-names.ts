@@ -27,6 +27,8 @@ const DOMAIN_NAME_OF = new Map([
   ["completed_before", "completedBefore"],
   ["customer_id", "customerId"],
   ["work_team_id", "workTeamId"],
+  ["quality_rules", "qualityRules"],
+  ["annotator_id", "annotatorId"],
 ]);
 const REST_NAME_OF = new Map([...DOMAIN_NAME_OF].map(([rest, domain]) => [domain, rest]));
 const DOMAIN_NAMES = new RegExp(`\\b(${[...REST_NAME_OF.keys()].join("|")})\\b`, "g");

@@ -18,7 +18,7 @@ import {
 import { KEY_SCOPES, ROLES } from "../domain/shared/index.js";
 import { AUDIT_ACTIONS } from "../domain/audit/index.js";
 import { projectChangeSchema, projectInputSchema } from "../domain/projects/index.js";
-import { joinSchema, MEMBER_STATUSES, memberReasonSchema, workTeamNameSchema } from "../domain/workforce/index.js";
+import { joinSchema, MEMBER_STATUSES, memberReasonSchema, qualityRulesSchema, workTeamNameSchema } from "../domain/workforce/index.js";
 import { monthSchema } from "../domain/billing/index.js";
 import { tablePageSchema } from "../domain/dashboard/index.js";
 import { jobInputSchema } from "../domain/jobs/index.js";
@@ -107,6 +107,7 @@ const ProjectSchema = z
     min_confidence: z.number().nullable(),
     priority: z.int().nullable(),
     work_team_id: z.string().nullable().meta({ description: "The work team that labels it; null: the shared pool." }),
+    quality_rules: qualityRulesSchema.nullable().meta({ description: "Automatic quality rules: breaking one suspends an annotator from the project." }),
     environment,
     archived: z.boolean(),
     created_at: timestamp,
@@ -134,6 +135,16 @@ const WorkTeamSchema = z
 const MembershipSchema = z
   .object({ team_id: z.string(), annotator_id: z.string(), status: z.enum(MEMBER_STATUSES), reason: z.string().nullable(), released_assignments: z.int() })
   .meta({ id: "WorkTeamMembership" });
+const SuspensionSchema = z
+  .object({
+    project_id: z.string(),
+    annotator_id: z.string(),
+    name: z.string().optional(),
+    reason: z.string(),
+    changed_by: z.string().meta({ description: "member, or rule:gold_accuracy / rule:fast_answers." }),
+    suspended_at: timestamp,
+  })
+  .meta({ id: "ProjectSuspension", description: "An annotator kept off a project until the suspension is lifted." });
 const memberParams = z.object({ id: z.string().meta({ description: "The work team's id." }), annotatorId: z.string().meta({ description: "The annotator's id." }) });
 
 const MemberSchema = z
@@ -903,6 +914,30 @@ const paths: ZodOpenApiPathsObject = {
       tags: ["Workforce"],
       requestParams: { path: memberParams },
       responses: { "204": { description: "Removed (its record stays, marked removed).", headers: requestIdHeader }, ...notFound },
+    }),
+  },
+  "/v1/projects/{id}/suspensions": {
+    get: customerOperation({
+      summary: "A project's suspended annotators",
+      tags: ["Workforce"],
+      requestParams: { path: idParam("project") },
+      responses: { "200": json(list(SuspensionSchema, "ProjectSuspensionList"), "Oldest first."), ...notFound },
+    }),
+    post: customerOperation({
+      summary: "Suspend an annotator from a project",
+      description: "By hand (the project's quality_rules do it by themselves). Its open assignments of the project's tasks are released; an annotator.suspended event says so.",
+      tags: ["Workforce"],
+      requestParams: { path: idParam("project") },
+      requestBody: body(z.object({ annotator_id: z.string(), reason: z.string().min(1).max(500) }).strict()),
+      responses: { "201": json(SuspensionSchema, "Suspended (or already was)."), ...invalid, ...notFound },
+    }),
+  },
+  "/v1/projects/{id}/suspensions/{annotatorId}": {
+    delete: customerOperation({
+      summary: "Lift a suspension",
+      tags: ["Workforce"],
+      requestParams: { path: z.object({ id: z.string().meta({ description: "The project's id." }), annotatorId: z.string().meta({ description: "The annotator's id." }) }) },
+      responses: { "204": { description: "Lifted: the project's tasks are offered to it again.", headers: requestIdHeader }, ...notFound },
     }),
   },
   "/v1/audit-events": {

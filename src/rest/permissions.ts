@@ -58,6 +58,9 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   "PATCH /v1/projects/:id": "tasks.write",
   "GET /v1/projects": "labels.read",
   "GET /v1/projects/:id": "labels.read",
+  "GET /v1/projects/:id/suspensions": "read",
+  "POST /v1/projects/:id/suspensions": "workforce.manage",
+  "DELETE /v1/projects/:id/suspensions/:annotatorId": "workforce.manage",
 };
 
 export function routePermission(method: string, route: string | undefined): Permission {

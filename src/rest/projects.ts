@@ -1,7 +1,8 @@
 import type Router from "@koa/router";
 import type { Deps } from "../deps.js";
 import { createProject, getProject, listProjects, projectTaskCounts, updateProject } from "../domain/projects/index.js";
-import { projectView } from "../domain/representations/index.js";
+import { projectView, suspensionView } from "../domain/representations/index.js";
+import { liftSuspension, listSuspensions, suspendByHand } from "../domain/workforce/index.js";
 import { customerScope } from "../domain/system/index.js";
 import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
@@ -29,5 +30,20 @@ export function projectRoutes(router: Router, deps: Deps) {
 
   router.patch("/projects/:id", async (ctx) => {
     ctx.body = projectView(await updateProject(deps, customerOf(ctx), ctx.params.id, toDomainFields(ctx.request.body, "(body)", ["examples"])));
+  });
+
+  router.get("/projects/:id/suspensions", async (ctx) => {
+    ctx.body = { data: (await listSuspensions(deps, customerOf(ctx), ctx.params.id)).map(suspensionView) };
+  });
+
+  router.post("/projects/:id/suspensions", async (ctx) => {
+    const suspension = await suspendByHand(deps, customerOf(ctx), ctx.params.id, toDomainFields(ctx.request.body));
+    ctx.status = 201;
+    ctx.body = suspensionView(suspension);
+  });
+
+  router.delete("/projects/:id/suspensions/:annotatorId", async (ctx) => {
+    await liftSuspension(deps, customerOf(ctx), ctx.params.id, ctx.params.annotatorId);
+    ctx.status = 204;
   });
 }

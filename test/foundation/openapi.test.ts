@@ -168,6 +168,12 @@ describe("the OpenAPI document", () => {
     conforms("post", "/v1/work-teams/{id}/members/{annotatorId}/suspend", await rest.post(`${member}/suspend`, { reason: "checking" }, as));
     conforms("post", "/v1/work-teams/{id}/members/{annotatorId}/reinstate", await rest.post(`${member}/reinstate`, {}, as));
     conforms("get", "/v1/work-teams/{id}", await rest.get(`/v1/work-teams/${team.body.team_id}`, as));
+    const suspensions = `/v1/projects/${project.body.project_id}/suspensions`;
+    conforms("post", "/v1/projects/{id}/suspensions", await rest.post(suspensions, { annotator_id: joined.body.annotator_id, reason: "checking" }, as));
+    conforms("post", "/v1/projects/{id}/suspensions", await rest.post(suspensions, { annotator_id: "ann_unknown", reason: "x" }, as));
+    conforms("get", "/v1/projects/{id}/suspensions", await rest.get(suspensions, as));
+    conforms("delete", "/v1/projects/{id}/suspensions/{annotatorId}", await rest.delete(`${suspensions}/${joined.body.annotator_id}`, as));
+    conforms("delete", "/v1/projects/{id}/suspensions/{annotatorId}", await rest.delete(`${suspensions}/${joined.body.annotator_id}`, as));
     conforms("delete", "/v1/work-teams/{id}/members/{annotatorId}", await rest.delete(member, as));
     conforms("delete", "/v1/work-teams/{id}/members/{annotatorId}", await rest.delete(member, as));
     conforms("get", "/v1/work-teams/{id}", await rest.get("/v1/work-teams/wtm_missing", as));

@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = [
   "project.created",
   "project.updated",
   "project.archived",
+  "project.annotator_suspended",
+  "project.annotator_reinstated",
   "work_team.created",
   "work_team.updated",
   "work_team.invited",

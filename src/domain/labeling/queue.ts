@@ -72,6 +72,7 @@ async function lockCandidate(tx: SqlTx, actor: AnnotatorActor, types: TaskType[]
     SELECT t.id, t.priority FROM tasks t
     WHERE t.workforce = ${actor.workforce} AND t.status = ${status}
       ${typeFilter} ${skip} ${pool}
+      AND NOT EXISTS (SELECT 1 FROM project_suspensions s WHERE s.project_id = t.project_id AND s.annotator_id = ${actor.annotatorId})
       AND ${openSlots("t")} > 0
       AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ${actor.annotatorId})
     ORDER BY t.priority DESC, t.id ASC

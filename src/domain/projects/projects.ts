@@ -6,12 +6,12 @@
 import { z } from "zod";
 import { transaction } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
-import type { Prisma, Project } from "../../generated/prisma/client.js";
+import { Prisma, type Project } from "../../generated/prisma/client.js";
 import { assertAllowed } from "../accounts/index.js";
 import { auditCustomerChange } from "../audit/index.js";
 import { newId, NotFoundError, parseInput, problemsOf, tenantOf, ValidationError, type CustomerActor, type FieldProblem } from "../shared/index.js";
 import { checkSharedFields, statusCounts, TASK_TYPE_DEFINITIONS, taskInputSchema, workforceOf, type StatusCounts } from "../tasks/index.js";
-import { isTenantsTeam } from "../workforce/index.js";
+import { isTenantsTeam, qualityRulesSchema } from "../workforce/index.js";
 
 const exampleSchema = z
   .object({
@@ -33,10 +33,12 @@ const fields = {
   priority: taskInputSchema.shape.priority.unwrap().nullable(),
   /** Who labels it: one of the customer's work teams; null, the shared pool. */
   workTeamId: z.string().regex(/^wtm_[0-9a-z]{26}$/, "is not a work team id (wtm_…)").nullable(),
+  /** Automatic quality rules (workforce/quality-rules.ts); null: none. */
+  qualityRules: qualityRulesSchema.nullable(),
 };
 
 export const projectInputSchema = z
-  .object({ ...fields, instructions: fields.instructions.default(""), examples: fields.examples.default([]), replication: fields.replication.optional(), minConfidence: fields.minConfidence.optional(), priority: fields.priority.optional(), workTeamId: fields.workTeamId.optional() })
+  .object({ ...fields, instructions: fields.instructions.default(""), examples: fields.examples.default([]), replication: fields.replication.optional(), minConfidence: fields.minConfidence.optional(), priority: fields.priority.optional(), workTeamId: fields.workTeamId.optional(), qualityRules: fields.qualityRules.optional() })
   .strict();
 export const projectChangeSchema = z.object({ ...fields, archived: z.boolean() }).partial().strict();
 
@@ -69,7 +71,7 @@ export async function createProject(deps: Pick<Deps, "prisma">, actor: CustomerA
   if (problems.length) throw ValidationError.of(problems);
   return transaction(deps.prisma, async (tx) => {
     const project = await tx.project.create({
-      data: { id: newId("prj"), ...tenantOf(actor), ...value, labelSpec: value.labelSpec as Prisma.InputJsonValue, examples: value.examples as Prisma.InputJsonValue },
+      data: { id: newId("prj"), ...tenantOf(actor), ...value, ...asColumns(value), labelSpec: value.labelSpec as Prisma.InputJsonValue },
     });
     await auditCustomerChange(tx, actor, { action: "project.created", targetId: project.id, details: { name: project.name } });
     return project;
@@ -82,6 +84,7 @@ function asColumns(value: Partial<ProjectSettings>) {
     ...value,
     labelSpec: value.labelSpec as Prisma.InputJsonValue | undefined,
     examples: value.examples as Prisma.InputJsonValue | undefined,
+    qualityRules: value.qualityRules === null ? Prisma.DbNull : (value.qualityRules as Prisma.InputJsonValue | undefined),
   };
 }
 

@@ -1,6 +1,6 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
-import type { ApiKey, AuditEvent, Batch, Export, Job, Member, Project, Task, Webhook, WorkTeam, WorkTeamInvitation, WorkTeamMember } from "../../generated/prisma/client.js";
+import type { ApiKey, AuditEvent, Batch, Export, Job, Member, Project, Task, Webhook, WorkTeam, WorkTeamInvitation, WorkTeamMember, ProjectSuspension } from "../../generated/prisma/client.js";
 import type { Joined, TeamMember } from "../workforce/index.js";
 import type { Caller, CreatedApiKey, Invitation, Profile, Registration, SignedIn } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
@@ -169,6 +169,7 @@ export function projectView(project: Project, counts?: StatusCounts) {
     min_confidence: project.minConfidence,
     priority: project.priority,
     work_team_id: project.workTeamId,
+    quality_rules: project.qualityRules ?? null,
     environment: project.environment,
     archived: project.archivedAt !== null,
     created_at: project.createdAt.toISOString(),
@@ -462,5 +463,17 @@ export function membershipView(change: { membership: WorkTeamMember; released: n
     status: change.membership.status,
     reason: change.membership.reason,
     released_assignments: change.released,
+  };
+}
+
+/** GET /v1/projects/{id}/suspensions items: an annotator kept off a project, and why. */
+export function suspensionView(suspension: ProjectSuspension & { annotator?: { name: string } }) {
+  return {
+    project_id: suspension.projectId,
+    annotator_id: suspension.annotatorId,
+    ...(suspension.annotator ? { name: suspension.annotator.name } : {}),
+    reason: suspension.reason,
+    changed_by: suspension.changedBy === "member" ? "member" : `rule:${suspension.changedBy}`,
+    suspended_at: iso(suspension.suspendedAt),
   };
 }

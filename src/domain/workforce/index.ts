@@ -1,4 +1,6 @@
-// The workforce a customer controls: work teams of its own annotators, invited by link.
+// The workforce a customer controls: work teams of its own annotators, invited
+// by link, and the quality rules that keep annotators off a project.
+export { applyQualityRules, liftSuspension, listSuspensions, qualityRulesSchema, suspendByHand, type QualityRules } from "./quality-rules.js";
 export { inviteToWorkTeam, joinSchema, joinWorkTeam, type Joined } from "./team-invitations.js";
 export {
   changeMemberStatus,

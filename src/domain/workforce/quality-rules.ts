@@ -1,0 +1,123 @@
+// Automatic quality rules per project, in the spirit of Toloka's: an annotator
+// whose last K gold answers on the project fall below an accuracy, or who
+// answered M of its tasks in a row each faster than T seconds, is suspended
+// from the project at once (its open assignments of it released, an
+// annotator.suspended event with the reason). The customer can also suspend
+// by hand, and lifts a suspension to reverse it. Rules are checked after each
+// judgment an annotator gives on the annotator API.
+import { z } from "zod";
+import { sqlTransaction } from "../../db/transaction.js";
+import type { Deps } from "../../deps.js";
+import type { Project, ProjectSuspension } from "../../generated/prisma/client.js";
+import { assertAllowed } from "../accounts/index.js";
+import { auditCustomerChange } from "../audit/index.js";
+import { NotFoundError, parseInput, tenantOf, type CustomerActor } from "../shared/index.js";
+import { taskTypeOf } from "../tasks/index.js";
+import { recordEvent } from "../webhooks/index.js";
+
+export const qualityRulesSchema = z
+  .object({
+    /** Suspend below `min` accuracy over the annotator's last `over_last` gold tasks of the project. */
+    gold_accuracy: z.object({ min: z.number().min(0).max(1), over_last: z.number().int().min(1).max(200) }).strict().optional(),
+    /** Suspend after `in_a_row` judgments in a row, each given less than `seconds` after its task was claimed. */
+    fast_answers: z.object({ seconds: z.number().positive().max(3600), in_a_row: z.number().int().min(2).max(100) }).strict().optional(),
+  })
+  .strict();
+export type QualityRules = z.output<typeof qualityRulesSchema>;
+
+const manualSchema = z.object({ annotatorId: z.string().min(1).max(100), reason: z.string().trim().min(1).max(500) }).strict();
+
+/** Why the annotator breaks one of the rules now, or null. */
+async function breach(deps: Pick<Deps, "prisma">, project: Project, annotatorId: string): Promise<{ rule: string; reason: string } | null> {
+  const rules = (project.qualityRules ?? {}) as QualityRules;
+  if (rules.fast_answers) {
+    const { seconds, in_a_row } = rules.fast_answers;
+    const latest = await deps.prisma.$queryRaw<{ took: number }[]>`
+      SELECT extract(epoch FROM j.created_at - a.created_at)::float8 AS took
+      FROM judgments j JOIN assignments a ON a.id = j.assignment_id JOIN tasks t ON t.id = j.task_id
+      WHERE j.annotator_id = ${annotatorId} AND t.project_id = ${project.id}
+      ORDER BY j.created_at DESC LIMIT ${in_a_row}`;
+    if (latest.length === in_a_row && latest.every((row) => row.took < seconds)) {
+      return { rule: "fast_answers", reason: `answered ${in_a_row} tasks in a row in under ${seconds} s each (the slowest in ${Math.max(...latest.map((r) => r.took)).toFixed(1)} s)` };
+    }
+  }
+  if (rules.gold_accuracy) {
+    const { min, over_last } = rules.gold_accuracy;
+    const gold = await deps.prisma.$queryRaw<{ answer: unknown; gold: unknown; type: string }[]>`
+      SELECT j.answer, t.gold_answer AS gold, t.type
+      FROM judgments j JOIN tasks t ON t.id = j.task_id
+      WHERE j.annotator_id = ${annotatorId} AND t.project_id = ${project.id} AND t.gold_answer IS NOT NULL
+      ORDER BY j.created_at DESC LIMIT ${over_last}`;
+    if (gold.length === over_last) {
+      const accuracy = gold.filter((row) => taskTypeOf(row).sameAnswer(row.answer, row.gold)).length / over_last;
+      if (accuracy < min) return { rule: "gold_accuracy", reason: `gold accuracy ${accuracy.toFixed(2)} over its last ${over_last} gold tasks, below ${min}` };
+    }
+  }
+  return null;
+}
+
+/** After a judgment on a project's task: suspends the annotator from the project if it now breaks a rule. */
+export async function applyQualityRules(deps: Pick<Deps, "prisma">, projectId: string, annotatorId: string): Promise<ProjectSuspension | null> {
+  const project = await deps.prisma.project.findUnique({ where: { id: projectId } });
+  if (!project?.qualityRules) return null;
+  const found = await breach(deps, project, annotatorId);
+  return found ? suspendFromProject(deps, project, annotatorId, found.reason, found.rule) : null;
+}
+
+/**
+ * Keeps the annotator off the project and releases its open assignments of
+ * the project's tasks, in one transaction; null when it already was.
+ */
+async function suspendFromProject(deps: Pick<Deps, "prisma">, project: Project, annotatorId: string, reason: string, changedBy: string, actor?: CustomerActor) {
+  return sqlTransaction(deps.prisma, async (tx) => {
+    const [suspension] = await tx.$queryRaw<ProjectSuspension[]>`
+      INSERT INTO project_suspensions (project_id, annotator_id, reason, changed_by) VALUES (${project.id}, ${annotatorId}, ${reason}, ${changedBy})
+      ON CONFLICT DO NOTHING
+      RETURNING project_id AS "projectId", annotator_id AS "annotatorId", reason, changed_by AS "changedBy", suspended_at AS "suspendedAt"`;
+    if (!suspension) return null;
+    const released = await tx.$executeRaw`
+      UPDATE assignments a SET status = 'released' FROM tasks t
+      WHERE a.task_id = t.id AND t.project_id = ${project.id} AND a.annotator_id = ${annotatorId} AND a.status = 'active'`;
+    const changed_by = changedBy === "member" ? "member" : `rule:${changedBy}`;
+    await recordEvent(tx, project, "annotator.suspended", { project_id: project.id, annotator_id: annotatorId, reason, changed_by, released_assignments: released });
+    if (actor) await auditCustomerChange(tx, actor, { action: "project.annotator_suspended", targetId: annotatorId, details: { project_id: project.id, reason } });
+    return suspension;
+  });
+}
+
+async function projectOf(deps: Pick<Deps, "prisma">, actor: CustomerActor, projectId: string): Promise<Project> {
+  const project = await deps.prisma.project.findFirst({ where: { id: projectId, ...tenantOf(actor) } });
+  if (!project) throw new NotFoundError(`project ${projectId}`);
+  return project;
+}
+
+/** POST /v1/projects/{id}/suspensions {annotator_id, reason}: by hand. An annotator who never worked on the customer's tasks is not known here. */
+export async function suspendByHand(deps: Pick<Deps, "prisma">, actor: CustomerActor, projectId: string, input: unknown): Promise<ProjectSuspension> {
+  assertAllowed(actor, "workforce.manage");
+  const { annotatorId, reason } = parseInput(manualSchema, input);
+  const project = await projectOf(deps, actor, projectId);
+  const known = await deps.prisma.judgment.count({ where: { annotatorId, task: { customerId: actor.customerId } } });
+  const member = await deps.prisma.workTeamMember.count({ where: { annotatorId, team: tenantOf(actor) } });
+  if (!known && !member) throw new NotFoundError(`annotator ${annotatorId}`);
+  const suspension = await suspendFromProject(deps, project, annotatorId, reason, "member", actor);
+  return suspension ?? (await deps.prisma.projectSuspension.findUniqueOrThrow({ where: { projectId_annotatorId: { projectId, annotatorId } } }));
+}
+
+/** GET /v1/projects/{id}/suspensions: who is kept off the project, why and since when. */
+export async function listSuspensions(deps: Pick<Deps, "prisma">, actor: CustomerActor, projectId: string) {
+  assertAllowed(actor, "read");
+  const project = await projectOf(deps, actor, projectId);
+  return deps.prisma.projectSuspension.findMany({ where: { projectId: project.id }, include: { annotator: { select: { name: true } } }, orderBy: { suspendedAt: "asc" } });
+}
+
+/** DELETE /v1/projects/{id}/suspensions/{annotator_id}: the annotator is offered the project's tasks again. */
+export async function liftSuspension(deps: Pick<Deps, "prisma">, actor: CustomerActor, projectId: string, annotatorId: string): Promise<void> {
+  assertAllowed(actor, "workforce.manage");
+  const project = await projectOf(deps, actor, projectId);
+  await sqlTransaction(deps.prisma, async (tx) => {
+    const lifted = await tx.$executeRaw`DELETE FROM project_suspensions WHERE project_id = ${project.id} AND annotator_id = ${annotatorId}`;
+    if (!lifted) throw new NotFoundError(`suspension of ${annotatorId} from project ${projectId}`);
+    await recordEvent(tx, project, "annotator.reinstated", { project_id: project.id, annotator_id: annotatorId, changed_by: "member" });
+    await auditCustomerChange(tx, actor, { action: "project.annotator_reinstated", targetId: annotatorId, details: { project_id: project.id } });
+  });
+}
