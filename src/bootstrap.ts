@@ -49,7 +49,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const workerDeps: Deps = workerPrisma ? { ...deps, prisma: workerPrisma } : deps;
   const workers: Worker[] = runsWorkers
     ? [
-        startSandboxLabeler(workerDeps, { seed: config.sandboxSeed, accuracies: config.sandboxCrowd }),
+        startSandboxLabeler(workerDeps, { seed: config.sandboxSeed, crowd: config.sandboxCrowd }),
         startWebhookDeliverer(workerDeps, {
           retryScheduleMs: config.webhookRetryScheduleMs,
           timeoutMs: config.webhookTimeoutMs,

@@ -34,7 +34,10 @@ const envSchema = z.object({
   SANDBOX_SEED: z.coerce.number().int().default(42),
   SANDBOX_CROWD: z
     .string()
-    .regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){6,}$/, "at least 7 accuracies between 0 and 1, like 0.95,0.9,0.9,0.85,0.8,0.7,0.6")
+    .regex(
+      /^(0(\.\d+)?|1(\.0+)?)(@\d+(\.\d+)?)?(,(0(\.\d+)?|1(\.0+)?)(@\d+(\.\d+)?)?){6,}$/,
+      "at least 7 accuracies between 0 and 1, each optionally @seconds per answer, like 0.95,0.9,0.9,0.85,0.8,0.7,0.6 or 0.5,0.9@0.5,…",
+    )
     .default("0.95,0.9,0.9,0.85,0.8,0.7,0.6"),
   ROLE: z.enum(["api", "worker", "all"]).default("all"),
   // Replaced by ROLE: refused rather than ignored, so that an API-only deployment never starts workers unawares.
@@ -109,7 +112,8 @@ export type Config = {
   allowPrivateWebhookTargets: boolean;
   sandboxSeed: number;
   /** Accuracy of each simulated sandbox annotator. */
-  sandboxCrowd: number[];
+  /** Each simulated annotator's accuracy and the seconds it takes per answer (SANDBOX_CROWD "accuracy[@seconds]"). */
+  sandboxCrowd: { accuracy: number; seconds?: number }[];
   /**
    * api: HTTP, GraphQL and WebSocket; worker: the background loops (sandbox
    * labeler, webhook delivery, manifest ingestion, invoicing), with only
@@ -164,7 +168,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT,
     allowPrivateWebhookTargets: e.ALLOW_PRIVATE_WEBHOOK_TARGETS,
     sandboxSeed: e.SANDBOX_SEED,
-    sandboxCrowd: e.SANDBOX_CROWD.split(",").map(Number),
+    sandboxCrowd: e.SANDBOX_CROWD.split(",").map((entry) => {
+      const [accuracy, seconds] = entry.split("@");
+      return { accuracy: Number(accuracy), ...(seconds === undefined ? {} : { seconds: Number(seconds) }) };
+    }),
     role: e.ROLE,
     webhookRetryScheduleMs: parseDurations(e.WEBHOOK_RETRY_SCHEDULE),
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,

@@ -89,9 +89,16 @@ const Dashboard = builder.objectRef<{ actor: CustomerActor }>("Dashboard").imple
         perPage: t.arg.int({ description: "1–100 (default 25)." }),
         status: t.arg.string({ description: `One of ${TASK_STATUSES.join(", ")}; none for all` }),
         sort: t.arg({ type: TaskTableSort, description: "Default CREATED_AT_DESC." }),
+        projectId: t.arg.id({ description: "Only this project's tasks." }),
       },
       resolve: ({ actor }, args, { deps }) =>
-        getTaskTable(deps, actor, { page: args.page ?? undefined, perPage: args.perPage ?? undefined, status: args.status || undefined, sort: args.sort ?? undefined }),
+        getTaskTable(deps, actor, {
+          page: args.page ?? undefined,
+          perPage: args.perPage ?? undefined,
+          status: args.status || undefined,
+          sort: args.sort ?? undefined,
+          projectId: args.projectId ? String(args.projectId) : undefined,
+        }),
     }),
     quality: t.field({ type: [QualityRef], description: "Per task type.", resolve: ({ actor }, _args, { deps }) => getQuality(deps, actor) }),
     usage: t.field({ type: [UsageDayRef], description: "The last 30 UTC days, oldest first.", resolve: ({ actor }, _args, { deps }) => getDailyUsage(deps, actor) }),

@@ -11,7 +11,13 @@ export function dashboardRoutes(router: Router, deps: Deps) {
   });
 
   router.get("/dashboard/tasks", async (ctx) => {
-    const query = { page: single(ctx.query.page), perPage: single(ctx.query.per_page), status: single(ctx.query.status), sort: single(ctx.query.sort) };
+    const query = {
+      page: single(ctx.query.page),
+      perPage: single(ctx.query.per_page),
+      status: single(ctx.query.status),
+      sort: single(ctx.query.sort),
+      projectId: single(ctx.query.project_id) || undefined,
+    };
     ctx.body = taskTableView(await getTaskTable(deps, customerOf(ctx), query));
   });
 

@@ -7,12 +7,12 @@ import type { Deps } from "../deps.js";
 import { ensureSandboxCrowd, hasOpenTasks, labelSandboxRound, sandboxCrowd } from "../domain/labeling/index.js";
 import { startPollingWorker, type Worker } from "./worker.js";
 
-export function startSandboxLabeler(deps: Deps, options: { seed: number; accuracies: number[]; idleMs?: number }): Worker {
+export function startSandboxLabeler(deps: Deps, options: { seed: number; crowd: { accuracy: number; seconds?: number }[]; idleMs?: number }): Worker {
   const worker = startPollingWorker({
     name: "sandbox-labeler",
     logger: deps.logger,
     idleMs: options.idleMs ?? 200,
-    prepare: () => ensureSandboxCrowd(deps, sandboxCrowd(options.accuracies)),
+    prepare: () => ensureSandboxCrowd(deps, sandboxCrowd(options.crowd)),
     // Idle, a round would open a transaction to find nothing, five times a second.
     hasWork: () => hasOpenTasks(deps, "simulated"),
     tick: async (crowd) => {

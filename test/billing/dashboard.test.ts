@@ -84,6 +84,24 @@ describe("the dashboard", () => {
     }
   });
 
+  it("filters the table by project, counting only its tasks, and only the owner's", async () => {
+    const owner = await registerCustomer(service.rest, "Project Table Co");
+    const as = { apiKey: owner.apiKey };
+    const project = await service.rest.post("/v1/projects", { name: "Table", type: "image_classification", label_spec: { question: "Q?", options: ["a", "b"] } }, as);
+    const inProject = [];
+    for (let i = 0; i < 3; i++) inProject.push((await service.rest.post("/v1/tasks", { project_id: project.body.project_id, data_url: `https://e.com/p${i}.jpg` }, as)).body.task_id);
+    await service.rest.post("/v1/tasks", imageTask(), as);
+    const table = await service.rest.get(`/v1/dashboard/tasks?project_id=${project.body.project_id}&per_page=2`, as);
+    expect(table.body).toMatchObject({ total: 3, total_pages: 2 });
+    const second = await service.rest.get(`/v1/dashboard/tasks?project_id=${project.body.project_id}&per_page=2&page=2`, as);
+    expect(new Set([...table.body.items, ...second.body.items].map((t: { task_id: string }) => t.task_id))).toEqual(new Set(inProject));
+    expect((await service.rest.get("/v1/dashboard/tasks?project_id=", as)).body.total).toBe(4);
+    const graph = await service.graphql(`query($p: ID) { dashboard { tasks(projectId: $p) { total } } }`, { p: project.body.project_id }, as);
+    expect(graph.data.dashboard.tasks.total).toBe(3);
+    const other = await registerCustomer(service.rest, "Table Peek Co");
+    expect((await service.rest.get(`/v1/dashboard/tasks?project_id=${project.body.project_id}`, { apiKey: other.apiKey })).body).toMatchObject({ total: 0, items: [] });
+  });
+
   it("shows another customer nothing of it, over REST and GraphQL", async () => {
     const other = await registerCustomer(service.rest, "Peek Co");
     const overview = await service.rest.get("/v1/dashboard/overview", { apiKey: other.apiKey });

@@ -106,6 +106,8 @@ export const tablePageSchema = z.object({
   perPage: z.coerce.number({ message: "must be a number" }).int("must be an integer").min(1, "must be at least 1").max(100, "must be at most 100").default(25),
   status: z.enum(TASK_STATUSES, { message: `must be empty or one of ${TASK_STATUSES.join(", ")}` }).optional(),
   sort: z.enum(Object.keys(SORTS) as [keyof typeof SORTS], { message: `must be one of ${Object.keys(SORTS).join(", ")}` }).default("created_at_desc"),
+  /** Only this project's tasks (counted on its tasks rather than from the rollup). */
+  projectId: z.string().max(100).optional(),
 });
 
 export interface TaskTable {
@@ -123,17 +125,22 @@ export interface TaskTable {
  * from the status rollup rather than a count.
  */
 export async function getTaskTable(deps: Pick<Deps, "prisma">, actor: CustomerActor, input: unknown): Promise<TaskTable> {
-  const { page, perPage, status, sort } = parseInput(tablePageSchema, input);
+  const { page, perPage, status, sort, projectId } = parseInput(tablePageSchema, input);
   const { customerId, environment } = tenantOf(actor);
   const { order, columns } = SORTS[sort];
   const through = page * perPage;
+  const ofProject = projectId ? Prisma.sql`AND project_id = ${projectId}` : Prisma.empty;
   const scans = (status ? [status] : TASK_STATUSES).map(
-    (one) => Prisma.sql`(SELECT ${columns} FROM tasks WHERE customer_id = ${customerId} AND environment = ${environment} AND status = ${one} ORDER BY ${order} LIMIT ${through})`,
+    (one) =>
+      Prisma.sql`(SELECT ${columns} FROM tasks WHERE customer_id = ${customerId} AND environment = ${environment} AND status = ${one} ${ofProject} ORDER BY ${order} LIMIT ${through})`,
   );
   const [ids, counts] = await Promise.all([
     deps.prisma.$queryRaw<{ id: string }[]>`
       SELECT id FROM (${Prisma.join(scans, " UNION ALL ")}) page ORDER BY ${order} OFFSET ${through - perPage} LIMIT ${perPage}`,
-    statusCountsOf(deps, customerId, environment),
+    projectId
+      ? deps.prisma.$queryRaw<{ status: string; count: number }[]>`
+          SELECT status, count(*)::int AS count FROM tasks WHERE project_id = ${projectId} AND customer_id = ${customerId} AND environment = ${environment} GROUP BY status`.then(statusCounts)
+      : statusCountsOf(deps, customerId, environment),
   ]);
   const rows = await deps.prisma.task.findMany({ where: { id: { in: ids.map((row) => row.id) } } });
   const byId = new Map(rows.map((row) => [row.id, row]));

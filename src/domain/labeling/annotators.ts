@@ -6,6 +6,7 @@ import type { Annotator } from "../../generated/prisma/client.js";
 import { generateAnnotatorToken } from "../accounts/index.js";
 import { newId, parseInput, type AdminActor, type AnnotatorActor } from "../shared/index.js";
 import { workerQuality } from "../tasks/index.js";
+import type { SimulatedAnnotator } from "./sandbox-crowd.js";
 
 const createSchema = z
   .object({
@@ -52,8 +53,8 @@ export function listAnnotators(deps: Pick<Deps, "prisma">, _admin: AdminActor): 
 /** Creates (once, under fixed ids, safe for concurrent processes) the simulated annotators. */
 export async function ensureSandboxCrowd(
   deps: Pick<Deps, "prisma">,
-  crowd: { name: string; accuracy: number }[],
-): Promise<(Annotator & { name: string; accuracy: number })[]> {
+  crowd: SimulatedAnnotator[],
+): Promise<(Annotator & SimulatedAnnotator)[]> {
   const members = [];
   for (const [index, member] of crowd.entries()) {
     const id = `ann_sandbox_${index + 1}`;
@@ -63,7 +64,7 @@ export async function ensureSandboxCrowd(
       // No usable token: the simulated crowd never signs in.
       create: { id, name: member.name, kind: "simulated", simulatedAccuracy: member.accuracy, tokenHash: `none:${id}`, tokenPrefix: "" },
     });
-    members.push({ ...annotator, name: member.name, accuracy: member.accuracy });
+    members.push({ ...annotator, ...member });
   }
   return members;
 }

@@ -9,6 +9,8 @@ import { taskTypeOf } from "../tasks/index.js";
 export interface SimulatedAnnotator {
   name: string;
   accuracy: number;
+  /** Seconds from claim to answer: recorded as such, so a project's fast_answers rule sees a fast clicker. */
+  seconds: number;
 }
 
 /**
@@ -16,9 +18,15 @@ export interface SimulatedAnnotator {
  * members, so a sandbox task's 3 judgments plus up to 4 extra
  * (min_confidence) can always be had.
  */
-export function sandboxCrowd(accuracies: number[]): SimulatedAnnotator[] {
-  return accuracies.map((accuracy, i) => ({ name: `sandbox-ann-${i + 1}`, accuracy }));
+export function sandboxCrowd(members: (number | { accuracy: number; seconds?: number })[]): SimulatedAnnotator[] {
+  return members.map((member, i) => {
+    const { accuracy, seconds = DEFAULT_ANSWER_SECONDS } = typeof member === "number" ? { accuracy: member } : member;
+    return { name: `sandbox-ann-${i + 1}`, accuracy, seconds };
+  });
 }
+
+/** Seconds per answer of a simulated annotator unless SANDBOX_CROWD says ("0.9@0.5"). */
+const DEFAULT_ANSWER_SECONDS = 10;
 
 type SimTask = Pick<Task, "id" | "type" | "labelSpec" | "data" | "goldAnswer">;
 

@@ -22,6 +22,7 @@ import {
 } from "./completion.js";
 import { simulatedAnswer, type SimulatedAnnotator } from "./sandbox-crowd.js";
 import { labelSpaceKey, recentVotesOf } from "./vote-history.js";
+import { applyQualityRules } from "../workforce/quality-rules.js";
 
 /** Tasks one round claims at most: large enough to amortize its statements, small enough to hold its locks briefly. */
 export const ROUND_SIZE = 200;
@@ -31,6 +32,8 @@ export type CrowdMember = Annotator & SimulatedAnnotator;
 export interface RoundOutcome {
   tasks: Task[];
   judgments: number;
+  /** Who judged a task of which project: the pairs whose quality rules are checked after the round. */
+  judgedOnProjects: { projectId: string; annotatorId: string }[];
 }
 
 /** One round: the completed tasks (published once committed) and the judgments given. */
@@ -41,6 +44,8 @@ export async function labelSandboxRound(
 ): Promise<RoundOutcome> {
   const outcome = await transaction(deps.prisma, (tx) => runRound(tx, deps, crowd, options.seed, options.limit ?? ROUND_SIZE));
   for (const task of outcome.tasks) await publishTaskStatus(deps, task);
+  // As after a person's judgment: a member that now breaks a project's rule is suspended from it.
+  for (const { projectId, annotatorId } of outcome.judgedOnProjects) await applyQualityRules(deps, projectId, annotatorId);
   return outcome;
 }
 
@@ -56,8 +61,9 @@ interface InRound {
 
 async function runRound(tx: Tx, deps: Pick<Deps, "config">, crowd: CrowdMember[], seed: number, limit: number): Promise<RoundOutcome> {
   const tasks = await claimOpenTasks(tx, limit);
-  if (tasks.length === 0) return { tasks: [], judgments: 0 };
+  if (tasks.length === 0) return { tasks: [], judgments: 0, judgedOnProjects: [] };
   const taken = await takenSlots(tx, tasks.map((task) => task.id));
+  const suspended = await suspendedFrom(tx, tasks);
   // The members' counts as they are now (reliability weighs their votes).
   const standing = new Map((await tx.annotator.findMany({ where: { id: { in: crowd.map((m) => m.id) } } })).map((a) => [a.id, a]));
   const members = crowd.map((member) => ({ ...member, ...standing.get(member.id) }));
@@ -67,7 +73,9 @@ async function runRound(tx: Tx, deps: Pick<Deps, "config">, crowd: CrowdMember[]
     const own = taken.get(task.id) ?? { voters: [], leased: 0, members: new Set<string>() };
     // Slots leased to someone else (a worker that died) come back with their lease; this round leaves the task to them.
     if (own.leased > 0) continue;
-    const candidates = membersInDrawOrder(seed, task, members).filter((member) => !own.members.has(member.id));
+    const candidates = membersInDrawOrder(seed, task, members).filter(
+      (member) => !own.members.has(member.id) && !suspended.has(`${task.projectId}:${member.id}`),
+    );
     const entry = { task, voters: own.voters, candidates, given: [], target: task.targetJudgments };
     giveJudgments(entry, seed);
     if (entry.voters.length > 0) open.push(entry); // else no member is left who may judge it
@@ -109,7 +117,17 @@ async function runRound(tx: Tx, deps: Pick<Deps, "config">, crowd: CrowdMember[]
   await insertJudgments(tx, judgments);
   await applyReliabilityChanges(tx, changes);
   const completed = await completeTasks(tx, completions, deps.config);
-  return { tasks: completed, judgments: judgments.length };
+  const judgedOnProjects = new Map<string, { projectId: string; annotatorId: string }>();
+  for (const { task, member } of judgments) if (task.projectId) judgedOnProjects.set(`${task.projectId}:${member.id}`, { projectId: task.projectId, annotatorId: member.id });
+  return { tasks: completed, judgments: judgments.length, judgedOnProjects: [...judgedOnProjects.values()] };
+}
+
+/** "project:annotator" of the members suspended from the round's tasks' projects. */
+async function suspendedFrom(tx: Tx, tasks: Task[]): Promise<Set<string>> {
+  const projectIds = [...new Set(tasks.map((task) => task.projectId).filter((id): id is string => id !== null))];
+  if (projectIds.length === 0) return new Set();
+  const rows = await tx.projectSuspension.findMany({ where: { projectId: { in: projectIds } }, select: { projectId: true, annotatorId: true } });
+  return new Set(rows.map((row) => `${row.projectId}:${row.annotatorId}`));
 }
 
 /** Judgments from the next members in draw order until the task has its target (or nobody is left). */
@@ -170,9 +188,12 @@ async function insertJudgments(tx: Tx, judgments: { task: Task; member: CrowdMem
   const assignmentIds = judgments.map(() => newId("asg"));
   const taskIds = judgments.map((j) => j.task.id);
   const annotatorIds = judgments.map((j) => j.member.id);
+  // Claimed the member's answering time before it answered (now).
+  const seconds = judgments.map((j) => j.member.seconds);
   await tx.$executeRaw`
-    INSERT INTO assignments (id, task_id, annotator_id, status, leased_until, submitted_at)
-    SELECT a.id, a.task_id, a.annotator_id, 'submitted', now(), now() FROM unnest(${assignmentIds}::text[], ${taskIds}::text[], ${annotatorIds}::text[]) AS a(id, task_id, annotator_id)`;
+    INSERT INTO assignments (id, task_id, annotator_id, status, leased_until, created_at, submitted_at)
+    SELECT a.id, a.task_id, a.annotator_id, 'submitted', now(), now() - make_interval(secs => a.seconds), now()
+    FROM unnest(${assignmentIds}::text[], ${taskIds}::text[], ${annotatorIds}::text[], ${seconds}::float8[]) AS a(id, task_id, annotator_id, seconds)`;
   await tx.$executeRaw`
     INSERT INTO judgments (id, task_id, annotator_id, assignment_id, answer)
     SELECT j.id, j.task_id, j.annotator_id, j.assignment_id, j.answer
