@@ -74,7 +74,7 @@ const Reliability = builder.objectRef<ReliabilityValue>("Reliability").implement
     goldAccuracy: t.exposeFloat("goldAccuracy", { nullable: true, description: "goldCorrect / goldTotal; null without gold." }),
     judgments: t.exposeInt("judgments", { description: "Judgments on completed tasks." }),
     agreement: t.exposeFloat("agreement", { nullable: true, description: "Share of those equal to the task's result." }),
-    quality: t.exposeFloat("quality", { description: "Smoothed gold accuracy, (0.5 + correct) / (1 + total): the weight of their votes." }),
+    quality: t.exposeFloat("quality", { description: "Smoothed gold accuracy, (1.5 + correct) / (2 + total): the weight of their votes." }),
   }),
 });
 

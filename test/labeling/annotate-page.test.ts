@@ -272,6 +272,8 @@ describe.skipIf(!CHROMIUM)("the /annotate page (needs Debian's chromium: apt-get
     await expect.poll(() => page.textContent("#status")).toMatch(/No tasks/);
     const result = await service.rest.get(`/v1/tasks/${task.body.task_id}/result`, as);
     expect(result.body).toMatchObject({ status: "completed", result: { label: "cat" } });
+    // The page shows the annotator its own record.
+    await expect.poll(() => page.textContent("#who")).toMatch(/Grace · 1 judgment$/);
     const members = (await service.rest.get(`/v1/work-teams/${team.body.team_id}`, as)).body.members;
     expect(members).toMatchObject([{ name: "Grace", status: "active", judgments: 1 }]);
 

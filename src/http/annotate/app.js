@@ -38,10 +38,9 @@
   async function signIn(candidate) {
     token = candidate;
     try {
-      const me = await gql(`{ currentAnnotator { name } }`).catch((error) => {
+      await showRecord().catch((error) => {
         throw new Error(error.code === "unauthorized" ? "That token was not accepted." : error.message);
       });
-      $("who").textContent = `· ${me.currentAnnotator.name}`;
       sessionStorage.setItem("annotatorToken", token);
       $("sign-in").hidden = true;
       $("work").hidden = false;
@@ -53,7 +52,16 @@
     }
   }
 
+  /** The annotator's name and own record: judgments so far and accuracy on gold. */
+  async function showRecord() {
+    const { currentAnnotator: me } = await gql(`{ currentAnnotator { name reliability { judgments goldAccuracy } } }`);
+    const { judgments, goldAccuracy } = me.reliability;
+    const gold = goldAccuracy === null ? "" : ` · gold accuracy ${Math.round(goldAccuracy * 100)}%`;
+    $("who").textContent = `· ${me.name} · ${judgments} judgment${judgments === 1 ? "" : "s"}${gold}`;
+  }
+
   async function next() {
+    showRecord().catch(() => {});
     assignment = null;
     $("item").hidden = true;
     status("Looking for a task…");
