@@ -13,6 +13,7 @@ import {
 } from "../domain/labeling/index.js";
 import type { Annotator, Assignment, Project, Task } from "../generated/prisma/client.js";
 import { renderInstructions } from "../domain/projects/index.js";
+import { isQualifying } from "../domain/workforce/index.js";
 import { builder } from "./builder.js";
 import { RESULT_OR_APP_ERROR } from "./errors.js";
 import { TaskStatus, TaskType } from "./tasks.js";
@@ -29,7 +30,7 @@ const ProjectBrief = builder.objectRef<Project>("ProjectBrief").implement({
 });
 
 const WorkItem = builder.objectRef<Task>("WorkItem").implement({
-  description: "What an annotator sees of a task: the item and the question, nothing about the customer or a gold answer.",
+  description: "What an annotator sees of a task: the item and the question, nothing about the customer or a gold answer (though a task offered for qualification is one of its project's gold tasks).",
   fields: (t) => ({
     taskId: t.exposeID("id", { description: "Task id (tsk_…)." }),
     type: t.field({ type: TaskType, description: "The kind of labeling asked for.", resolve: (task) => task.type as TaskTypeValue }),
@@ -41,6 +42,10 @@ const WorkItem = builder.objectRef<Task>("WorkItem").implement({
       nullable: true,
       description: "The project's instructions and worked examples, when the task belongs to one.",
       resolve: (task, _args, { deps }) => (task.projectId ? deps.prisma.project.findUnique({ where: { id: task.projectId } }) : null),
+    }),
+    qualifying: t.boolean({
+      description: "Whether this task is part of your qualification for its project: your answers to the first ones decide whether you may label the rest.",
+      resolve: (task, _args, { deps, actor }) => (actor?.kind === "annotator" ? isQualifying(deps, task.projectId, actor.annotatorId) : false),
     }),
   }),
 });

@@ -22,6 +22,7 @@ builder.prismaObject("Project", {
     priority: t.exposeInt("priority", { nullable: true, description: "0–10, unless a task says." }),
     workTeamId: t.exposeString("workTeamId", { nullable: true, description: "The work team that labels it; null: the shared pool." }),
     qualityRules: t.expose("qualityRules", { type: "JSON", nullable: true, description: "Automatic quality rules: {gold_accuracy?: {min, over_last}, fast_answers?: {seconds, in_a_row}}." }),
+    qualification: t.expose("qualification", { type: "JSON", nullable: true, description: "Gold tasks answered first: {gold_items, pass_mark, retry_after_hours?}." }),
     suspensions: t.field({
       type: "JSON",
       description: "Annotators kept off it, as GET /v1/projects/{id}/suspensions lists them.",
@@ -48,6 +49,7 @@ const ProjectInput = builder.inputType("ProjectInput", {
     workTeamId: t.id({ description: "The work team that labels it (wtm_…)." }),
     sharedPool: t.boolean({ description: "Update only: true returns it to the shared pool (no work team)." }),
     qualityRules: t.field({ type: "JSON", description: "Automatic quality rules: {gold_accuracy?: {min, over_last}, fast_answers?: {seconds, in_a_row}}." }),
+    qualification: t.field({ type: "JSON", description: "Gold tasks answered first: {gold_items, pass_mark, retry_after_hours?}." }),
   }),
 });
 

@@ -18,7 +18,7 @@ import {
 import { KEY_SCOPES, ROLES } from "../domain/shared/index.js";
 import { AUDIT_ACTIONS } from "../domain/audit/index.js";
 import { projectChangeSchema, projectInputSchema } from "../domain/projects/index.js";
-import { joinSchema, MEMBER_STATUSES, memberReasonSchema, qualityRulesSchema, workTeamNameSchema } from "../domain/workforce/index.js";
+import { joinSchema, MEMBER_STATUSES, memberReasonSchema, qualificationSchema, qualityRulesSchema, workTeamNameSchema } from "../domain/workforce/index.js";
 import { monthSchema } from "../domain/billing/index.js";
 import { tablePageSchema } from "../domain/dashboard/index.js";
 import { jobInputSchema } from "../domain/jobs/index.js";
@@ -108,6 +108,7 @@ const ProjectSchema = z
     priority: z.int().nullable(),
     work_team_id: z.string().nullable().meta({ description: "The work team that labels it; null: the shared pool." }),
     quality_rules: qualityRulesSchema.nullable().meta({ description: "Automatic quality rules: breaking one suspends an annotator from the project." }),
+    qualification: qualificationSchema.nullable().meta({ description: "Gold tasks an annotator answers first, and the pass mark that lets it label the rest." }),
     environment,
     archived: z.boolean(),
     created_at: timestamp,
@@ -914,6 +915,25 @@ const paths: ZodOpenApiPathsObject = {
       tags: ["Workforce"],
       requestParams: { path: memberParams },
       responses: { "204": { description: "Removed (its record stays, marked removed).", headers: requestIdHeader }, ...notFound },
+    }),
+  },
+  "/v1/projects/{id}/qualifications": {
+    get: customerOperation({
+      summary: "A project's qualification results",
+      tags: ["Workforce"],
+      requestParams: { path: idParam("project") },
+      responses: {
+        "200": json(
+          list(
+            z
+              .object({ annotator_id: z.string(), name: z.string().optional(), status: z.enum(["passed", "failed"]), accuracy: z.number(), decided_at: timestamp, retry_at: timestamp.nullable() })
+              .meta({ id: "ProjectQualification" }),
+            "ProjectQualificationList",
+          ),
+          "Oldest decision first.",
+        ),
+        ...notFound,
+      },
     }),
   },
   "/v1/projects/{id}/suspensions": {

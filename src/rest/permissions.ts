@@ -59,6 +59,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   "GET /v1/projects": "labels.read",
   "GET /v1/projects/:id": "labels.read",
   "GET /v1/projects/:id/suspensions": "read",
+  "GET /v1/projects/:id/qualifications": "read",
   "POST /v1/projects/:id/suspensions": "workforce.manage",
   "DELETE /v1/projects/:id/suspensions/:annotatorId": "workforce.manage",
 };

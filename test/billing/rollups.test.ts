@@ -7,6 +7,7 @@ import { encodeTime } from "ulid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestService, type TestService } from "../support/harness.js";
 import { imageTask, registerCustomer, type Customer } from "../support/fixtures.js";
+import { makeLive } from "../support/annotators.js";
 import { compactRollups, getOverview } from "../../src/domain/dashboard/index.js";
 
 let service: TestService;
@@ -159,8 +160,10 @@ describe("the dashboard's rollups", () => {
 
   it("count a rolling 24 hours and 7 days exactly, to the second, across hour boundaries", async () => {
     const windowed = await registerCustomer(service.rest, "Window Co");
-    const template = await service.rest.post("/v1/tasks", imageTask(), { apiKey: windowed.apiKey });
-    await service.rest.post(`/v1/tasks/${template.body.task_id}/cancel`, {}, { apiKey: windowed.apiKey });
+    // A live task waits for people, so it is surely canceled before anyone labels it (a sandbox one could complete first).
+    const liveKey = await makeLive(service.graphql, windowed.customerId);
+    const template = await service.rest.post("/v1/tasks", imageTask(), { apiKey: liveKey });
+    await service.rest.post(`/v1/tasks/${template.body.task_id}/cancel`, {}, { apiKey: liveKey });
     const now = new Date();
     const ago = (ms: number) => new Date(now.getTime() - ms);
     const DAY = 24 * 3600_000;
@@ -173,7 +176,7 @@ describe("the dashboard's rollups", () => {
         SELECT ${id}, customer_id, environment, type, 'completed', data_url, label_spec, replication, billable, workforce, ${at}, ${at}, ${at}, 0.9, 0
         FROM tasks WHERE id = ${template.body.task_id}`;
     }
-    const actor = { kind: "customer" as const, customerId: windowed.customerId, environment: "sandbox" as const };
+    const actor = { kind: "customer" as const, customerId: windowed.customerId, environment: "live" as const };
     for (const compacted of [false, true]) {
       if (compacted) await compactRollups(service.deps);
       const overview = await getOverview(service.deps, actor as Parameters<typeof getOverview>[1], now);

@@ -172,6 +172,8 @@ describe("the OpenAPI document", () => {
     conforms("post", "/v1/projects/{id}/suspensions", await rest.post(suspensions, { annotator_id: joined.body.annotator_id, reason: "checking" }, as));
     conforms("post", "/v1/projects/{id}/suspensions", await rest.post(suspensions, { annotator_id: "ann_unknown", reason: "x" }, as));
     conforms("get", "/v1/projects/{id}/suspensions", await rest.get(suspensions, as));
+    conforms("get", "/v1/projects/{id}/qualifications", await rest.get(`/v1/projects/${project.body.project_id}/qualifications`, as));
+    conforms("get", "/v1/projects/{id}/qualifications", await rest.get("/v1/projects/prj_missing/qualifications", as));
     conforms("delete", "/v1/projects/{id}/suspensions/{annotatorId}", await rest.delete(`${suspensions}/${joined.body.annotator_id}`, as));
     conforms("delete", "/v1/projects/{id}/suspensions/{annotatorId}", await rest.delete(`${suspensions}/${joined.body.annotator_id}`, as));
     conforms("delete", "/v1/work-teams/{id}/members/{annotatorId}", await rest.delete(member, as));

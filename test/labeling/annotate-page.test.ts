@@ -287,6 +287,40 @@ describe.skipIf(!CHROMIUM)("the /annotate page (needs Debian's chromium: apt-get
     await again.close();
   });
 
+  it("tells the annotator when the items decide its qualification, then goes on to the project's tasks", async () => {
+    const customer = await registerCustomer(service.rest);
+    customer.apiKey = await makeLive(service.graphql, customer.customerId);
+    const as = { apiKey: customer.apiKey };
+    const project = await service.rest.post(
+      "/v1/projects",
+      {
+        name: "Qualified pets",
+        type: "image_classification",
+        label_spec: { question: "Cat or dog?", options: ["cat", "dog"] },
+        instructions: "Whiskers mean **cat**.",
+        examples: [{ data_url: `${images.url}/example.svg`, answer: { label: "cat" }, explanation: "whiskers" }],
+        qualification: { gold_items: 1, pass_mark: 1 },
+      },
+      as,
+    );
+    await service.rest.post("/v1/tasks", { project_id: project.body.project_id, data_url: `${images.url}/gold.svg`, gold_answer: { label: "cat" }, replication: 1 }, as);
+    const regular = await service.rest.post("/v1/tasks", { project_id: project.body.project_id, data_url: `${images.url}/next.svg`, replication: 1, priority: 10 }, as);
+    const annotator = await createAnnotator(service.graphql, "Qualifier");
+    const page = await browser.newPage();
+    await page.goto(`${service.url}/annotate`);
+    await page.fill("#token", annotator.token);
+    await page.click("button[type=submit]");
+    await expect.poll(() => page.textContent("#status")).toMatch(/^Qualification for Qualified pets: your answers to these first items decide/);
+    expect(await page.textContent("#instructions-body")).toContain("Whiskers");
+    expect(await page.textContent("#examples")).toContain("whiskers");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "qualification.png") });
+    await page.keyboard.press("1");
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#status")).toBe(`Task ${regular.body.task_id}`);
+    await page.close();
+  });
+
   it("asks again before an empty answer, lets a drawn box be deleted and moved, and fits a 360 px screen", async () => {
     const customer = await registerCustomer(service.rest);
     customer.apiKey = await makeLive(service.graphql, customer.customerId);

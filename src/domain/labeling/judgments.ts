@@ -8,7 +8,7 @@ import { ConflictError, newId, NotFoundError, parseInput, type AnnotatorActor } 
 import { failTask, isFinal, publishTaskStatus, taskColumnsOf, taskTypeOf } from "../tasks/index.js";
 import { aggregateAndMaybeComplete } from "./completion.js";
 import { activeAssignment, assignmentClosed, leaseExpired } from "./queue.js";
-import { applyQualityRules } from "../workforce/quality-rules.js";
+import { applyProjectRules } from "../workforce/quality-rules.js";
 import { rememberCompletion } from "./vote-history.js";
 
 export interface JudgmentOutcome {
@@ -79,8 +79,8 @@ export async function submitJudgment(
   }
   if (outcome.completedVotes) rememberCompletion(outcome.task, outcome.completedVotes);
   if (outcome.task.status === "completed") await publishTaskStatus(deps, outcome.task);
-  // After the judgment committed: a rule it breaks suspends the annotator from the project; the judgment stands.
-  if (outcome.task.projectId) await applyQualityRules(deps, outcome.task.projectId, actor.annotatorId);
+  // After the judgment committed: it may decide the annotator's qualification, or break a rule and suspend it from the project; the judgment stands.
+  if (outcome.task.projectId) await applyProjectRules(deps, outcome.task.projectId, actor.annotatorId);
   return { judgment: outcome.judgment, task: outcome.task };
 }
 

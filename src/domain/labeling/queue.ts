@@ -47,6 +47,17 @@ export function hasOpenTasks(deps: Pick<Deps, "prisma">, workforce: AnnotatorAct
   return anyOpenTask(deps.prisma, [workforce]);
 }
 
+/**
+ * A project with a qualification offers an annotator that has not passed it
+ * only its gold tasks, and nothing while a failed try waits for its retry
+ * (workforce/qualification.ts decides).
+ */
+const qualifiedFor = (annotatorId: string) => Prisma.sql`(t.project_id IS NULL
+  OR NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = t.project_id AND p.qualification IS NOT NULL)
+  OR EXISTS (SELECT 1 FROM project_qualifications q WHERE q.project_id = t.project_id AND q.annotator_id = ${annotatorId} AND q.status = 'passed')
+  OR (t.gold_answer IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM project_qualifications q WHERE q.project_id = t.project_id AND q.annotator_id = ${annotatorId} AND q.status = 'failed' AND q.retry_at > now())))`;
+
 /** Open slots of a task: wanted judgments less those given and those leased now. */
 const openSlots = (alias: string) => Prisma.sql`${Prisma.raw(alias)}.target_judgments - ${Prisma.raw(alias)}.judgment_count - (
   SELECT count(*) FROM assignments a
@@ -73,6 +84,7 @@ async function lockCandidate(tx: SqlTx, actor: AnnotatorActor, types: TaskType[]
     WHERE t.workforce = ${actor.workforce} AND t.status = ${status}
       ${typeFilter} ${skip} ${pool}
       AND NOT EXISTS (SELECT 1 FROM project_suspensions s WHERE s.project_id = t.project_id AND s.annotator_id = ${actor.annotatorId})
+      AND ${qualifiedFor(actor.annotatorId)}
       AND ${openSlots("t")} > 0
       AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ${actor.annotatorId})
     ORDER BY t.priority DESC, t.id ASC

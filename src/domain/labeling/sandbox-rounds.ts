@@ -22,7 +22,7 @@ import {
 } from "./completion.js";
 import { simulatedAnswer, type SimulatedAnnotator } from "./sandbox-crowd.js";
 import { labelSpaceKey, recentVotesOf } from "./vote-history.js";
-import { applyQualityRules } from "../workforce/quality-rules.js";
+import { applyProjectRules } from "../workforce/quality-rules.js";
 
 /** Tasks one round claims at most: large enough to amortize its statements, small enough to hold its locks briefly. */
 export const ROUND_SIZE = 200;
@@ -45,7 +45,7 @@ export async function labelSandboxRound(
   const outcome = await transaction(deps.prisma, (tx) => runRound(tx, deps, crowd, options.seed, options.limit ?? ROUND_SIZE));
   for (const task of outcome.tasks) await publishTaskStatus(deps, task);
   // As after a person's judgment: a member that now breaks a project's rule is suspended from it.
-  for (const { projectId, annotatorId } of outcome.judgedOnProjects) await applyQualityRules(deps, projectId, annotatorId);
+  for (const { projectId, annotatorId } of outcome.judgedOnProjects) await applyProjectRules(deps, projectId, annotatorId);
   return outcome;
 }
 

@@ -11,7 +11,7 @@ import { assertAllowed } from "../accounts/index.js";
 import { auditCustomerChange } from "../audit/index.js";
 import { newId, NotFoundError, parseInput, problemsOf, tenantOf, ValidationError, type CustomerActor, type FieldProblem } from "../shared/index.js";
 import { checkSharedFields, statusCounts, TASK_TYPE_DEFINITIONS, taskInputSchema, workforceOf, type StatusCounts } from "../tasks/index.js";
-import { isTenantsTeam, qualityRulesSchema } from "../workforce/index.js";
+import { isTenantsTeam, qualificationSchema, qualityRulesSchema } from "../workforce/index.js";
 
 const exampleSchema = z
   .object({
@@ -35,10 +35,12 @@ const fields = {
   workTeamId: z.string().regex(/^wtm_[0-9a-z]{26}$/, "is not a work team id (wtm_…)").nullable(),
   /** Automatic quality rules (workforce/quality-rules.ts); null: none. */
   qualityRules: qualityRulesSchema.nullable(),
+  /** Gold tasks an annotator answers first, and the mark that lets it label the rest (workforce/qualification.ts); null: none. */
+  qualification: qualificationSchema.nullable(),
 };
 
 export const projectInputSchema = z
-  .object({ ...fields, instructions: fields.instructions.default(""), examples: fields.examples.default([]), replication: fields.replication.optional(), minConfidence: fields.minConfidence.optional(), priority: fields.priority.optional(), workTeamId: fields.workTeamId.optional(), qualityRules: fields.qualityRules.optional() })
+  .object({ ...fields, instructions: fields.instructions.default(""), examples: fields.examples.default([]), replication: fields.replication.optional(), minConfidence: fields.minConfidence.optional(), priority: fields.priority.optional(), workTeamId: fields.workTeamId.optional(), qualityRules: fields.qualityRules.optional(), qualification: fields.qualification.optional() })
   .strict();
 export const projectChangeSchema = z.object({ ...fields, archived: z.boolean() }).partial().strict();
 
@@ -85,6 +87,7 @@ function asColumns(value: Partial<ProjectSettings>) {
     labelSpec: value.labelSpec as Prisma.InputJsonValue | undefined,
     examples: value.examples as Prisma.InputJsonValue | undefined,
     qualityRules: value.qualityRules === null ? Prisma.DbNull : (value.qualityRules as Prisma.InputJsonValue | undefined),
+    qualification: value.qualification === null ? Prisma.DbNull : (value.qualification as Prisma.InputJsonValue | undefined),
   };
 }
 

@@ -1,6 +1,6 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
-import type { ApiKey, AuditEvent, Batch, Export, Job, Member, Project, Task, Webhook, WorkTeam, WorkTeamInvitation, WorkTeamMember, ProjectSuspension } from "../../generated/prisma/client.js";
+import type { ApiKey, AuditEvent, Batch, Export, Job, Member, Project, Task, Webhook, WorkTeam, WorkTeamInvitation, WorkTeamMember, ProjectSuspension, ProjectQualification } from "../../generated/prisma/client.js";
 import type { Joined, TeamMember } from "../workforce/index.js";
 import type { Caller, CreatedApiKey, Invitation, Profile, Registration, SignedIn } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
@@ -170,6 +170,7 @@ export function projectView(project: Project, counts?: StatusCounts) {
     priority: project.priority,
     work_team_id: project.workTeamId,
     quality_rules: project.qualityRules ?? null,
+    qualification: project.qualification ?? null,
     environment: project.environment,
     archived: project.archivedAt !== null,
     created_at: project.createdAt.toISOString(),
@@ -475,5 +476,17 @@ export function suspensionView(suspension: ProjectSuspension & { annotator?: { n
     reason: suspension.reason,
     changed_by: suspension.changedBy === "member" ? "member" : `rule:${suspension.changedBy}`,
     suspended_at: iso(suspension.suspendedAt),
+  };
+}
+
+/** GET /v1/projects/{id}/qualifications items. */
+export function qualificationView(record: ProjectQualification & { annotator?: { name: string } }) {
+  return {
+    annotator_id: record.annotatorId,
+    ...(record.annotator ? { name: record.annotator.name } : {}),
+    status: record.status,
+    accuracy: record.accuracy,
+    decided_at: iso(record.decidedAt),
+    retry_at: iso(record.retryAt),
   };
 }

@@ -14,6 +14,7 @@ import { auditCustomerChange } from "../audit/index.js";
 import { NotFoundError, parseInput, tenantOf, type CustomerActor } from "../shared/index.js";
 import { taskTypeOf } from "../tasks/index.js";
 import { recordEvent } from "../webhooks/index.js";
+import { decideQualification } from "./qualification.js";
 
 export const qualityRulesSchema = z
   .object({
@@ -56,10 +57,16 @@ async function breach(deps: Pick<Deps, "prisma">, project: Project, annotatorId:
   return null;
 }
 
-/** After a judgment on a project's task: suspends the annotator from the project if it now breaks a rule. */
-export async function applyQualityRules(deps: Pick<Deps, "prisma">, projectId: string, annotatorId: string): Promise<ProjectSuspension | null> {
+/**
+ * After a judgment on a project's task: decides the annotator's qualification
+ * when it has answered enough, and suspends it from the project if it now
+ * breaks a rule.
+ */
+export async function applyProjectRules(deps: Pick<Deps, "prisma">, projectId: string, annotatorId: string): Promise<ProjectSuspension | null> {
   const project = await deps.prisma.project.findUnique({ where: { id: projectId } });
-  if (!project?.qualityRules) return null;
+  if (!project) return null;
+  await decideQualification(deps, project, annotatorId);
+  if (!project.qualityRules) return null;
   const found = await breach(deps, project, annotatorId);
   return found ? suspendFromProject(deps, project, annotatorId, found.reason, found.rule) : null;
 }

@@ -25,7 +25,7 @@
     return body.data;
   }
 
-  const NEXT = `mutation { nextAssignment { id leasedUntil task { taskId type data dataUrl labelSpec project { name instructionsHtml examples } } } }`;
+  const NEXT = `mutation { nextAssignment { id leasedUntil task { taskId type data dataUrl labelSpec qualifying project { name instructionsHtml examples } } } }`;
   const SUBMIT = `mutation($id: ID!, $answer: JSON!) { submitJudgment(assignmentId: $id, answer: $answer) {
     __typename ... on MutationSubmitJudgmentSuccess { data { taskStatus } } ... on AppError { code message } } }`;
   const PROBLEM = `mutation($id: ID!, $reason: String!) { reportProblem(assignmentId: $id, reason: $reason) { __typename } }`;
@@ -198,7 +198,7 @@
       polygon: "Press a class number, click the image to place corners; click the first corner or press Enter to close the outline; Backspace removes the last corner; Enter with no open outline submits.",
       keypoints: "Click the image to place the highlighted point (number keys pick another); N: not visible; P: next person; Backspace removes the last point; Enter submits.",
     }[task.type];
-    status(`Task ${task.taskId}`);
+    status(task.qualifying ? `Qualification for ${task.project?.name ?? "this project"}: your answers to these first items decide whether you may label the rest.` : `Task ${task.taskId}`);
     $("item").hidden = false;
   }
 
