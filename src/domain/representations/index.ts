@@ -474,7 +474,7 @@ export function suspensionView(suspension: ProjectSuspension & { annotator?: { n
     annotator_id: suspension.annotatorId,
     ...(suspension.annotator ? { name: suspension.annotator.name } : {}),
     reason: suspension.reason,
-    changed_by: suspension.changedBy === "member" ? "member" : `rule:${suspension.changedBy}`,
+    changed_by: suspension.changedBy,
     suspended_at: iso(suspension.suspendedAt),
   };
 }

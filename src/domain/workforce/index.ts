@@ -4,7 +4,6 @@ export { applyProjectRules, liftSuspension, listSuspensions, qualityRulesSchema,
 export { isQualifying, listQualifications, qualificationSchema, type Qualification } from "./qualification.js";
 export { inviteToWorkTeam, joinSchema, joinWorkTeam, type Joined } from "./team-invitations.js";
 export {
-  changeMemberStatus,
   createWorkTeam,
   getWorkTeam,
   isTenantsTeam,
@@ -15,7 +14,6 @@ export {
   renameWorkTeam,
   setMemberStatus,
   teamMembers,
-  type ChangedBy,
   type MemberStatus,
   type TeamMember,
 } from "./work-teams.js";

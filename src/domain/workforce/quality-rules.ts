@@ -12,9 +12,9 @@ import type { Project, ProjectSuspension } from "../../generated/prisma/client.j
 import { assertAllowed } from "../accounts/index.js";
 import { auditCustomerChange } from "../audit/index.js";
 import { NotFoundError, parseInput, tenantOf, type CustomerActor } from "../shared/index.js";
-import { taskTypeOf } from "../tasks/index.js";
 import { recordEvent } from "../webhooks/index.js";
-import { decideQualification } from "./qualification.js";
+import { decideQualification, goldAccuracy, projectOf } from "./qualification.js";
+import { releaseOpenAssignments } from "./work-teams.js";
 
 export const qualityRulesSchema = z
   .object({
@@ -28,7 +28,7 @@ export type QualityRules = z.output<typeof qualityRulesSchema>;
 
 const manualSchema = z.object({ annotatorId: z.string().min(1).max(100), reason: z.string().trim().min(1).max(500) }).strict();
 
-/** Why the annotator breaks one of the rules now, or null. */
+/** Why the annotator breaks one of the rules now (and which: "rule:<name>"), or null. */
 async function breach(deps: Pick<Deps, "prisma">, project: Project, annotatorId: string): Promise<{ rule: string; reason: string } | null> {
   const rules = (project.qualityRules ?? {}) as QualityRules;
   if (rules.fast_answers) {
@@ -39,20 +39,13 @@ async function breach(deps: Pick<Deps, "prisma">, project: Project, annotatorId:
       WHERE j.annotator_id = ${annotatorId} AND t.project_id = ${project.id}
       ORDER BY j.created_at DESC LIMIT ${in_a_row}`;
     if (latest.length === in_a_row && latest.every((row) => row.took < seconds)) {
-      return { rule: "fast_answers", reason: `answered ${in_a_row} tasks in a row in under ${seconds} s each (the slowest in ${Math.max(...latest.map((r) => r.took)).toFixed(1)} s)` };
+      return { rule: "rule:fast_answers", reason: `answered ${in_a_row} tasks in a row in under ${seconds} s each (the slowest in ${Math.max(...latest.map((r) => r.took)).toFixed(1)} s)` };
     }
   }
   if (rules.gold_accuracy) {
     const { min, over_last } = rules.gold_accuracy;
-    const gold = await deps.prisma.$queryRaw<{ answer: unknown; gold: unknown; type: string }[]>`
-      SELECT j.answer, t.gold_answer AS gold, t.type
-      FROM judgments j JOIN tasks t ON t.id = j.task_id
-      WHERE j.annotator_id = ${annotatorId} AND t.project_id = ${project.id} AND t.gold_answer IS NOT NULL
-      ORDER BY j.created_at DESC LIMIT ${over_last}`;
-    if (gold.length === over_last) {
-      const accuracy = gold.filter((row) => taskTypeOf(row).sameAnswer(row.answer, row.gold)).length / over_last;
-      if (accuracy < min) return { rule: "gold_accuracy", reason: `gold accuracy ${accuracy.toFixed(2)} over its last ${over_last} gold tasks, below ${min}` };
-    }
+    const gold = await goldAccuracy(deps, project.id, annotatorId, { count: over_last });
+    if (gold && gold.accuracy < min) return { rule: "rule:gold_accuracy", reason: `gold accuracy ${gold.accuracy.toFixed(2)} over its last ${over_last} gold tasks, below ${min}` };
   }
   return null;
 }
@@ -82,21 +75,13 @@ async function suspendFromProject(deps: Pick<Deps, "prisma">, project: Project, 
       ON CONFLICT DO NOTHING
       RETURNING project_id AS "projectId", annotator_id AS "annotatorId", reason, changed_by AS "changedBy", suspended_at AS "suspendedAt"`;
     if (!suspension) return null;
-    const released = await tx.$executeRaw`
-      UPDATE assignments a SET status = 'released' FROM tasks t
-      WHERE a.task_id = t.id AND t.project_id = ${project.id} AND a.annotator_id = ${annotatorId} AND a.status = 'active'`;
-    const changed_by = changedBy === "member" ? "member" : `rule:${changedBy}`;
-    await recordEvent(tx, project, "annotator.suspended", { project_id: project.id, annotator_id: annotatorId, reason, changed_by, released_assignments: released });
+    const released = await releaseOpenAssignments(tx, annotatorId, { projectId: project.id });
+    await recordEvent(tx, project, "annotator.suspended", { project_id: project.id, annotator_id: annotatorId, reason, changed_by: changedBy, released_assignments: released });
     if (actor) await auditCustomerChange(tx, actor, { action: "project.annotator_suspended", targetId: annotatorId, details: { project_id: project.id, reason } });
     return suspension;
   });
 }
 
-async function projectOf(deps: Pick<Deps, "prisma">, actor: CustomerActor, projectId: string): Promise<Project> {
-  const project = await deps.prisma.project.findFirst({ where: { id: projectId, ...tenantOf(actor) } });
-  if (!project) throw new NotFoundError(`project ${projectId}`);
-  return project;
-}
 
 /** POST /v1/projects/{id}/suspensions {annotator_id, reason}: by hand. An annotator who never worked on the customer's tasks is not known here. */
 export async function suspendByHand(deps: Pick<Deps, "prisma">, actor: CustomerActor, projectId: string, input: unknown): Promise<ProjectSuspension> {

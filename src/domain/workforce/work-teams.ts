@@ -2,13 +2,13 @@
 // Truth's work teams). A project assigned to a team is offered only to the
 // team's active members, and those annotators label nothing else; the shared
 // pool, run by the operator, labels projects without a team and tasks without
-// a project. A member may be suspended (by a person or, later, a quality rule)
-// and reinstated, or removed; suspending releases its open assignments of the
+// a project. A member may be suspended and reinstated, or removed (a quality
+// rule suspends from one project instead: quality-rules.ts); suspending releases its open assignments of the
 // team's tasks to the others at once.
 import { z } from "zod";
 import { sqlTransaction, transaction, type SqlTx } from "../../db/transaction.js";
 import type { Deps } from "../../deps.js";
-import type { Annotator, WorkTeam, WorkTeamMember } from "../../generated/prisma/client.js";
+import { Prisma, type Annotator, type WorkTeam, type WorkTeamMember } from "../../generated/prisma/client.js";
 import { assertAllowed } from "../accounts/index.js";
 import { auditCustomerChange } from "../audit/index.js";
 import { reliabilityOf, type Reliability } from "../labeling/annotators.js";
@@ -74,9 +74,6 @@ export async function isTenantsTeam(deps: Pick<Deps, "prisma">, tenant: Tenant, 
   return (await deps.prisma.workTeam.count({ where: { id: teamId, ...tenant } })) > 0;
 }
 
-/** Who changed a membership: a person (member or key) or a quality rule. */
-export type ChangedBy = { actor: CustomerActor } | { rule: string; tenant: Tenant };
-
 /**
  * Sets a member's status, records why, and for a suspension or removal
  * releases its open assignments of the team's tasks in the same transaction.
@@ -84,37 +81,28 @@ export type ChangedBy = { actor: CustomerActor } | { rule: string; tenant: Tenan
  * racing this either finishes first (and its assignment is released here) or
  * sees the new status and is refused.
  */
-export async function changeMemberStatus(
-  deps: Pick<Deps, "prisma">,
-  team: WorkTeam,
-  annotatorId: string,
-  status: MemberStatus,
-  reason: string | null,
-  by: ChangedBy,
-): Promise<{ membership: WorkTeamMember; released: number }> {
+async function changeMemberStatus(deps: Pick<Deps, "prisma">, actor: CustomerActor, team: WorkTeam, annotatorId: string, status: MemberStatus, reason: string | null) {
   return sqlTransaction(deps.prisma, async (tx) => {
     const [membership] = await tx.$queryRaw<WorkTeamMember[]>`
       UPDATE work_team_members SET status = ${status}, reason = ${reason}, updated_at = now()
       WHERE team_id = ${team.id} AND annotator_id = ${annotatorId} AND status <> 'removed'
       RETURNING team_id AS "teamId", annotator_id AS "annotatorId", status, reason, joined_at AS "joinedAt", updated_at AS "updatedAt"`;
     if (!membership) throw new NotFoundError(`member ${annotatorId} of work team ${team.id}`);
-    const released = status === "active" ? 0 : await releaseTeamAssignments(tx, team.id, annotatorId);
-    const data = { team_id: team.id, annotator_id: annotatorId, status, reason, changed_by: "rule" in by ? `rule:${by.rule}` : "member", released_assignments: released };
+    const released = status === "active" ? 0 : await releaseOpenAssignments(tx, annotatorId, { workTeamId: team.id });
+    const data = { team_id: team.id, annotator_id: annotatorId, status, reason, changed_by: "member", released_assignments: released };
     if (status !== "removed") await recordEvent(tx, team, status === "active" ? "annotator.reinstated" : "annotator.suspended", data);
-    if ("actor" in by) await auditMembership(tx, by.actor, status, team.id, annotatorId, reason);
+    const action = status === "active" ? "work_team.member_reinstated" : status === "suspended" ? "work_team.member_suspended" : "work_team.member_removed";
+    await auditCustomerChange(tx, actor, { action, targetId: annotatorId, details: { team_id: team.id, ...(reason ? { reason } : {}) } });
     return { membership, released };
   });
 }
 
-async function releaseTeamAssignments(tx: SqlTx, teamId: string, annotatorId: string): Promise<number> {
+/** Hands an annotator's open assignments of a team's or a project's tasks back to the queue; how many. */
+export function releaseOpenAssignments(tx: SqlTx, annotatorId: string, of: { workTeamId: string } | { projectId: string }): Promise<number> {
+  const scope = "workTeamId" in of ? Prisma.sql`t.work_team_id = ${of.workTeamId}` : Prisma.sql`t.project_id = ${of.projectId}`;
   return tx.$executeRaw`
     UPDATE assignments a SET status = 'released' FROM tasks t
-    WHERE a.task_id = t.id AND t.work_team_id = ${teamId} AND a.annotator_id = ${annotatorId} AND a.status = 'active'`;
-}
-
-async function auditMembership(tx: SqlTx, actor: CustomerActor, status: MemberStatus, teamId: string, annotatorId: string, reason: string | null) {
-  const action = status === "active" ? "work_team.member_reinstated" : status === "suspended" ? "work_team.member_suspended" : "work_team.member_removed";
-  await auditCustomerChange(tx, actor, { action, targetId: annotatorId, details: { team_id: teamId, ...(reason ? { reason } : {}) } });
+    WHERE a.task_id = t.id AND ${scope} AND a.annotator_id = ${annotatorId} AND a.status = 'active'`;
 }
 
 /** POST /v1/work-teams/{id}/members/{annotator_id}/suspend, /reinstate, DELETE …/members/{annotator_id}. */
@@ -122,5 +110,5 @@ export async function setMemberStatus(deps: Pick<Deps, "prisma">, actor: Custome
   assertAllowed(actor, "workforce.manage");
   const { reason } = parseInput(memberReasonSchema, input ?? {});
   const team = await getWorkTeam(deps, actor, teamId);
-  return changeMemberStatus(deps, team, annotatorId, status, reason ?? null, { actor });
+  return changeMemberStatus(deps, actor, team, annotatorId, status, reason ?? null);
 }
