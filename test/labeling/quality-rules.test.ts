@@ -73,7 +73,7 @@ describe("quality rules", () => {
     }
     expect((await suspended(as, projectId)).map((s) => s.annotator_id)).toEqual([careless.id]);
     await expect
-      .poll(async () => (await service.rest.get("/v1/events?types=annotator.suspended", as)).body.data.map((e: { data: unknown }) => e.data))
+      .poll(async () => (await service.rest.get("/v1/events?types=annotator.suspended", as)).body.data.map((e: { data: unknown }) => e.data), { timeout: 15_000 })
       .toEqual([{ project_id: projectId, annotator_id: careless.id, reason: suspension.reason, changed_by: "rule:gold_accuracy", released_assignments: 1 }]);
   });
 
@@ -104,7 +104,7 @@ describe("quality rules", () => {
     expect((await service.rest.delete(`/v1/projects/${projectId}/suspensions/${clicker.id}`, as)).status).toBe(204);
     expect(await suspended(as, projectId)).toEqual([]);
     expect(await claim(clicker.token)).not.toBeNull();
-    await expect.poll(async () => (await service.rest.get("/v1/events?types=annotator.reinstated", as)).body.data.length).toBe(1);
+    await expect.poll(async () => (await service.rest.get("/v1/events?types=annotator.reinstated", as)).body.data.length, { timeout: 15_000 }).toBe(1);
     expect((await service.rest.delete(`/v1/projects/${projectId}/suspensions/${clicker.id}`, as)).status).toBe(404);
   });
 

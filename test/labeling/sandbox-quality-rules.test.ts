@@ -43,10 +43,10 @@ describe("quality rules in the sandbox", () => {
     const idOf = (name: string) => crowd.find((a) => a.name === name)!.id;
     const [spammer, clicker] = [idOf("sandbox-ann-6"), idOf("sandbox-ann-7")];
     await expect
-      .poll(async () => ((await service.rest.get(`/v1/projects/${projectId}/suspensions`, as)).body.data as { annotator_id: string; changed_by: string }[]).map((s) => [s.annotator_id, s.changed_by]).sort())
+      .poll(async () => ((await service.rest.get(`/v1/projects/${projectId}/suspensions`, as)).body.data as { annotator_id: string; changed_by: string }[]).map((s) => [s.annotator_id, s.changed_by]).sort(), { timeout: 15_000 })
       .toEqual([[spammer, "rule:gold_accuracy"], [clicker, "rule:fast_answers"]].sort());
     await expect
-      .poll(async () => (await service.rest.get("/v1/events?types=annotator.suspended", as)).body.data.map((e: { data: { annotator_id: string } }) => e.data.annotator_id).sort())
+      .poll(async () => (await service.rest.get("/v1/events?types=annotator.suspended", as)).body.data.map((e: { data: { annotator_id: string } }) => e.data.annotator_id).sort(), { timeout: 15_000 })
       .toEqual([spammer, clicker].sort());
 
     // Later tasks of the project go to the others only.

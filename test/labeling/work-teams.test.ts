@@ -117,9 +117,9 @@ describe("work teams", () => {
     const taken = await claim(members[1].token);
     expect(taken?.task.taskId).toBe(held!.task.taskId);
 
-    // The feed serves an event once no older transaction can still commit before it (event-feed.ts): poll.
+    // The feed serves an event once no older transaction can still commit before it (event-feed.ts): poll, for as long as other tests hold transactions open.
     const eventsOf = async (type: string) => (await service.rest.get(`/v1/events?types=${type}`, as)).body.data;
-    await expect.poll(async () => (await eventsOf("annotator.suspended")).length).toBe(1);
+    await expect.poll(async () => (await eventsOf("annotator.suspended")).length, { timeout: 15_000 }).toBe(1);
     expect((await eventsOf("annotator.suspended"))[0].data).toMatchObject({ team_id: teamId, annotator_id: members[0].id, reason: "too fast on gold", changed_by: "member", released_assignments: 1 });
     const team = await service.rest.get(`/v1/work-teams/${teamId}`, as);
     expect(team.body.members[0]).toMatchObject({ status: "suspended", reason: "too fast on gold" });
@@ -127,7 +127,7 @@ describe("work teams", () => {
     expect((await service.rest.post(`/v1/work-teams/${teamId}/members/${members[0].id}/reinstate`, {}, as)).body).toMatchObject({ status: "active" });
     await submitTasks(customer.apiKey, 1, { project_id: projectId });
     expect(await claim(members[0].token)).not.toBeNull();
-    await expect.poll(async () => (await eventsOf("annotator.reinstated")).length).toBe(1);
+    await expect.poll(async () => (await eventsOf("annotator.reinstated")).length, { timeout: 15_000 }).toBe(1);
     // Removed: gone for good (a second removal or a reinstatement is a 404).
     expect((await service.rest.delete(`/v1/work-teams/${teamId}/members/${members[0].id}`, as)).status).toBe(204);
     expect((await service.rest.post(`/v1/work-teams/${teamId}/members/${members[0].id}/reinstate`, {}, as)).status).toBe(404);
