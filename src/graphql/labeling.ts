@@ -56,7 +56,8 @@ const AssignmentStatus = builder.enumType("AssignmentStatus", {
     ACTIVE: { value: "active", description: "Claimed and leased: the annotator may answer." },
     SUBMITTED: { value: "submitted", description: "Answered with a judgment." },
     PROBLEM: { value: "problem", description: "Answered with a problem report." },
-    RELEASED: { value: "released", description: "Handed back (or its task ended) without an answer." },
+    SKIPPED: { value: "skipped", description: "Handed back by the annotator (releaseAssignment) without an answer." },
+    RELEASED: { value: "released", description: "Taken back without an answer: its task ended, or the annotator was suspended or slowed." },
     EXPIRED: { value: "expired", description: "The lease ran out without an answer." },
   } as const,
 });

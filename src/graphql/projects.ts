@@ -21,8 +21,9 @@ builder.prismaObject("Project", {
     minConfidence: t.exposeFloat("minConfidence", { nullable: true, description: "Extra judgments below this confidence, unless a task says." }),
     priority: t.exposeInt("priority", { nullable: true, description: "0–10, unless a task says." }),
     workTeamId: t.exposeString("workTeamId", { nullable: true, description: "The work team that labels it; null: the shared pool." }),
-    qualityRules: t.expose("qualityRules", { type: "JSON", nullable: true, description: "Automatic quality rules: {gold_accuracy?: {min, over_last}, fast_answers?: {seconds, in_a_row}}." }),
+    qualityRules: t.expose("qualityRules", { type: "JSON", nullable: true, description: "Automatic quality rules: {gold_accuracy?: {min, over_last}, fast_answers?: {seconds, in_a_row}, skips?: {max, over_last, pause_minutes}}." }),
     qualification: t.expose("qualification", { type: "JSON", nullable: true, description: "Gold tasks answered first: {gold_items, pass_mark, retry_after_hours?}." }),
+    goldRate: t.exposeFloat("goldRate", { nullable: true, description: "The share of an annotator's claims on it that are its gold tasks; null: gold is offered by priority." }),
     suspensions: t.field({
       type: "JSON",
       description: "Annotators kept off it, as GET /v1/projects/{id}/suspensions lists them.",
@@ -48,8 +49,9 @@ const ProjectInput = builder.inputType("ProjectInput", {
     archived: t.boolean({ description: "Update only: archive (true) or restore (false)." }),
     workTeamId: t.id({ description: "The work team that labels it (wtm_…)." }),
     sharedPool: t.boolean({ description: "Update only: true returns it to the shared pool (no work team)." }),
-    qualityRules: t.field({ type: "JSON", description: "Automatic quality rules: {gold_accuracy?: {min, over_last}, fast_answers?: {seconds, in_a_row}}." }),
+    qualityRules: t.field({ type: "JSON", description: "Automatic quality rules: {gold_accuracy?: {min, over_last}, fast_answers?: {seconds, in_a_row}, skips?: {max, over_last, pause_minutes}}." }),
     qualification: t.field({ type: "JSON", description: "Gold tasks answered first: {gold_items, pass_mark, retry_after_hours?}." }),
+    goldRate: t.float({ description: "The share (0–1) of an annotator's claims that are gold tasks." }),
   }),
 });
 

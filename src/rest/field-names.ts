@@ -28,6 +28,7 @@ const DOMAIN_NAME_OF = new Map([
   ["customer_id", "customerId"],
   ["work_team_id", "workTeamId"],
   ["quality_rules", "qualityRules"],
+  ["gold_rate", "goldRate"],
   ["annotator_id", "annotatorId"],
 ]);
 const REST_NAME_OF = new Map([...DOMAIN_NAME_OF].map(([rest, domain]) => [domain, rest]));

@@ -107,8 +107,9 @@ const ProjectSchema = z
     min_confidence: z.number().nullable(),
     priority: z.int().nullable(),
     work_team_id: z.string().nullable().meta({ description: "The work team that labels it; null: the shared pool." }),
-    quality_rules: qualityRulesSchema.nullable().meta({ description: "Automatic quality rules: breaking one suspends an annotator from the project." }),
+    quality_rules: qualityRulesSchema.nullable().meta({ description: "Automatic quality rules: breaking one suspends an annotator from the project (skips: slows it down for a pause)." }),
     qualification: qualificationSchema.nullable().meta({ description: "Gold tasks an annotator answers first, and the pass mark that lets it label the rest." }),
+    gold_rate: z.number().nullable().meta({ description: "The share of an annotator's claims on the project that are its gold tasks (drawn at random, so gold cannot be told by its place); null: gold is offered by priority like any task." }),
     environment,
     archived: z.boolean(),
     created_at: timestamp,
@@ -142,10 +143,11 @@ const SuspensionSchema = z
     annotator_id: z.string(),
     name: z.string().optional(),
     reason: z.string(),
-    changed_by: z.string().meta({ description: "member, or rule:gold_accuracy / rule:fast_answers." }),
+    changed_by: z.string().meta({ description: "member, or rule:gold_accuracy / rule:fast_answers / rule:skips." }),
     suspended_at: timestamp,
+    until: timestamp.nullable().meta({ description: "The end of a slowdown (rule:skips); null: until lifted." }),
   })
-  .meta({ id: "ProjectSuspension", description: "An annotator kept off a project until the suspension is lifted." });
+  .meta({ id: "ProjectSuspension", description: "An annotator kept off a project until the suspension is lifted, or a slowdown ends." });
 const memberParams = z.object({ id: z.string().meta({ description: "The work team's id." }), annotatorId: z.string().meta({ description: "The annotator's id." }) });
 
 const MemberSchema = z

@@ -6,6 +6,7 @@ import type { Deps } from "../../deps.js";
 import { Prisma, type Assignment, type Task } from "../../generated/prisma/client.js";
 import { ConflictError, newId, NotFoundError, type AnnotatorActor } from "../shared/index.js";
 import { publishTaskStatus, taskColumnsOf, type TaskType } from "../tasks/index.js";
+import { applySkipRule } from "../workforce/quality-rules.js";
 
 /**
  * How long a claim holds a slot of its task. A person gets 10 minutes; the
@@ -63,12 +64,22 @@ const openSlots = (alias: string) => Prisma.sql`${Prisma.raw(alias)}.target_judg
   SELECT count(*) FROM assignments a
   WHERE a.task_id = ${Prisma.raw(alias)}.id AND a.status = 'active' AND a.leased_until > now())`;
 
+/** Whether the annotator must still pass the project `p`'s qualification (it is then offered only gold: qualifiedFor). */
+const qualifying = (annotatorId: string) => Prisma.sql`(p.qualification IS NOT NULL AND NOT EXISTS (
+  SELECT 1 FROM project_qualifications q WHERE q.project_id = p.id AND q.annotator_id = ${annotatorId} AND q.status = 'passed'))`;
+
 /**
  * Locks the next task with an open slot for this annotator. SKIP LOCKED: concurrent
  * annotators never wait on, or double-claim, the same task row. Pending and
  * started tasks are searched apart, each along the queue index in its order,
  * so a search stops at the first fit instead of weighing every open task (with
  * 10,000 open tasks the single search took ~100 ms per claim).
+ *
+ * A project with a gold_rate r offers its gold tasks only by a draw: a claim
+ * takes a gold task (along the gold index, before any other) of a project whose
+ * rate is above this claim's random draw, so about r of an annotator's claims
+ * are gold, at no place it could learn. The other searches leave such gold out,
+ * except to an annotator still qualifying for its project.
  */
 async function lockCandidate(tx: SqlTx, actor: AnnotatorActor, types: TaskType[] | undefined, passedOver: string[]): Promise<string | null> {
   const typeFilter = types?.length ? Prisma.sql`AND t.type IN (${Prisma.join(types)})` : Prisma.empty;
@@ -79,11 +90,15 @@ async function lockCandidate(tx: SqlTx, actor: AnnotatorActor, types: TaskType[]
     actor.ownerCustomerId === null
       ? Prisma.sql`AND t.work_team_id IS NULL`
       : Prisma.sql`AND t.work_team_id IN (SELECT m.team_id FROM work_team_members m WHERE m.annotator_id = ${actor.annotatorId} AND m.status = 'active' FOR SHARE)`;
-  const firstFit = (status: string) => Prisma.sql`
+  const draw = Math.random();
+  const drawnGold = Prisma.sql`AND t.gold_answer IS NOT NULL AND EXISTS (SELECT 1 FROM projects p WHERE p.id = t.project_id AND p.gold_rate > ${draw})`;
+  const undrawnGold = Prisma.sql`AND NOT (t.gold_answer IS NOT NULL AND EXISTS (
+    SELECT 1 FROM projects p WHERE p.id = t.project_id AND p.gold_rate IS NOT NULL AND NOT ${qualifying(actor.annotatorId)}))`;
+  const firstFit = (status: Prisma.Sql, gold: Prisma.Sql) => Prisma.sql`
     SELECT t.id, t.priority FROM tasks t
-    WHERE t.workforce = ${actor.workforce} AND t.status = ${status}
-      ${typeFilter} ${skip} ${pool}
-      AND NOT EXISTS (SELECT 1 FROM project_suspensions s WHERE s.project_id = t.project_id AND s.annotator_id = ${actor.annotatorId})
+    WHERE t.workforce = ${actor.workforce} AND t.status ${status}
+      ${typeFilter} ${skip} ${pool} ${gold}
+      AND NOT EXISTS (SELECT 1 FROM project_suspensions s WHERE s.project_id = t.project_id AND s.annotator_id = ${actor.annotatorId} AND (s.until IS NULL OR s.until > now()))
       AND ${qualifiedFor(actor.annotatorId)}
       AND ${openSlots("t")} > 0
       AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.annotator_id = ${actor.annotatorId})
@@ -91,9 +106,10 @@ async function lockCandidate(tx: SqlTx, actor: AnnotatorActor, types: TaskType[]
     LIMIT 1
     FOR UPDATE OF t SKIP LOCKED`;
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    WITH pending AS (${firstFit("pending")}), started AS (${firstFit("in_progress")})
-    SELECT id FROM (SELECT * FROM pending UNION ALL SELECT * FROM started) fits
-    ORDER BY priority DESC, id ASC
+    WITH gold AS (${firstFit(Prisma.sql`IN ('pending', 'in_progress')`, drawnGold)}),
+      pending AS (${firstFit(Prisma.sql`= 'pending'`, undrawnGold)}), started AS (${firstFit(Prisma.sql`= 'in_progress'`, undrawnGold)})
+    SELECT id FROM (SELECT *, 0 AS pass FROM gold UNION ALL SELECT *, 1 FROM pending UNION ALL SELECT *, 1 FROM started) fits
+    ORDER BY pass, priority DESC, id ASC
     LIMIT 1`;
   return rows[0]?.id ?? null;
 }
@@ -156,10 +172,13 @@ export async function activeAssignment(tx: Tx, actor: AnnotatorActor, assignment
   return assignment;
 }
 
-/** releaseAssignment: hands the task back to the queue. */
+/** releaseAssignment: the annotator skips the task, handing it back to the queue (a project's skips rule may then slow it down). */
 export async function releaseAssignment(deps: Pick<Deps, "prisma">, actor: AnnotatorActor, assignmentId: string): Promise<Assignment> {
-  return transaction(deps.prisma, async (tx) => {
+  const skipped = await transaction(deps.prisma, async (tx) => {
     await activeAssignment(tx, actor, assignmentId);
-    return tx.assignment.update({ where: { id: assignmentId }, data: { status: "released" } });
+    return tx.assignment.update({ where: { id: assignmentId }, data: { status: "skipped" }, include: { task: { select: { projectId: true } } } });
   });
+  const { task, ...assignment } = skipped;
+  if (task.projectId) await applySkipRule(deps, task.projectId, actor.annotatorId);
+  return assignment;
 }

@@ -37,10 +37,12 @@ const fields = {
   qualityRules: qualityRulesSchema.nullable(),
   /** Gold tasks an annotator answers first, and the mark that lets it label the rest (workforce/qualification.ts); null: none. */
   qualification: qualificationSchema.nullable(),
+  /** The share of an annotator's claims on the project that are its gold tasks (labeling/queue.ts); null: gold by priority. */
+  goldRate: z.number().min(0).max(1).nullable(),
 };
 
 export const projectInputSchema = z
-  .object({ ...fields, instructions: fields.instructions.default(""), examples: fields.examples.default([]), replication: fields.replication.optional(), minConfidence: fields.minConfidence.optional(), priority: fields.priority.optional(), workTeamId: fields.workTeamId.optional(), qualityRules: fields.qualityRules.optional(), qualification: fields.qualification.optional() })
+  .object({ ...fields, instructions: fields.instructions.default(""), examples: fields.examples.default([]), replication: fields.replication.optional(), minConfidence: fields.minConfidence.optional(), priority: fields.priority.optional(), workTeamId: fields.workTeamId.optional(), qualityRules: fields.qualityRules.optional(), qualification: fields.qualification.optional(), goldRate: fields.goldRate.optional() })
   .strict();
 export const projectChangeSchema = z.object({ ...fields, archived: z.boolean() }).partial().strict();
 

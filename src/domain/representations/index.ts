@@ -171,6 +171,7 @@ export function projectView(project: Project, counts?: StatusCounts) {
     work_team_id: project.workTeamId,
     quality_rules: project.qualityRules ?? null,
     qualification: project.qualification ?? null,
+    gold_rate: project.goldRate,
     environment: project.environment,
     archived: project.archivedAt !== null,
     created_at: project.createdAt.toISOString(),
@@ -476,6 +477,7 @@ export function suspensionView(suspension: ProjectSuspension & { annotator?: { n
     reason: suspension.reason,
     changed_by: suspension.changedBy,
     suspended_at: iso(suspension.suspendedAt),
+    until: iso(suspension.until),
   };
 }
 

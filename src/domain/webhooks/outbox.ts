@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   "job.failed",
   "export.completed",
   "annotator.suspended",
+  "annotator.slowed",
   "annotator.reinstated",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
