@@ -4,8 +4,8 @@ import { RESULT_OR_APP_ERROR } from "./errors.js";
 import { cappedPageSize, DEFAULT_PAGE_SIZE } from "./pagination.js";
 import { BatchCounts, TaskType } from "./tasks.js";
 import { withoutNulls } from "./input.js";
-import { listSuspensions } from "../domain/workforce/index.js";
-import { suspensionView } from "../domain/representations/index.js";
+import { listSuspensions, projectSkills } from "../domain/workforce/index.js";
+import { projectSkillView, suspensionView } from "../domain/representations/index.js";
 import type { CustomerActor } from "../domain/shared/index.js";
 
 builder.prismaObject("Project", {
@@ -28,6 +28,11 @@ builder.prismaObject("Project", {
       type: "JSON",
       description: "Annotators kept off it, as GET /v1/projects/{id}/suspensions lists them.",
       resolve: async (project, _args, context) => (await listSuspensions(context.deps, context.actor as CustomerActor, project.id)).map(suspensionView),
+    }),
+    annotators: t.field({
+      type: "JSON",
+      description: "Each annotator's skill on it (judgments, agreement, gold accuracy, standing), as GET /v1/projects/{id}/annotators lists them.",
+      resolve: async (project, _args, context) => (await projectSkills(context.deps, context.actor as CustomerActor, project.id)).map(projectSkillView),
     }),
     archived: t.boolean({ description: "Archived projects take no new tasks.", resolve: (project) => project.archivedAt !== null }),
     counts: t.field({ type: BatchCounts, description: "Its tasks by status.", resolve: (project, _args, { deps }) => projectTaskCounts(deps, project.id) }),

@@ -919,6 +919,36 @@ const paths: ZodOpenApiPathsObject = {
       responses: { "204": { description: "Removed (its record stays, marked removed).", headers: requestIdHeader }, ...notFound },
     }),
   },
+  "/v1/projects/{id}/annotators": {
+    get: customerOperation({
+      summary: "Annotators' skill on a project",
+      description: "Everyone who judged the project's tasks (your team's or the shared pool's), first to judge first.",
+      tags: ["Workforce"],
+      requestParams: { path: idParam("project") },
+      responses: {
+        "200": json(
+          list(
+            z
+              .object({
+                annotator_id: z.string(),
+                name: z.string(),
+                judgments: z.int(),
+                agreement: z.number().nullable().meta({ description: "The share of its judgments on completed tasks that matched the result; null before any completed." }),
+                gold_answered: z.int(),
+                gold_accuracy: z.number().nullable().meta({ description: "Right answers on the project's gold tasks; null before any." }),
+                last_judgment_at: timestamp,
+                qualification: z.enum(["passed", "failed"]).nullable(),
+                suspended: z.object({ changed_by: z.string(), until: timestamp.nullable() }).nullable().meta({ description: "In force now: a suspension (until null) or a slowdown." }),
+              })
+              .meta({ id: "ProjectSkill" }),
+            "ProjectSkillList",
+          ),
+          "First to judge first.",
+        ),
+        ...notFound,
+      },
+    }),
+  },
   "/v1/projects/{id}/qualifications": {
     get: customerOperation({
       summary: "A project's qualification results",

@@ -60,6 +60,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   "GET /v1/projects/:id": "labels.read",
   "GET /v1/projects/:id/suspensions": "read",
   "GET /v1/projects/:id/qualifications": "read",
+  "GET /v1/projects/:id/annotators": "read",
   "POST /v1/projects/:id/suspensions": "workforce.manage",
   "DELETE /v1/projects/:id/suspensions/:annotatorId": "workforce.manage",
 };

@@ -1,8 +1,8 @@
 import type Router from "@koa/router";
 import type { Deps } from "../deps.js";
 import { createProject, getProject, listProjects, projectTaskCounts, updateProject } from "../domain/projects/index.js";
-import { projectView, qualificationView, suspensionView } from "../domain/representations/index.js";
-import { liftSuspension, listQualifications, listSuspensions, suspendByHand } from "../domain/workforce/index.js";
+import { projectSkillView, projectView, qualificationView, suspensionView } from "../domain/representations/index.js";
+import { liftSuspension, listQualifications, listSuspensions, projectSkills, suspendByHand } from "../domain/workforce/index.js";
 import { customerScope } from "../domain/system/index.js";
 import { customerOf } from "./auth.js";
 import { toDomainFields } from "./field-names.js";
@@ -34,6 +34,10 @@ export function projectRoutes(router: Router, deps: Deps) {
 
   router.get("/projects/:id/qualifications", async (ctx) => {
     ctx.body = { data: (await listQualifications(deps, customerOf(ctx), ctx.params.id)).map(qualificationView) };
+  });
+
+  router.get("/projects/:id/annotators", async (ctx) => {
+    ctx.body = { data: (await projectSkills(deps, customerOf(ctx), ctx.params.id)).map(projectSkillView) };
   });
 
   router.get("/projects/:id/suspensions", async (ctx) => {

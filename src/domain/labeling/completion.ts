@@ -23,6 +23,7 @@ export interface Voter {
 
 /** One voter's counts to add once the task completes. */
 export interface ReliabilityChange {
+  taskId: string;
   annotatorId: string;
   agreed: boolean;
   /** Whether the task was gold, and the voter matched its answer. */
@@ -54,6 +55,7 @@ export function completionOf(task: Task, voters: Voter[], aggregate: Aggregate<u
   const type = taskTypeOf(task);
   const gold = task.goldAnswer;
   const changes = voters.map((v) => ({
+    taskId: task.id,
     annotatorId: v.annotatorId,
     agreed: type.sameAnswer(v.answer, aggregate.answer),
     gold: gold !== null,
@@ -75,9 +77,10 @@ export function completionOf(task: Task, voters: Voter[], aggregate: Aggregate<u
 }
 
 /**
- * Adds reliability changes to the annotators' counts. Rows are locked in id
+ * Adds reliability changes to the annotators' counts, and marks each judgment
+ * agreed or not (a project's skill table reads it). Rows are locked in id
  * order: two completions at once with overlapping voters would otherwise
- * deadlock (judgment order differs per task). Two statements for any number.
+ * deadlock (judgment order differs per task). Three statements for any number.
  */
 export async function applyReliabilityChanges(tx: SqlTx, changes: ReliabilityChange[]): Promise<void> {
   const sums = new Map<string, { judgments: number; agreed: number; goldTotal: number; goldCorrect: number }>();
@@ -100,6 +103,10 @@ export async function applyReliabilityChanges(tx: SqlTx, changes: ReliabilityCha
     FROM unnest(${ids}::text[], ${of("judgments")}::int[], ${of("agreed")}::int[], ${of("goldTotal")}::int[], ${of("goldCorrect")}::int[])
       AS c(id, judgments, agreed, gold_total, gold_correct)
     WHERE a.id = c.id`;
+  await tx.$executeRaw`
+    UPDATE judgments j SET agreed = c.agreed
+    FROM unnest(${changes.map((c) => c.taskId)}::text[], ${changes.map((c) => c.annotatorId)}::text[], ${changes.map((c) => c.agreed)}::bool[]) AS c(task_id, annotator_id, agreed)
+    WHERE j.task_id = c.task_id AND j.annotator_id = c.annotator_id`;
 }
 
 /** A task's judgments, oldest first, each with its annotator's counts: one statement. */

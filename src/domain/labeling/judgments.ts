@@ -68,7 +68,7 @@ export async function submitJudgment(
       SELECT judgment.created_at AS "createdAt", counted.judgment_count AS "judgmentCount", counted.target_judgments AS "targetJudgments"
       FROM judgment, counted`;
     if (!recorded) throw new ConflictError("assignment_closed", `assignment ${assignmentId} was closed meanwhile`);
-    const judgment: Judgment = { id: judgmentId, taskId: task.id, annotatorId: actor.annotatorId, assignmentId, answer: parsed as Prisma.JsonValue, createdAt: recorded.createdAt };
+    const judgment: Judgment = { id: judgmentId, taskId: task.id, annotatorId: actor.annotatorId, assignmentId, answer: parsed as Prisma.JsonValue, createdAt: recorded.createdAt, agreed: null };
     const counted = { ...task, judgmentCount: recorded.judgmentCount, updatedAt: recorded.createdAt };
     if (recorded.judgmentCount < recorded.targetJudgments) return { judgment, task: counted };
     return { judgment, ...(await aggregateAndMaybeComplete(tx, counted, deps.config)) };

@@ -1,7 +1,7 @@
 // The public JSON: every body the REST API answers, which is also what
 // webhooks deliver (and exports will write). One place, so the three agree.
 import type { ApiKey, AuditEvent, Batch, Export, Job, Member, Project, Task, Webhook, WorkTeam, WorkTeamInvitation, WorkTeamMember, ProjectSuspension, ProjectQualification } from "../../generated/prisma/client.js";
-import type { Joined, TeamMember } from "../workforce/index.js";
+import type { Joined, ProjectSkill, TeamMember } from "../workforce/index.js";
 import type { Caller, CreatedApiKey, Invitation, Profile, Registration, SignedIn } from "../accounts/index.js";
 import type { InvoiceDocument, MonthUsage } from "../billing/index.js";
 import type { Overview, TaskTable, TypeQuality, UsageDay } from "../dashboard/index.js";
@@ -478,6 +478,21 @@ export function suspensionView(suspension: ProjectSuspension & { annotator?: { n
     changed_by: suspension.changedBy,
     suspended_at: iso(suspension.suspendedAt),
     until: iso(suspension.until),
+  };
+}
+
+/** GET /v1/projects/{id}/annotators items: an annotator's skill on the project. */
+export function projectSkillView(skill: ProjectSkill) {
+  return {
+    annotator_id: skill.annotatorId,
+    name: skill.name,
+    judgments: skill.judgments,
+    agreement: skill.agreement,
+    gold_answered: skill.goldAnswered,
+    gold_accuracy: skill.goldAccuracy,
+    last_judgment_at: iso(skill.lastJudgmentAt),
+    qualification: skill.qualification,
+    suspended: skill.suspendedBy === null ? null : { changed_by: skill.suspendedBy, until: iso(skill.suspendedUntil) },
   };
 }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "judgments" ADD COLUMN     "agreed" BOOLEAN;
