@@ -174,6 +174,8 @@ describe("the OpenAPI document", () => {
     conforms("get", "/v1/projects/{id}/suspensions", await rest.get(suspensions, as));
     conforms("get", "/v1/projects/{id}/qualifications", await rest.get(`/v1/projects/${project.body.project_id}/qualifications`, as));
     conforms("get", "/v1/projects/{id}/qualifications", await rest.get("/v1/projects/prj_missing/qualifications", as));
+    conforms("get", "/v1/projects/{id}/annotators", await rest.get(`/v1/projects/${project.body.project_id}/annotators`, as));
+    conforms("get", "/v1/projects/{id}/annotators", await rest.get("/v1/projects/prj_missing/annotators", as));
     conforms("delete", "/v1/projects/{id}/suspensions/{annotatorId}", await rest.delete(`${suspensions}/${joined.body.annotator_id}`, as));
     conforms("delete", "/v1/projects/{id}/suspensions/{annotatorId}", await rest.delete(`${suspensions}/${joined.body.annotator_id}`, as));
     conforms("delete", "/v1/work-teams/{id}/members/{annotatorId}", await rest.delete(member, as));
