@@ -2,7 +2,7 @@
 // judgments, agreement with the completed results, accuracy on the project's
 // gold and its standing; only the project's customer reads it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAnnotator, makeLive, NEXT, SUBMIT } from "../support/annotators.js";
+import { createAnnotator, NEXT, registerLiveCustomer, SUBMIT } from "../support/annotators.js";
 import { registerCustomer } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/harness.js";
 
@@ -16,8 +16,7 @@ const SPEC = { question: "Cat or dog?", options: ["cat", "dog"] };
 
 describe("GET /v1/projects/{id}/annotators", () => {
   it("shows each annotator's judgments, agreement, gold accuracy and suspension, to the project's customer only", async () => {
-    const customer = await registerCustomer(service.rest, "Skills Co");
-    const as = { apiKey: await makeLive(service.graphql, customer.customerId) };
+    const { as } = await registerLiveCustomer(service, "Skills Co");
     const created = await service.rest.post("/v1/projects", { name: "Pets", type: "image_classification", label_spec: SPEC, priority: 10, replication: 2 }, as);
     const projectId = created.body.project_id as string;
     const task = (extra: Record<string, unknown> = {}) => ({ data_url: `https://img.example.com/${Math.random()}.jpg`, project_id: projectId, ...extra });

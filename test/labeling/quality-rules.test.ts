@@ -4,8 +4,7 @@
 // assignments of the project go back to others; a suspension is an event and
 // is reversible; other projects are not affected.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAnnotator, makeLive, NEXT, SUBMIT } from "../support/annotators.js";
-import { registerCustomer } from "../support/fixtures.js";
+import { createAnnotator, NEXT, registerLiveCustomer, SUBMIT } from "../support/annotators.js";
 import { startTestService, type TestService } from "../support/harness.js";
 
 let service: TestService;
@@ -16,10 +15,7 @@ afterAll(() => service.close());
 
 const SPEC = { question: "Cat or dog?", options: ["cat", "dog"] };
 
-async function liveCustomer(name: string) {
-  const customer = await registerCustomer(service.rest, name);
-  return { customer, as: { apiKey: await makeLive(service.graphql, customer.customerId) } };
-}
+const liveCustomer = (name: string) => registerLiveCustomer(service, name);
 
 async function project(as: { apiKey: string }, qualityRules: unknown) {
   const res = await service.rest.post("/v1/projects", { name: "Rules", type: "image_classification", label_spec: SPEC, quality_rules: qualityRules }, as);

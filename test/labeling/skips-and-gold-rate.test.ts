@@ -4,8 +4,7 @@
 // of an annotator's claims its gold tasks, whatever their age, except while it
 // qualifies (then gold only).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAnnotator, makeLive, NEXT, RELEASE, SUBMIT } from "../support/annotators.js";
-import { registerCustomer } from "../support/fixtures.js";
+import { createAnnotator, NEXT, registerLiveCustomer, RELEASE, SUBMIT } from "../support/annotators.js";
 import { startTestService, type TestService } from "../support/harness.js";
 
 let service: TestService;
@@ -16,10 +15,7 @@ afterAll(() => service.close());
 
 const SPEC = { question: "Cat or dog?", options: ["cat", "dog"] };
 
-async function liveCustomer(name: string) {
-  const customer = await registerCustomer(service.rest, name);
-  return { apiKey: await makeLive(service.graphql, customer.customerId) };
-}
+const liveCustomer = async (name: string) => (await registerLiveCustomer(service, name)).as;
 
 async function project(as: { apiKey: string }, settings: Record<string, unknown>) {
   const res = await service.rest.post("/v1/projects", { name: "P", type: "image_classification", label_spec: SPEC, ...settings }, as);

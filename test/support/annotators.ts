@@ -1,6 +1,7 @@
 // Annotator helpers: accounts created by the operator through GraphQL, work done through the annotator API.
 import { expect } from "vitest";
-import { TEST_ADMIN_TOKEN, type GraphQLClient } from "./harness.js";
+import { registerCustomer, type Customer } from "./fixtures.js";
+import { TEST_ADMIN_TOKEN, type GraphQLClient, type TestService } from "./harness.js";
 
 export async function createAnnotator(graphql: GraphQLClient, name: string): Promise<{ id: string; token: string }> {
   const result = await graphql(
@@ -25,6 +26,12 @@ export async function makeLive(graphql: GraphQLClient, customerId: string, label
   const change = result.data?.setCustomerTier?.data;
   expect(change?.liveApiKey, JSON.stringify(result)).toMatch(/^sk_live_/);
   return change.liveApiKey;
+}
+
+/** A new customer made live: its id, and `as` to send requests with its live key. */
+export async function registerLiveCustomer(service: Pick<TestService, "rest" | "graphql">, name: string): Promise<{ customer: Customer; as: { apiKey: string } }> {
+  const customer = await registerCustomer(service.rest, name);
+  return { customer, as: { apiKey: await makeLive(service.graphql, customer.customerId) } };
 }
 
 export const NEXT = `mutation($types: [TaskType!]) { nextAssignment(types: $types) { id leasedUntil task { taskId type data dataUrl labelSpec } } }`;
